@@ -1,0 +1,28 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+import { routeTemplate } from './request-context.js';
+
+/**
+ * One line per request, written when the response is finished (or the client went away), with the
+ * route template rather than the raw path so lines group the way metrics do.
+ */
+export function accessLog(logger: Logger) {
+  return async function accessLogLine(ctx: Context, next: Next): Promise<void> {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const status = ctx.status;
+      const fields = {
+        'http.method': ctx.method,
+        'http.route': routeTemplate(ctx) ?? 'unmatched',
+        'http.status_code': status,
+        'url.path': ctx.path,
+        duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+        request_id: ctx.state['requestId'] as string | undefined,
+      };
+      if (status >= 500) logger.error(fields, 'request completed');
+      else logger.info(fields, 'request completed');
+    }
+  };
+}

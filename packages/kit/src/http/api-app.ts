@@ -1,0 +1,95 @@
+import Koa, { type Context } from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Logger } from 'pino';
+import type { HealthRegistry } from '../health.js';
+import { ProblemError } from '../problem.js';
+import { accessLog } from './access-log.js';
+import { problemMiddleware } from './errors.js';
+import { buildOpenApiDocument, type OpenApiInfo } from './openapi.js';
+import { requestId } from './request-context.js';
+import type { Route } from './route.js';
+import { parseInput } from './validation.js';
+
+export interface ApiAppOptions {
+  logger: Logger;
+  routes: readonly Route[];
+  health: HealthRegistry;
+  openapi: OpenApiInfo;
+  /** e.g. `64kb`; larger bodies get 413. */
+  bodyLimit: string;
+  /** Middleware that runs for every public route (rate limits, faults…), after errors are caught. */
+  middleware?: readonly Koa.Middleware[];
+}
+
+function requireJsonBody(ctx: Context): void {
+  if (!ctx.request.is('application/json')) {
+    throw new ProblemError({ status: 415, detail: 'The request body must be application/json' });
+  }
+}
+
+function routeMiddleware(route: Route): Koa.Middleware {
+  const { params, query, body } = route.request ?? {};
+  // Named so a trace shows which operation ran rather than an anonymous middleware.
+  const handle = async function (ctx: Context): Promise<void> {
+    if (body) requireJsonBody(ctx);
+    const input = {
+      params: params ? parseInput(params, ctx.params, 'path') : undefined,
+      query: query ? parseInput(query, ctx.query, 'query') : undefined,
+      body: body ? parseInput(body, (ctx.request as { body?: unknown }).body, 'body') : undefined,
+    };
+    await route.handler(ctx, input);
+  };
+  Object.defineProperty(handle, 'name', { value: route.operationId });
+  return handle;
+}
+
+export function buildRouter(routes: readonly Route[]): Router {
+  const router = new Router();
+  for (const route of routes) router[route.method](route.operationId, route.path, routeMiddleware(route));
+  return router;
+}
+
+/**
+ * The public listener's app: request ids, one access-log line per request, problem+json for every
+ * failure, JSON bodies bounded in size, the service's routes with 404/405, and the well-known routes.
+ */
+export function createApiApp(options: ApiAppOptions): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  // Errors are answered by the problem middleware; Koa's own printer would double-log them.
+  app.silent = true;
+
+  const openapi = buildOpenApiDocument(options.openapi, options.routes);
+  const wellKnown = new Router();
+  wellKnown.get('alive', '/.well-known/alive', function alive(ctx) {
+    ctx.body = { status: 'alive' };
+  });
+  wellKnown.get('health', '/.well-known/health', async function health(ctx) {
+    const report = await options.health.report();
+    ctx.status = report.status === 'ok' ? 200 : 503;
+    ctx.set('cache-control', 'no-store');
+    ctx.body = report;
+  });
+  wellKnown.get('openapi', '/openapi.json', function openapiDocument(ctx) {
+    ctx.body = openapi;
+  });
+
+  const router = buildRouter(options.routes);
+
+  app.use(requestId);
+  app.use(accessLog(options.logger));
+  app.use(problemMiddleware(options.logger));
+  app.use(wellKnown.routes());
+  for (const middleware of options.middleware ?? []) app.use(middleware);
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: options.bodyLimit,
+      encoding: 'utf-8',
+    }),
+  );
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import type { Route } from './route.js';
+
+export interface OpenApiInfo {
+  title: string;
+  version: string;
+  description?: string;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+  return rest;
+}
+
+/** `/metadata/:id` → `/metadata/{id}` */
+export function openApiPath(koaPath: string): string {
+  return koaPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
+  if (!schema) return [];
+  const object = jsonSchema(schema, 'input');
+  const properties = (object['properties'] ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((object['required'] ?? []) as string[]);
+  return Object.entries(properties).map(([name, propertySchema]) => ({
+    name,
+    in: where,
+    required: where === 'path' || required.has(name),
+    ...(typeof propertySchema['description'] === 'string' ? { description: propertySchema['description'] } : {}),
+    schema: propertySchema,
+  }));
+}
+
+const problemRef = { $ref: '#/components/schemas/Problem' };
+const problemContent = { 'application/problem+json': { schema: problemRef } };
+
+const problemSchema: JsonSchema = {
+  type: 'object',
+  description: 'RFC 9457 problem details',
+  required: ['type', 'title', 'status'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['field', 'rule', 'message'],
+        properties: { field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+};
+
+function commonErrors(route: Route): Record<string, unknown> {
+  const errors: Record<string, unknown> = {};
+  if (route.request) errors['400'] = { description: 'Invalid request: the problem names each field and rule', content: problemContent };
+  if (route.request?.body) {
+    errors['413'] = { description: 'Request body too large', content: problemContent };
+    errors['415'] = { description: 'Request body is not JSON', content: problemContent };
+  }
+  errors['500'] = { description: 'Unexpected error', content: problemContent };
+  errors['503'] = { description: 'A dependency is unavailable', content: problemContent };
+  return errors;
+}
+
+function operation(route: Route): Record<string, unknown> {
+  const responses: Record<string, unknown> = commonErrors(route);
+  for (const [status, response] of Object.entries(route.responses)) {
+    const isProblem = Number(status) >= 400;
+    responses[status] = {
+      description: response.description,
+      ...(response.schema
+        ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } }
+        : isProblem
+          ? { content: problemContent }
+          : {}),
+    };
+  }
+  const params = [...parameters(route.request?.params, 'path'), ...parameters(route.request?.query, 'query')];
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    ...(route.tags ? { tags: route.tags } : {}),
+    ...(params.length > 0 ? { parameters: params } : {}),
+    ...(route.request?.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.request.body, 'input') } } } }
+      : {}),
+    responses,
+  };
+}
+
+const wellKnownPaths = {
+  '/.well-known/alive': {
+    get: { operationId: 'alive', summary: 'Liveness: the process serves', responses: { '200': { description: 'Alive' } } },
+  },
+  '/.well-known/health': {
+    get: {
+      operationId: 'health',
+      summary: 'Readiness with the status of each dependency',
+      responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is down or the service is stopping' } },
+    },
+  },
+  '/openapi.json': {
+    get: { operationId: 'openapi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document' } } },
+  },
+};
+
+/** Builds the OpenAPI 3.1 document of a service from its route definitions. */
+export function buildOpenApiDocument(info: OpenApiInfo, routes: readonly Route[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = { ...wellKnownPaths };
+  for (const route of routes) {
+    const path = openApiPath(route.path);
+    paths[path] = { ...paths[path], [route.method]: operation(route) };
+  }
+  return {
+    openapi: '3.1.0',
+    info,
+    paths,
+    components: { schemas: { Problem: problemSchema } },
+  };
+}

@@ -1,0 +1,45 @@
+import type { Context } from 'koa';
+import type { z } from 'zod';
+
+export type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'patch';
+
+export interface RouteRequestSchemas {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+}
+
+export interface RouteResponse {
+  description: string;
+  schema?: z.ZodType;
+}
+
+type Parsed<S> = S extends z.ZodType ? z.infer<S> : undefined;
+
+export interface RouteInput<R extends RouteRequestSchemas> {
+  params: Parsed<R['params']>;
+  query: Parsed<R['query']>;
+  body: Parsed<R['body']>;
+}
+
+/**
+ * One HTTP operation: the zod schemas that validate its input are the same ones the OpenAPI
+ * document is generated from, so the description cannot drift from the behaviour.
+ */
+export interface Route<R extends RouteRequestSchemas = RouteRequestSchemas> {
+  method: HttpMethod;
+  /** Koa path template, e.g. `/metadata/:id`; it becomes the `http.route` label. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tags?: string[];
+  request?: R;
+  /** Success and domain-specific responses; the kit adds the common error responses. */
+  responses: Record<number, RouteResponse>;
+  handler: (ctx: Context, input: RouteInput<R>) => Promise<void> | void;
+}
+
+/** Keeps the handler's input typed by its schemas while letting routes of any shape share one list. */
+export function defineRoute<R extends RouteRequestSchemas>(route: Route<R>): Route {
+  return route as unknown as Route;
+}

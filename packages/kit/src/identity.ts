@@ -1,0 +1,29 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { ProblemError } from './problem.js';
+
+export interface Caller {
+  userId: string;
+}
+
+const userId = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/);
+
+/**
+ * Who is calling. TEMPORARY: read from the `x-user-id` header until the security issue replaces this
+ * with the verified `sub` of a JWT; this function is the one place to change.
+ */
+export function requireCaller(ctx: Context): Caller {
+  const header = ctx.get('x-user-id');
+  if (!header) {
+    throw new ProblemError({ status: 401, detail: 'The caller is not identified (x-user-id header missing)' });
+  }
+  if (!userId.safeParse(header).success) {
+    throw new ProblemError({
+      status: 400,
+      title: 'Invalid request',
+      detail: 'header.x-user-id: must be 1-64 characters of letters, digits, . _ @ - (rule: invalid_format)',
+      extensions: { errors: [{ field: 'header.x-user-id', rule: 'invalid_format', message: 'must be 1-64 characters of letters, digits, . _ @ -' }] },
+    });
+  }
+  return { userId: header };
+}

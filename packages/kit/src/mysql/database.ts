@@ -1,0 +1,161 @@
+import mysql, { type Pool, type PoolConnection, type RowDataPacket, type ResultSetHeader } from 'mysql2/promise';
+import type { Logger } from 'pino';
+import { DependencyUnavailableError } from '../problem.js';
+
+/** Driver errors that mean the server cannot be reached or the connection broke, not that the query was wrong. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_QUERY_INTERRUPTED',
+  'ER_LOCK_WAIT_TIMEOUT',
+]);
+
+interface DriverError {
+  code?: string;
+  fatal?: boolean;
+  message?: string;
+}
+
+export function isUnavailableError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, fatal, message } = error as DriverError;
+  return fatal === true || (code !== undefined && UNAVAILABLE_CODES.has(code)) || message === 'Queue limit reached.';
+}
+
+export interface DatabaseOptions {
+  /** `mysql://user:password@host:port`; the database name comes from `database`. */
+  url: string;
+  database: string;
+  poolSize: number;
+  logger: Logger;
+  /** Per-query limit; a query running longer fails as unavailable instead of holding the request. */
+  queryTimeoutMs?: number;
+  /** How long start-up waits for the server to accept connections. */
+  connectDeadlineMs?: number;
+}
+
+type Params = (string | number | boolean | Date | Buffer | null)[];
+
+/**
+ * A connection pool to one service's own database. Every query is parameterized; connection-level
+ * failures surface as DependencyUnavailableError (503) so a database outage never looks like a bug.
+ */
+export class Database {
+  private constructor(
+    readonly pool: Pool,
+    readonly name: string,
+    private readonly queryTimeoutMs: number,
+  ) {}
+
+  static async open(options: DatabaseOptions): Promise<Database> {
+    const url = new URL(options.url);
+    const connection = {
+      host: url.hostname,
+      port: url.port ? Number(url.port) : 3306,
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      connectTimeout: 2000,
+      timezone: 'Z',
+      supportBigNumbers: true,
+    };
+    await createDatabaseWhenReady(connection, options);
+    const pool = mysql.createPool({
+      ...connection,
+      database: options.database,
+      connectionLimit: options.poolSize,
+      maxIdle: options.poolSize,
+      idleTimeout: 60_000,
+      waitForConnections: true,
+      // A bounded queue turns overload into fast 503s instead of unbounded memory and latency.
+      queueLimit: options.poolSize * 50,
+      enableKeepAlive: true,
+      keepAliveInitialDelay: 10_000,
+    });
+    return new Database(pool, options.database, options.queryTimeoutMs ?? 5000);
+  }
+
+  async query<T extends RowDataPacket>(sql: string, params: Params = []): Promise<T[]> {
+    const [rows] = await this.guard(() => this.pool.query<T[]>({ sql, timeout: this.queryTimeoutMs }, params));
+    return rows;
+  }
+
+  async execute(sql: string, params: Params = []): Promise<ResultSetHeader> {
+    const [result] = await this.guard(() => this.pool.query<ResultSetHeader>({ sql, timeout: this.queryTimeoutMs }, params));
+    return result;
+  }
+
+  /** Runs `work` in a transaction on one connection; rolls back when it throws. */
+  async transaction<T>(work: (connection: PoolConnection) => Promise<T>): Promise<T> {
+    const connection = await this.guard(() => this.pool.getConnection());
+    try {
+      await connection.beginTransaction();
+      const result = await work(connection);
+      await connection.commit();
+      return result;
+    } catch (error) {
+      await connection.rollback().catch(() => undefined);
+      throw isUnavailableError(error) ? new DependencyUnavailableError('database', error) : error;
+    } finally {
+      connection.release();
+    }
+  }
+
+  /** Readiness probe: one round trip. */
+  async ping(): Promise<void> {
+    await this.query('SELECT 1 AS ok');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (isUnavailableError(error)) throw new DependencyUnavailableError('database', error);
+      throw error;
+    }
+  }
+}
+
+interface ConnectionSettings {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  connectTimeout: number;
+}
+
+/** Waits for the server (it may start after us under compose), then creates the database if missing. */
+async function createDatabaseWhenReady(connection: ConnectionSettings, options: DatabaseOptions): Promise<void> {
+  const deadline = Date.now() + (options.connectDeadlineMs ?? 60_000);
+  let attempt = 0;
+  for (;;) {
+    attempt += 1;
+    try {
+      const admin = await mysql.createConnection(connection);
+      try {
+        await admin.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(options.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+      } finally {
+        await admin.end();
+      }
+      return;
+    } catch (error) {
+      if (!isUnavailableError(error) || Date.now() > deadline) throw error;
+      options.logger.warn(
+        { attempt, host: connection.host, port: connection.port, err: { code: (error as DriverError).code } },
+        'database not reachable yet; retrying',
+      );
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 200 * attempt)));
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { STATUS_CODES } from 'node:http';
+
+/** One failed rule on one field, as returned in a problem's `errors` member. */
+export interface FieldError {
+  /** Where the value came from and its path, e.g. `body.actors[2]`, `query.limit`, `path.id`. */
+  field: string;
+  /** The rule that failed, e.g. `too_big`, `invalid_type`, `required`. */
+  rule: string;
+  message: string;
+}
+
+export interface ProblemInit {
+  status: number;
+  title?: string;
+  detail?: string;
+  /** A URI naming the problem type; `about:blank` when the status says it all. */
+  type?: string;
+  extensions?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/**
+ * An error that is answered as an RFC 9457 `application/problem+json` document.
+ * Anything thrown that is not a ProblemError is answered as a bare 500.
+ */
+export class ProblemError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string | undefined;
+  readonly type: string;
+  readonly extensions: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(init: ProblemInit) {
+    super(init.detail ?? init.title ?? STATUS_CODES[init.status] ?? 'Error', { cause: init.cause });
+    this.name = 'ProblemError';
+    this.status = init.status;
+    this.title = init.title ?? STATUS_CODES[init.status] ?? 'Error';
+    this.detail = init.detail;
+    this.type = init.type ?? 'about:blank';
+    this.extensions = init.extensions ?? {};
+    this.headers = init.headers ?? {};
+  }
+
+  toJSON(instance?: string): Record<string, unknown> {
+    return {
+      type: this.type,
+      title: this.title,
+      status: this.status,
+      ...(this.detail === undefined ? {} : { detail: this.detail }),
+      ...(instance === undefined ? {} : { instance }),
+      ...this.extensions,
+    };
+  }
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export function notFound(detail: string): ProblemError {
+  return new ProblemError({ status: 404, detail });
+}
+
+export function validationFailed(errors: FieldError[]): ProblemError {
+  const first = errors[0];
+  const detail = first
+    ? `${first.field}: ${first.message} (rule: ${first.rule})` +
+      (errors.length > 1 ? ` and ${errors.length - 1} more` : '')
+    : 'The request is not valid';
+  return new ProblemError({
+    status: 400,
+    title: 'Invalid request',
+    type: 'https://cinemetrics.dev/problems/validation',
+    detail,
+    extensions: { errors },
+  });
+}
+
+/**
+ * A dependency (database, downstream service) cannot be used right now. Answered as 503 so callers
+ * and load balancers know to retry elsewhere or later; the dependency is named, its error is not.
+ */
+export class DependencyUnavailableError extends ProblemError {
+  readonly dependency: string;
+
+  constructor(dependency: string, cause?: unknown) {
+    super({
+      status: 503,
+      title: 'Dependency unavailable',
+      type: 'https://cinemetrics.dev/problems/dependency-unavailable',
+      detail: `The ${dependency} is unavailable; try again later`,
+      extensions: { dependency },
+      headers: { 'retry-after': '1' },
+      cause,
+    });
+    this.name = 'DependencyUnavailableError';
+    this.dependency = dependency;
+  }
+}

@@ -1,0 +1,148 @@
+import type Router from '@koa/router';
+import type Koa from 'koa';
+import type { Logger } from 'pino';
+import type { ServiceEnv } from './config.js';
+import { ConfigError } from './config.js';
+import type { HealthRegistry } from './health.js';
+import { createAdminApp } from './http/admin-app.js';
+import { createApiApp } from './http/api-app.js';
+import { DrainableListener } from './http/listener.js';
+import type { Route } from './http/route.js';
+import { componentLogger } from './logger.js';
+
+export type ShutdownHook = { name: string; run: () => Promise<void> };
+
+export interface ServiceDefinition {
+  name: string;
+  version: string;
+  description: string;
+  env: ServiceEnv;
+  logger: Logger;
+  routes: readonly Route[];
+  health: HealthRegistry;
+  /** Run after in-flight requests drained, in order: close pools, flush telemetry. */
+  shutdownHooks?: readonly ShutdownHook[];
+  apiMiddleware?: readonly Koa.Middleware[];
+  adminRouters?: readonly Router[];
+  /** Host to bind; all interfaces by default (containers), loopback in tests is the caller's choice. */
+  host?: string;
+}
+
+export interface RunningService {
+  apiPort: number;
+  adminPort: number;
+  shutdown(reason: string): Promise<void>;
+}
+
+async function runHooks(hooks: readonly ShutdownHook[], logger: Logger, budgetMs: number): Promise<void> {
+  for (const hook of hooks) {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        hook.run(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`did not finish within ${budgetMs} ms`)), budgetMs);
+        }),
+      ]);
+    } catch (error) {
+      logger.error({ err: error, hook: hook.name }, 'shutdown hook failed');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * Starts the public and admin listeners and installs graceful shutdown: on SIGTERM or SIGINT the
+ * service reports not-ready, stops accepting connections, lets in-flight requests finish up to
+ * SHUTDOWN_TIMEOUT_MS, runs the shutdown hooks and exits 0. A second signal exits at once.
+ */
+export async function startService(definition: ServiceDefinition): Promise<RunningService> {
+  const { env, logger } = definition;
+  const lifecycleLogger = componentLogger(logger, 'lifecycle');
+  const api = new DrainableListener(
+    createApiApp({
+      logger: componentLogger(logger, 'http'),
+      routes: definition.routes,
+      health: definition.health,
+      openapi: { title: `${definition.name} API`, version: definition.version, description: definition.description },
+      bodyLimit: env.HTTP_BODY_LIMIT,
+      middleware: definition.apiMiddleware ?? [],
+    }),
+  );
+  const { app: adminApp } = createAdminApp({
+    logger: componentLogger(logger, 'admin'),
+    adminToken: env.ADMIN_TOKEN,
+    bodyLimit: env.HTTP_BODY_LIMIT,
+    routers: definition.adminRouters ?? [],
+  });
+  const admin = new DrainableListener(adminApp);
+
+  const apiAddress = await api.listen(env.PORT, definition.host);
+  const adminAddress = await admin.listen(env.ADMIN_PORT, definition.host);
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      const started = performance.now();
+      lifecycleLogger.info({ reason, in_flight: api.activeRequests }, 'shutdown started');
+      definition.health.markStopping();
+      api.beginDrain();
+      const drained = await api.drained(env.SHUTDOWN_TIMEOUT_MS);
+      if (!drained) {
+        lifecycleLogger.warn({ in_flight: api.activeRequests, timeout_ms: env.SHUTDOWN_TIMEOUT_MS }, 'shutdown deadline passed; closing remaining connections');
+        api.closeAll();
+      }
+      await runHooks(definition.shutdownHooks ?? [], lifecycleLogger, Math.max(1000, env.SHUTDOWN_TIMEOUT_MS));
+      admin.beginDrain();
+      admin.closeAll();
+      lifecycleLogger.info({ duration_ms: Math.round(performance.now() - started), drained }, 'shutdown complete');
+    })();
+    return stopping;
+  };
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) {
+        lifecycleLogger.warn({ signal }, 'second signal during shutdown; exiting now');
+        logger.flush();
+        process.exit(1);
+      }
+      void shutdown(signal).then(() => {
+        logger.flush(() => process.exit(0));
+      });
+    });
+  }
+
+  lifecycleLogger.info(
+    { port: apiAddress.port, admin_port: adminAddress.port, version: definition.version },
+    'service started',
+  );
+  return { apiPort: apiAddress.port, adminPort: adminAddress.port, shutdown };
+}
+
+/**
+ * Runs a service's main function: a configuration error prints the variables at fault and exits 2;
+ * any other start-up failure exits 1. Crashes after start-up are logged before the process ends.
+ */
+export function runMain(name: string, main: () => Promise<{ logger: Logger }>): void {
+  main().then(
+    ({ logger }) => {
+      process.on('uncaughtException', (error) => {
+        logger.fatal({ err: error }, 'uncaught exception');
+        logger.flush(() => process.exit(1));
+      });
+      process.on('unhandledRejection', (reason) => {
+        logger.error({ err: reason }, 'unhandled promise rejection');
+      });
+    },
+    (error: unknown) => {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${name}: ${error.message}\n`);
+        process.exit(2);
+      }
+      process.stderr.write(`${name}: start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,227 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { createConnection, type Connection } from 'mysql2/promise';
+import { freePort } from './ports.js';
+import { describeExit, startProcess, type RunningProcess } from './service-process.js';
+import { makeTempDir, type TempDir } from './temp.js';
+
+export interface MariaDbOptions {
+  /** Parent of the temporary directory; defaults to os.tmpdir(). Keep it short (unix socket path limit). */
+  rootDir?: string;
+}
+
+export interface MariaDb {
+  readonly port: number;
+  readonly host: '127.0.0.1';
+  /** mysql://cinemetrics:<password>@127.0.0.1:<port>; the user has ALL PRIVILEGES on *.* */
+  readonly url: string;
+  readonly user: string;
+  readonly password: string;
+  /** Temporary directory holding the datadir, socket and pid file. */
+  readonly dir: string;
+  readonly running: boolean;
+  /** Graceful shutdown (SIGTERM) and wait for exit. No-op when not running. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for exit, simulating a crash. No-op when not running. */
+  kill(): Promise<void>;
+  /** Restarts on the same port and datadir after stop()/kill() and waits until it accepts connections. */
+  start(): Promise<void>;
+  /** Runs one statement as root (for test setup and assertions); resolves with the rows / result header. */
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+  /** Stops the server if running and removes the temporary directory. */
+  dispose(): Promise<void>;
+}
+
+const APP_USER = 'cinemetrics';
+const HOST = '127.0.0.1';
+const READY_TIMEOUT_MS = 30_000;
+const READY_POLL_INTERVAL_MS = 100;
+const GRACEFUL_STOP_TIMEOUT_MS = 30_000;
+const INSTALL_TIMEOUT_MS = 60_000;
+/** sun_path is 108 bytes including the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+const EXTRA_BINARY_DIRS = ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin'];
+
+/** Starts a private MariaDB server in a fresh temporary datadir, listening on a free loopback port. */
+export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaDb> {
+  const [installDb, mariadbd] = await Promise.all([findBinary('mariadb-install-db'), findBinary('mariadbd')]);
+  const dir = await makeTempDir('cinemetrics-mariadb-', options.rootDir);
+  let server: MariaDbServer | undefined;
+  try {
+    const paths = layout(dir.path);
+    await initialiseDataDir(installDb, paths.dataDir);
+    server = new MariaDbServer(mariadbd, dir, paths, await freePort(), randomBytes(18).toString('hex'));
+    await server.start();
+    await server.createAppUser();
+    return server;
+  } catch (error) {
+    await (server ? server.dispose() : dir.remove());
+    throw error;
+  }
+}
+
+interface Paths {
+  dataDir: string;
+  socket: string;
+  pidFile: string;
+}
+
+function layout(dir: string): Paths {
+  const socket = join(dir, 'mysqld.sock');
+  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(`MariaDB socket path ${socket} is too long for a unix socket; pass a shorter rootDir`);
+  }
+  return { dataDir: join(dir, 'data'), socket, pidFile: join(dir, 'mysqld.pid') };
+}
+
+async function findBinary(name: string): Promise<string> {
+  const pathDirs = (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
+  for (const dir of [...pathDirs, ...EXTRA_BINARY_DIRS]) {
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here; keep looking.
+    }
+  }
+  throw new Error(
+    `${name} not found in PATH or ${EXTRA_BINARY_DIRS.join(', ')}. Install MariaDB with: apt-get install -y mariadb-server`,
+  );
+}
+
+async function initialiseDataDir(installDb: string, dataDir: string): Promise<void> {
+  const args = [
+    '--no-defaults',
+    `--datadir=${dataDir}`,
+    '--auth-root-authentication-method=normal',
+    '--skip-test-db',
+    '--user=root',
+  ];
+  try {
+    await promisify(execFile)(installDb, args, { timeout: INSTALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const output = error instanceof Error && 'stderr' in error ? String(error.stderr) : '';
+    throw new Error(`${installDb} failed: ${String(error)}\n${tail(output.split('\n'))}`);
+  }
+}
+
+class MariaDbServer implements MariaDb {
+  readonly host = HOST;
+  readonly user = APP_USER;
+  readonly url: string;
+  private process: RunningProcess | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly binary: string,
+    private readonly tempDir: TempDir,
+    private readonly paths: Paths,
+    readonly port: number,
+    readonly password: string,
+  ) {
+    this.url = `mysql://${APP_USER}:${encodeURIComponent(password)}@${HOST}:${port}`;
+  }
+
+  get dir(): string {
+    return this.tempDir.path;
+  }
+
+  get running(): boolean {
+    return this.process?.running ?? false;
+  }
+
+  async start(): Promise<void> {
+    if (this.disposed) throw new Error('MariaDB has been disposed; start a new one with startMariaDb()');
+    if (this.running) return;
+    const proc = await startProcess({ name: 'mariadb', command: this.binary, args: this.serverArgs() });
+    this.process = proc;
+    await this.waitUntilReady(proc);
+  }
+
+  async stop(): Promise<void> {
+    if (this.running) await this.process?.stop('SIGTERM', GRACEFUL_STOP_TIMEOUT_MS);
+  }
+
+  async kill(): Promise<void> {
+    if (this.running) await this.process?.stop('SIGKILL');
+  }
+
+  async query(sql: string, params?: unknown[]): Promise<unknown> {
+    if (!this.running) throw new Error(`MariaDB on port ${this.port} is not running; call start() first`);
+    const connection = await this.connectAsRoot();
+    try {
+      const [result] = params === undefined ? await connection.query(sql) : await connection.query(sql, params);
+      return result;
+    } finally {
+      await connection.end();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.stop();
+    await this.tempDir.remove();
+  }
+
+  async createAppUser(): Promise<void> {
+    await this.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [APP_USER, this.password]);
+    await this.query(`GRANT ALL PRIVILEGES ON *.* TO ?@'%'`, [APP_USER]);
+  }
+
+  private serverArgs(): string[] {
+    return [
+      '--no-defaults',
+      '--user=root',
+      `--datadir=${this.paths.dataDir}`,
+      `--port=${this.port}`,
+      `--bind-address=${HOST}`,
+      `--socket=${this.paths.socket}`,
+      `--pid-file=${this.paths.pidFile}`,
+      '--skip-name-resolve',
+      '--innodb-buffer-pool-size=64M',
+      '--innodb-log-file-size=16M',
+      '--skip-log-bin',
+      // Commits reach the OS page cache, so they survive kill(); only an OS crash could lose them.
+      '--innodb-flush-log-at-trx-commit=2',
+    ];
+  }
+
+  /** Root over the unix socket: root@localhost has an empty password after mariadb-install-db. */
+  private connectAsRoot(): Promise<Connection> {
+    return createConnection({ socketPath: this.paths.socket, user: 'root', connectTimeout: 1_000 });
+  }
+
+  private async waitUntilReady(proc: RunningProcess): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    let lastError = 'not polled yet';
+    while (Date.now() < deadline) {
+      if (!proc.running) {
+        const status = await proc.exited;
+        throw new Error(`mariadbd ${describeExit(status)} during startup (port ${this.port}).\n${tail(proc.lines())}`);
+      }
+      try {
+        await (await this.connectAsRoot()).end();
+        return;
+      } catch (error) {
+        lastError = String(error);
+      }
+      await delay(READY_POLL_INTERVAL_MS);
+    }
+    await proc.stop('SIGKILL');
+    throw new Error(
+      `mariadbd did not accept connections within ${READY_TIMEOUT_MS} ms (last error: ${lastError}). It was killed.\n${tail(proc.lines())}`,
+    );
+  }
+}
+
+function tail(lines: string[], count = 40): string {
+  const kept = lines.filter((line) => line !== '').slice(-count);
+  return kept.length === 0 ? '(no output)' : kept.join('\n');
+}
