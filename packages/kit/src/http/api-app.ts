@@ -8,8 +8,8 @@ import { accessLog } from './access-log.js';
 import { problemMiddleware } from './errors.js';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi.js';
 import { requestId } from './request-context.js';
-import type { Route } from './route.js';
-import { parseInput } from './validation.js';
+import type { Route, RouteInput, RouteRequestSchemas } from './route.js';
+import { parseRequestParts } from './validation.js';
 
 export interface ApiAppOptions {
   logger: Logger;
@@ -33,11 +33,11 @@ function routeMiddleware(route: Route): Koa.Middleware {
   // Named so a trace shows which operation ran rather than an anonymous middleware.
   const handle = async function (ctx: Context): Promise<void> {
     if (body) requireJsonBody(ctx);
-    const input = {
-      params: params ? parseInput(params, ctx.params, 'path') : undefined,
-      query: query ? parseInput(query, ctx.query, 'query') : undefined,
-      body: body ? parseInput(body, (ctx.request as { body?: unknown }).body, 'body') : undefined,
-    };
+    const input = parseRequestParts<RouteInput<RouteRequestSchemas>>([
+      { key: 'params', schema: params, value: ctx.params, location: 'path' },
+      { key: 'query', schema: query, value: ctx.query, location: 'query' },
+      { key: 'body', schema: body, value: (ctx.request as { body?: unknown }).body, location: 'body' },
+    ]);
     await route.handler(ctx, input);
   };
   Object.defineProperty(handle, 'name', { value: route.operationId });

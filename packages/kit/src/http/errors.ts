@@ -12,13 +12,14 @@ interface HttpErrorLike {
 }
 
 /** Errors thrown by Koa, the body parser and http-errors carry a status; translate the known ones. */
-function fromHttpError(error: HttpErrorLike): ProblemError | undefined {
+function fromHttpError(error: Error & HttpErrorLike): ProblemError | undefined {
   const status = error.status ?? error.statusCode;
   if (status === undefined || status < 400 || status > 599) return undefined;
   if (error.type === 'entity.too.large') {
     return new ProblemError({ status: 413, detail: `The request body exceeds the limit of ${error.limit ?? '?'} bytes` });
   }
-  if (error.type === 'entity.parse.failed') {
+  // co-body rethrows JSON.parse's SyntaxError with status 400.
+  if (error.type === 'entity.parse.failed' || (status === 400 && error instanceof SyntaxError)) {
     return new ProblemError({ status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON' });
   }
   if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
@@ -29,7 +30,7 @@ function fromHttpError(error: HttpErrorLike): ProblemError | undefined {
 
 export function toProblem(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
-  if (error instanceof Error) return fromHttpError(error as HttpErrorLike) ?? new ProblemError({ status: 500 });
+  if (error instanceof Error) return fromHttpError(error as Error & HttpErrorLike) ?? new ProblemError({ status: 500 });
   return new ProblemError({ status: 500 });
 }
 

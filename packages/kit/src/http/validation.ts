@@ -34,7 +34,21 @@ export function fieldErrors(location: InputLocation, error: z.ZodError): FieldEr
 
 /** Parses one part of a request or throws a 400 problem naming every failing field and rule. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, location: InputLocation): z.infer<S> {
-  const result = schema.safeParse(value, { reportInput: true });
-  if (result.success) return result.data;
-  throw validationFailed(fieldErrors(location, result.error));
+  return parseRequestParts<{ value: z.infer<S> }>([{ key: 'value', schema, value, location }]).value;
+}
+
+/** Parses several parts of a request and reports the failures of all of them in one problem. */
+export function parseRequestParts<T extends object>(
+  parts: ReadonlyArray<{ key: keyof T & string; schema: z.ZodType | undefined; value: unknown; location: InputLocation }>,
+): T {
+  const parsed: Record<string, unknown> = {};
+  const errors: FieldError[] = [];
+  for (const { key, schema, value, location } of parts) {
+    if (!schema) continue;
+    const result = schema.safeParse(value, { reportInput: true });
+    if (result.success) parsed[key] = result.data;
+    else errors.push(...fieldErrors(location, result.error));
+  }
+  if (errors.length > 0) throw validationFailed(errors);
+  return parsed as T;
 }

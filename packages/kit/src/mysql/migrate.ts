@@ -8,6 +8,7 @@ import type { Database } from './database.js';
 const MIGRATION_FILE = /^(\d+)_([a-z0-9_]+)\.sql$/;
 
 export interface Migration {
+  file: string;
   version: number;
   name: string;
   sql: string;
@@ -22,6 +23,7 @@ export async function readMigrations(directory: string): Promise<Migration[]> {
     if (!match) throw new Error(`Migration file name ${file} must look like 001_create_things.sql`);
     const sql = await readFile(path.join(directory, file), 'utf8');
     migrations.push({
+      file,
       version: Number(match[1]),
       name: match[2] ?? file,
       sql,
@@ -62,7 +64,7 @@ export async function migrate(database: Database, directory: string, logger: Log
       const checksum = applied.get(migration.version);
       if (checksum !== undefined) {
         if (checksum !== migration.checksum) {
-          throw new Error(`Migration ${migration.version}_${migration.name} changed after it was applied; add a new migration instead`);
+          throw new Error(`Migration ${migration.file} changed after it was applied; add a new migration instead`);
         }
         continue;
       }
@@ -72,7 +74,7 @@ export async function migrate(database: Database, directory: string, logger: Log
         migration.name,
         migration.checksum,
       ]);
-      logger.info({ version: migration.version, name: migration.name }, 'migration applied');
+      logger.info({ version: migration.version, file: migration.file }, 'migration applied');
       count += 1;
     }
     return count;

@@ -1,0 +1,117 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import { z } from 'zod';
+import { createApiApp } from '../src/http/api-app.js';
+import { defineRoute } from '../src/http/route.js';
+import { HealthRegistry } from '../src/health.js';
+import { capturingLogger } from './support.js';
+
+const { logger, lines } = capturingLogger();
+let server: http.Server;
+let base: string;
+
+before(async () => {
+  const app = createApiApp({
+    logger,
+    health: new HealthRegistry(),
+    openapi: { title: 't', version: '1' },
+    bodyLimit: '1kb',
+    routes: [
+      defineRoute({
+        method: 'put',
+        path: '/items/:id',
+        operationId: 'putItem',
+        summary: 'put',
+        request: { params: z.object({ id: z.string().regex(/^\d+$/) }), body: z.strictObject({ name: z.string() }) },
+        responses: { 200: { description: 'ok' } },
+        handler: (ctx, { params, body }) => {
+          ctx.body = { id: params.id, name: body.name, authorization: ctx.get('authorization') ? 'seen' : 'none' };
+        },
+      }),
+      defineRoute({
+        method: 'get',
+        path: '/boom',
+        operationId: 'boom',
+        summary: 'fails',
+        responses: { 200: { description: 'never' } },
+        handler: () => {
+          throw new Error('secret internal detail');
+        },
+      }),
+    ],
+  });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+async function call(path: string, init?: RequestInit) {
+  const response = await fetch(base + path, init);
+  return { status: response.status, type: response.headers.get('content-type'), headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+}
+
+const json = { 'content-type': 'application/json' };
+
+test('a valid request reaches the handler with parsed input', async () => {
+  const response = await call('/items/7', { method: 'PUT', headers: { ...json, authorization: 'Bearer abc' }, body: '{"name":"x"}' });
+  assert.equal(response.status, 200);
+  assert.deepEqual(response.body, { id: '7', name: 'x', authorization: 'seen' });
+});
+
+test('unknown route → 404, wrong method → 405 with Allow, both problem+json', async () => {
+  const missing = await call('/nothing');
+  assert.equal(missing.status, 404);
+  assert.equal(missing.type, 'application/problem+json');
+  const wrong = await call('/items/7', { method: 'DELETE' });
+  assert.equal(wrong.status, 405);
+  assert.equal(wrong.type, 'application/problem+json');
+  assert.match(wrong.headers.get('allow') ?? '', /PUT/);
+});
+
+test('malformed JSON → 400, oversized → 413, not JSON → 415, invalid → 400 naming the field', async () => {
+  const malformed = await call('/items/7', { method: 'PUT', headers: json, body: '{"name":' });
+  assert.equal(malformed.status, 400);
+  assert.equal(malformed.body['title'], 'Malformed JSON');
+  const large = await call('/items/7', { method: 'PUT', headers: json, body: JSON.stringify({ name: 'x'.repeat(2000) }) });
+  assert.equal(large.status, 413);
+  const text = await call('/items/7', { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'x' });
+  assert.equal(text.status, 415);
+  const invalid = await call('/items/abc', { method: 'PUT', headers: json, body: '{"name":1}' });
+  assert.equal(invalid.status, 400);
+  assert.deepEqual(
+    (invalid.body['errors'] as Array<{ field: string }>).map((e) => e.field),
+    ['path.id', 'body.name'],
+  );
+});
+
+test('an unexpected error is a bare 500: no message, no stack; the log has both', async () => {
+  const response = await call('/boom');
+  assert.equal(response.status, 500);
+  assert.equal(response.type, 'application/problem+json');
+  assert.doesNotMatch(JSON.stringify(response.body), /secret internal detail|at /);
+  const logged = lines.find((line) => line['msg'] === 'request failed');
+  assert.match(JSON.stringify(logged), /secret internal detail/);
+});
+
+test('one access-log line per request with the route template, never the raw id', async () => {
+  const before = lines.length;
+  await call('/items/12345', { method: 'PUT', headers: { ...json, authorization: 'Bearer top-secret' }, body: '{"name":"x"}' });
+  const access = lines.slice(before).filter((line) => line['msg'] === 'request completed');
+  assert.equal(access.length, 1);
+  assert.equal(access[0]?.['http.route'], '/items/:id');
+  assert.equal(access[0]?.['http.method'], 'PUT');
+  assert.equal(access[0]?.['http.status_code'], 200);
+  assert.equal(typeof access[0]?.['duration_ms'], 'number');
+  assert.doesNotMatch(JSON.stringify(lines), /top-secret/);
+});
+
+test('request ids: a safe incoming id is kept, an unsafe one replaced', async () => {
+  const kept = await fetch(`${base}/nothing`, { headers: { 'x-request-id': 'abc-123' } });
+  assert.equal(kept.headers.get('x-request-id'), 'abc-123');
+  const replaced = await fetch(`${base}/nothing`, { headers: { 'x-request-id': 'bad id\u00e9' } });
+  assert.match(replaced.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+});

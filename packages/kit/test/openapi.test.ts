@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { buildOpenApiDocument, openApiPath } from '../src/http/openapi.js';
+import { defineRoute } from '../src/http/route.js';
+
+const route = defineRoute({
+  method: 'put',
+  path: '/things/:kind/:id',
+  operationId: 'putThing',
+  summary: 'Put a thing',
+  request: {
+    params: z.object({ kind: z.string(), id: z.string().describe('Thing id') }),
+    query: z.object({ dryRun: z.coerce.boolean().optional() }),
+    body: z.strictObject({ value: z.int().min(1).max(5) }),
+  },
+  responses: { 200: { description: 'Replaced', schema: z.object({ value: z.int() }) }, 404: { description: 'No such thing' } },
+  handler: () => undefined,
+});
+
+test('koa templates become OpenAPI templates', () => {
+  assert.equal(openApiPath('/ratings/:recordType/:recordId'), '/ratings/{recordType}/{recordId}');
+});
+
+test('the document describes parameters, body, responses and common errors from the zod schemas', () => {
+  const document = buildOpenApiDocument({ title: 't', version: '1' }, [route]) as {
+    openapi: string;
+    paths: Record<string, Record<string, Record<string, unknown>>>;
+  };
+  assert.equal(document.openapi, '3.1.0');
+  const operation = document.paths['/things/{kind}/{id}']?.['put'];
+  assert.ok(operation);
+  const parameters = operation['parameters'] as Array<{ name: string; in: string; required: boolean; description?: string }>;
+  assert.deepEqual(
+    parameters.map(({ name, in: where, required }) => ({ name, where, required })),
+    [
+      { name: 'kind', where: 'path', required: true },
+      { name: 'id', where: 'path', required: true },
+      { name: 'dryRun', where: 'query', required: false },
+    ],
+  );
+  assert.equal(parameters[1]?.description, 'Thing id');
+  const body = operation['requestBody'] as { content: Record<string, { schema: { properties: Record<string, unknown>; additionalProperties: boolean } }> };
+  assert.deepEqual(body.content['application/json']?.schema.properties['value'], { type: 'integer', minimum: 1, maximum: 5 });
+  assert.equal(body.content['application/json']?.schema.additionalProperties, false);
+  const responses = operation['responses'] as Record<string, { content?: Record<string, unknown> }>;
+  assert.deepEqual(Object.keys(responses).sort(), ['200', '400', '404', '413', '415', '500', '503']);
+  assert.ok(responses['404']?.content?.['application/problem+json']);
+  assert.ok(document.paths['/.well-known/health']?.['get']);
+});
