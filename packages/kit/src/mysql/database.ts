@@ -78,6 +78,9 @@ export class Database {
       queueLimit: options.poolSize * 50,
       enableKeepAlive: true,
       keepAliveInitialDelay: 10_000,
+      // Without FOUND_ROWS an upsert reports 1 affected row for an insert and 2 (or 0 if unchanged) for
+      // an update, which is how repositories tell "created" from "replaced".
+      flags: ['-FOUND_ROWS'],
     });
     return new Database(pool, options.database, options.queryTimeoutMs ?? 5000);
   }

@@ -1,0 +1,74 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { startMariaDb, startService, type MariaDb, type StartedService } from '@cinemetrics/testing';
+
+let mariadb: MariaDb;
+let service: StartedService;
+
+before(async () => {
+  mariadb = await startMariaDb();
+  service = await startService('metadata', { env: { MYSQL_URL: mariadb.url, SHUTDOWN_TIMEOUT_MS: '5000' } });
+});
+
+after(async () => {
+  if (service?.running) await service.stop('SIGKILL');
+  await mariadb?.dispose();
+});
+
+type Outcome = { kind: 'response'; status: number } | { kind: 'error'; code: string };
+
+function putMovie(port: number, id: string): Promise<Outcome> {
+  const body = JSON.stringify({ title: `Movie ${id}` });
+  return new Promise((resolve) => {
+    const request = http.request(
+      { host: '127.0.0.1', port, method: 'PUT', path: `/metadata/${id}`, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve({ kind: 'response', status: response.statusCode ?? 0 }));
+        response.on('error', (error: NodeJS.ErrnoException) => resolve({ kind: 'error', code: error.code ?? error.message }));
+      },
+    );
+    request.on('error', (error: NodeJS.ErrnoException) => resolve({ kind: 'error', code: error.code ?? error.message }));
+    request.end(body);
+  });
+}
+
+test('SIGTERM under load: every accepted request is answered and stored, then exit 0', async () => {
+  const acknowledged: string[] = [];
+  const outcomes: Outcome[] = [];
+  let stop = false;
+  const worker = async (w: number) => {
+    for (let n = 0; !stop; n += 1) {
+      const id = `w${w}-n${n}`;
+      const outcome = await putMovie(service.port, id);
+      outcomes.push(outcome);
+      if (outcome.kind === 'response' && outcome.status === 201) acknowledged.push(id);
+      if (outcome.kind === 'error') return; // the listener is closed: this client is done
+    }
+  };
+  const workers = Array.from({ length: 16 }, (_, w) => worker(w));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  service.signal('SIGTERM');
+  const exit = await service.exited;
+  stop = true;
+  await Promise.all(workers);
+
+  assert.deepEqual(exit, { code: 0, signal: null });
+  const responses = outcomes.filter((o): o is Extract<Outcome, { kind: 'response' }> => o.kind === 'response');
+  assert.ok(responses.length > 50, `load was applied (${responses.length} responses)`);
+  assert.deepEqual([...new Set(responses.map((r) => r.status))], [201], 'no request failed while draining');
+
+  const lines = service.jsonLines();
+  const started = lines.find((line) => line['msg'] === 'shutdown started');
+  assert.ok(started, 'shutdown was logged');
+  assert.ok(Number(started['in_flight']) >= 1, 'requests were in flight when the signal came');
+  assert.equal(lines.find((line) => line['msg'] === 'shutdown complete')?.['drained'], true);
+  const served = lines.filter((line) => line['msg'] === 'request completed' && line['http.method'] === 'PUT').length;
+  assert.equal(served, responses.length, 'every request the server accepted reached its client');
+
+  const rows = (await mariadb.query('SELECT id FROM metadata.movies')) as Array<{ id: string }>;
+  const stored = new Set(rows.map((row) => row.id));
+  const missing = acknowledged.filter((id) => !stored.has(id));
+  assert.deepEqual(missing, [], 'every acknowledged write is in the database');
+});
