@@ -29,6 +29,7 @@ export const serviceEnvSchema = z.object({
   ADMIN_PORT: port,
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   MYSQL_URL: mysqlUrl,
   MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   HTTP_BODY_LIMIT: z

@@ -16,3 +16,8 @@ export * from './mysql/database.js';
 export * from './mysql/migrate.js';
 export * from './mysql/service-database.js';
 export * from './package-info.js';
+export * from './metrics/registry.js';
+export * from './metrics/render.js';
+export * from './metrics/http-server.js';
+export * from './telemetry/spans.js';
+export { getTelemetry } from './telemetry/state.js';

@@ -1,4 +1,5 @@
 import pino, { type Logger, type LevelWithSilent } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -33,6 +34,14 @@ export interface LoggerOptions {
   level: LevelWithSilent;
   /** Where lines go; stdout by default. Tests pass a stream to read them back. */
   destination?: pino.DestinationStream;
+  /** `pretty` for people, `json` for machines; `auto` (default) is pretty only on a terminal. */
+  format?: 'auto' | 'json' | 'pretty';
+}
+
+function defaultDestination(format: LoggerOptions['format']): pino.DestinationStream {
+  const pretty = format === 'pretty' || (format !== 'json' && process.stdout.isTTY === true);
+  if (pretty) return pinoPretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  return pino.destination({ dest: 1, sync: true });
 }
 
 /**
@@ -49,7 +58,7 @@ export function createLogger(options: LoggerOptions): Logger {
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: true }),
+    options.destination ?? defaultDestination(options.format),
   );
 }
 

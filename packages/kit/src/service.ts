@@ -9,6 +9,7 @@ import { createApiApp } from './http/api-app.js';
 import { DrainableListener } from './http/listener.js';
 import type { Route } from './http/route.js';
 import { componentLogger } from './logger.js';
+import { getTelemetry } from './telemetry/state.js';
 
 export type ShutdownHook = { name: string; run: () => Promise<void> };
 
@@ -93,10 +94,14 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
         lifecycleLogger.warn({ in_flight: api.activeRequests, timeout_ms: env.SHUTDOWN_TIMEOUT_MS }, 'shutdown deadline passed; closing remaining connections');
         api.closeAll();
       }
-      await runHooks(definition.shutdownHooks ?? [], lifecycleLogger, Math.max(1000, env.SHUTDOWN_TIMEOUT_MS));
+      const hookBudgetMs = Math.max(1000, env.SHUTDOWN_TIMEOUT_MS);
+      await runHooks(definition.shutdownHooks ?? [], lifecycleLogger, hookBudgetMs);
       admin.beginDrain();
       admin.closeAll();
       lifecycleLogger.info({ duration_ms: Math.round(performance.now() - started), drained }, 'shutdown complete');
+      // Last, so the spans and log records of everything above are exported too.
+      const telemetry = getTelemetry();
+      if (telemetry) await runHooks([{ name: 'flush telemetry', run: () => telemetry.shutdown() }], lifecycleLogger, hookBudgetMs);
     })();
     return stopping;
   };

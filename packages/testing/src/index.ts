@@ -9,4 +9,4 @@ export {
 } from './service-process.js';
 export { httpJson, type HttpResponse } from './http.js';
 export { makeTempDir, type TempDir } from './temp.js';
-export { REPOSITORY_ROOT, serviceMain, startService, type ServiceName, type StartedService, type StartServiceOptions } from './services.js';
+export { REPOSITORY_ROOT, TELEMETRY_PRELOAD, serviceMain, startService, type ServiceName, type StartedService, type StartServiceOptions } from './services.js';

@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createConnection, type Connection } from 'mysql2/promise';
+import { findBinary } from './binaries.js';
 import { freePort } from './ports.js';
 import { describeExit, startProcess, type RunningProcess } from './service-process.js';
 import { makeTempDir, type TempDir } from './temp.js';
@@ -45,11 +44,14 @@ const GRACEFUL_STOP_TIMEOUT_MS = 30_000;
 const INSTALL_TIMEOUT_MS = 60_000;
 /** sun_path is 108 bytes including the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
-const EXTRA_BINARY_DIRS = ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin'];
+const INSTALL_HINT = 'Install MariaDB with: apt-get install -y mariadb-server';
 
 /** Starts a private MariaDB server in a fresh temporary datadir, listening on a free loopback port. */
 export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaDb> {
-  const [installDb, mariadbd] = await Promise.all([findBinary('mariadb-install-db'), findBinary('mariadbd')]);
+  const [installDb, mariadbd] = await Promise.all([
+    findBinary('mariadb-install-db', INSTALL_HINT),
+    findBinary('mariadbd', INSTALL_HINT),
+  ]);
   const dir = await makeTempDir('cinemetrics-mariadb-', options.rootDir);
   let server: MariaDbServer | undefined;
   try {
@@ -77,22 +79,6 @@ function layout(dir: string): Paths {
     throw new Error(`MariaDB socket path ${socket} is too long for a unix socket; pass a shorter rootDir`);
   }
   return { dataDir: join(dir, 'data'), socket, pidFile: join(dir, 'mysqld.pid') };
-}
-
-async function findBinary(name: string): Promise<string> {
-  const pathDirs = (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
-  for (const dir of [...pathDirs, ...EXTRA_BINARY_DIRS]) {
-    const candidate = join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not here; keep looking.
-    }
-  }
-  throw new Error(
-    `${name} not found in PATH or ${EXTRA_BINARY_DIRS.join(', ')}. Install MariaDB with: apt-get install -y mariadb-server`,
-  );
 }
 
 async function initialiseDataDir(installDb: string, dataDir: string): Promise<void> {

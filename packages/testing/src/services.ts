@@ -7,6 +7,9 @@ export type ServiceName = 'metadata' | 'rating' | 'movie' | 'auth';
 /** The repository's root, found from this compiled file (packages/testing/dist/src). */
 export const REPOSITORY_ROOT = path.resolve(__dirname, '../../../..');
 
+/** The telemetry preload every service starts with, as in production. */
+export const TELEMETRY_PRELOAD = path.join(REPOSITORY_ROOT, 'packages', 'kit', 'dist', 'src', 'telemetry', 'register.js');
+
 export function serviceMain(name: ServiceName): string {
   return path.join(REPOSITORY_ROOT, 'services', name, 'dist', 'src', 'main.js');
 }
@@ -34,7 +37,7 @@ export async function startService(service: ServiceName, options: StartServiceOp
   const url = `http://127.0.0.1:${port}`;
   const running = await startProcess({
     name: service,
-    args: [serviceMain(service)],
+    args: ['--require', TELEMETRY_PRELOAD, serviceMain(service)],
     env: { LOG_LEVEL: 'info', ...options.env, PORT: String(port), ADMIN_PORT: String(adminPort) },
     readyUrl: `${url}${options.waitReady === false ? '/.well-known/alive' : '/.well-known/health'}`,
   });

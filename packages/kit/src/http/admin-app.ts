@@ -4,6 +4,7 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { z } from 'zod';
 import type { Logger } from 'pino';
+import { metricsRouter } from '../metrics/endpoint.js';
 import { ProblemError } from '../problem.js';
 import { accessLog } from './access-log.js';
 import { problemMiddleware } from './errors.js';
@@ -49,8 +50,8 @@ export interface AdminAppOptions {
 }
 
 /**
- * The admin listener: never exposed publicly. `/metrics` is open for scrapers; everything else
- * needs the admin token.
+ * The admin listener: never exposed publicly. `/metrics` and liveness are open for scrapers and
+ * probes; everything else needs the admin token.
  */
 export function createAdminApp(options: AdminAppOptions): { app: Koa; protectedRoutes: Router } {
   const app = new Koa();
@@ -78,6 +79,7 @@ export function createAdminApp(options: AdminAppOptions): { app: Koa; protectedR
   app.use(problemMiddleware(options.logger));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit }));
   app.use(open.routes());
+  app.use(metricsRouter().routes());
   for (const router of options.routers ?? []) app.use(router.routes()).use(router.allowedMethods());
   app.use(protectedRoutes.routes());
   app.use(protectedRoutes.allowedMethods());

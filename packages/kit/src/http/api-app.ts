@@ -4,6 +4,7 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Logger } from 'pino';
 import type { HealthRegistry } from '../health.js';
 import { ProblemError } from '../problem.js';
+import { httpServerMetrics } from '../metrics/http-server.js';
 import { accessLog } from './access-log.js';
 import { problemMiddleware } from './errors.js';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi.js';
@@ -78,6 +79,7 @@ export function createApiApp(options: ApiAppOptions): Koa {
   const router = buildRouter(options.routes);
 
   app.use(requestId);
+  app.use(httpServerMetrics);
   app.use(accessLog(options.logger));
   app.use(problemMiddleware(options.logger));
   app.use(wellKnown.routes());

@@ -1,5 +1,6 @@
 import mysql, { type Pool, type PoolConnection, type RowDataPacket, type ResultSetHeader } from 'mysql2/promise';
 import type { Logger } from 'pino';
+import { observeStatement, unwatchPool, watchPool } from '../metrics/database.js';
 import { DependencyUnavailableError } from '../problem.js';
 
 /** Driver errors that mean the server cannot be reached or the connection broke, not that the query was wrong. */
@@ -82,16 +83,17 @@ export class Database {
       // an update, which is how repositories tell "created" from "replaced".
       flags: ['-FOUND_ROWS'],
     });
+    watchPool(options.database, pool);
     return new Database(pool, options.database, options.queryTimeoutMs ?? 5000);
   }
 
   async query<T extends RowDataPacket>(sql: string, params: Params = []): Promise<T[]> {
-    const [rows] = await this.guard(() => this.pool.query<T[]>({ sql, timeout: this.queryTimeoutMs }, params));
+    const [rows] = await this.measured(sql, () => this.pool.query<T[]>({ sql, timeout: this.queryTimeoutMs }, params));
     return rows;
   }
 
   async execute(sql: string, params: Params = []): Promise<ResultSetHeader> {
-    const [result] = await this.guard(() => this.pool.query<ResultSetHeader>({ sql, timeout: this.queryTimeoutMs }, params));
+    const [result] = await this.measured(sql, () => this.pool.query<ResultSetHeader>({ sql, timeout: this.queryTimeoutMs }, params));
     return result;
   }
 
@@ -117,7 +119,17 @@ export class Database {
   }
 
   async close(): Promise<void> {
+    unwatchPool(this.name);
     await this.pool.end();
+  }
+
+  private async measured<T>(sql: string, operation: () => Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    try {
+      return await this.guard(operation);
+    } finally {
+      observeStatement(sql, Number(process.hrtime.bigint() - started) / 1e9);
+    }
   }
 
   private async guard<T>(operation: () => Promise<T>): Promise<T> {

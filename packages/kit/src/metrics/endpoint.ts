@@ -1,0 +1,14 @@
+import Router from '@koa/router';
+import { contentTypeOf, negotiateFormat, renderMetrics } from './render.js';
+
+/** `GET /metrics`: Prometheus text by default, OpenMetrics (with exemplars) when the scraper asks. */
+export function metricsRouter(): Router {
+  const router = new Router();
+  router.get('metrics', '/metrics', async function metrics(ctx) {
+    const format = negotiateFormat(ctx.get('accept'));
+    ctx.body = await renderMetrics(format);
+    ctx.type = contentTypeOf(format);
+    ctx.set('cache-control', 'no-store');
+  });
+  return router;
+}

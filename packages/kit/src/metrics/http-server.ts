@@ -1,0 +1,39 @@
+import { trace, TraceFlags } from '@opentelemetry/api';
+import type { Context, Next } from 'koa';
+import { routeTemplate } from '../http/request-context.js';
+import { httpServerActive, httpServerDuration } from './registry.js';
+
+/** Route label for requests no route matched: one value, however many distinct paths arrive. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * RED metrics per request: duration by method, route template and status, with the sampled trace id
+ * as exemplar so a slow bucket links to a trace; in-flight requests by method.
+ */
+export async function httpServerMetrics(ctx: Context, next: Next): Promise<void> {
+  const method = ctx.method;
+  const started = process.hrtime.bigint();
+  httpServerActive.inc({ http_request_method: method });
+  try {
+    await next();
+  } finally {
+    httpServerActive.dec({ http_request_method: method });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const labels = {
+      http_request_method: method,
+      http_route: routeTemplate(ctx) ?? UNMATCHED_ROUTE,
+      http_response_status_code: String(ctx.status),
+    };
+    const spanContext = trace.getActiveSpan()?.spanContext();
+    if (spanContext && spanContext.traceFlags & TraceFlags.SAMPLED) {
+      httpServerDuration.observe({
+        labels,
+        value: seconds,
+        // prom-client types exemplar labels as the metric's own label names; any names are valid.
+        exemplarLabels: { trace_id: spanContext.traceId, span_id: spanContext.spanId } as never,
+      });
+    } else {
+      httpServerDuration.observe(labels, seconds);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
+
+/**
+ * One registry per process. It is an OpenMetrics registry because prom-client only keeps exemplars
+ * on those; `renderMetrics` serves the Prometheus text format from the same registry as well.
+ */
+export const registry = new Registry<RegistryContentType>();
+// Must precede the metrics below: prom-client refuses exemplar-enabled metrics on a text registry.
+registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+collectDefaultMetrics({ register: registry });
+
+/** Every SLO threshold (0.1 s, 0.25 s) is a bucket boundary, so latency SLIs read a bucket exactly. */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export const httpServerDuration = new Histogram({
+  name: 'http_server_request_duration_seconds',
+  help: 'Duration of HTTP server requests, by route template',
+  labelNames: ['http_request_method', 'http_route', 'http_response_status_code'] as const,
+  buckets: LATENCY_BUCKETS,
+  enableExemplars: true,
+  registers: [registry],
+});
+
+export const httpServerActive = new Gauge({
+  name: 'http_server_active_requests',
+  help: 'HTTP server requests in flight',
+  labelNames: ['http_request_method'] as const,
+  registers: [registry],
+});
+
+export const httpServerRejected = new Counter({
+  name: 'http_server_rejected_requests',
+  help: 'Requests refused before reaching a handler (rate limit, overload)',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+export const httpClientDuration = new Histogram({
+  name: 'http_client_request_duration_seconds',
+  help: 'Duration of outbound HTTP requests, one observation per attempt',
+  labelNames: ['peer_service', 'http_request_method', 'http_response_status_code', 'error_type'] as const,
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
+
+export const httpClientRetries = new Counter({
+  name: 'http_client_retries',
+  help: 'Outbound HTTP attempts that were retries',
+  labelNames: ['peer_service'] as const,
+  registers: [registry],
+});
+
+export const circuitBreakerState = new Gauge({
+  name: 'circuit_breaker_state',
+  help: 'Circuit breaker state per downstream: 1 for the current state, 0 for the others',
+  labelNames: ['peer_service', 'state'] as const,
+  registers: [registry],
+});
+
+export const dbOperationDuration = new Histogram({
+  name: 'db_client_operation_duration_seconds',
+  help: 'Duration of database operations, by operation and table',
+  labelNames: ['db_operation_name', 'db_collection_name'] as const,
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
+export const cacheRequests = new Counter({
+  name: 'cache_requests',
+  help: 'Cache lookups by result',
+  labelNames: ['cache', 'result'] as const,
+  registers: [registry],
+});
