@@ -56,6 +56,7 @@ export interface AdminAppOptions {
 export function createAdminApp(options: AdminAppOptions): { app: Koa; protectedRoutes: Router } {
   const app = new Koa();
   app.silent = true;
+  app.on('error', (error: unknown) => options.logger.error({ err: error }, 'error outside the problem middleware'));
   const open = new Router();
   open.get('alive', '/.well-known/alive', function alive(ctx) {
     ctx.body = { status: 'alive' };

@@ -60,6 +60,7 @@ export function createApiApp(options: ApiAppOptions): Koa {
   app.proxy = false;
   // Errors are answered by the problem middleware; Koa's own printer would double-log them.
   app.silent = true;
+  app.on('error', (error: unknown) => options.logger.error({ err: error }, 'error outside the problem middleware'));
 
   const openapi = buildOpenApiDocument(options.openapi, options.routes);
   const wellKnown = new Router();

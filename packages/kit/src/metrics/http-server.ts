@@ -25,15 +25,13 @@ export async function httpServerMetrics(ctx: Context, next: Next): Promise<void>
       http_response_status_code: String(ctx.status),
     };
     const spanContext = trace.getActiveSpan()?.spanContext();
-    if (spanContext && spanContext.traceFlags & TraceFlags.SAMPLED) {
-      httpServerDuration.observe({
-        labels,
-        value: seconds,
-        // prom-client types exemplar labels as the metric's own label names; any names are valid.
-        exemplarLabels: { trace_id: spanContext.traceId, span_id: spanContext.spanId } as never,
-      });
-    } else {
-      httpServerDuration.observe(labels, seconds);
-    }
+    const sampled = spanContext !== undefined && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
+    // With exemplars enabled prom-client only takes the object form of observe().
+    httpServerDuration.observe({
+      labels,
+      value: seconds,
+      // prom-client types exemplar labels as the metric's own label names; any names are valid.
+      ...(sampled ? { exemplarLabels: { trace_id: spanContext.traceId, span_id: spanContext.spanId } as never } : {}),
+    });
   }
 }
