@@ -15,7 +15,11 @@ const userId = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/);
 export function requireCaller(ctx: Context): Caller {
   const header = ctx.get('x-user-id');
   if (!header) {
-    throw new ProblemError({ status: 401, detail: 'The caller is not identified (x-user-id header missing)' });
+    throw new ProblemError({
+      status: 401,
+      detail: 'The caller is not identified (x-user-id header missing)',
+      headers: { 'www-authenticate': 'X-User-Id' },
+    });
   }
   if (!userId.safeParse(header).success) {
     throw new ProblemError({

@@ -21,3 +21,4 @@ export * from './metrics/render.js';
 export * from './metrics/http-server.js';
 export * from './telemetry/spans.js';
 export { getTelemetry } from './telemetry/state.js';
+export * from './service-main.js';

@@ -1,0 +1,72 @@
+import type Router from '@koa/router';
+import type Koa from 'koa';
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import { loadConfig, serviceEnvWithDefaults, type ServiceEnv } from './config.js';
+import { HealthRegistry } from './health.js';
+import type { Route } from './http/route.js';
+import { createLogger } from './logger.js';
+import type { Database } from './mysql/database.js';
+import { openServiceDatabase } from './mysql/service-database.js';
+import { readPackageInfo } from './package-info.js';
+import { runMain, startService, type ShutdownHook } from './service.js';
+
+type BaseSchema = ReturnType<typeof serviceEnvWithDefaults>;
+
+export interface ServiceContext<E extends ServiceEnv> {
+  env: E;
+  logger: Logger;
+  health: HealthRegistry;
+  /** The service's own database, or undefined when MYSQL_URL is unset (use the memory repository). */
+  database: Database | undefined;
+}
+
+export interface ServiceParts {
+  routes: readonly Route[];
+  shutdownHooks?: readonly ShutdownHook[];
+  apiMiddleware?: readonly Koa.Middleware[];
+  adminRouters?: readonly Router[];
+}
+
+export interface ServiceMainOptions<S extends BaseSchema> {
+  name: string;
+  defaultPorts: { PORT: number; ADMIN_PORT: number };
+  /** `__dirname` of the compiled main, to find package.json (version) and migrations. */
+  mainDirectory: string;
+  /** Adds the service's own variables to the common ones. */
+  env?: (base: BaseSchema) => S;
+  /** The service owns a database named after it, with migrations in this directory. */
+  migrationsDirectory?: string;
+  build: (context: ServiceContext<z.infer<S>>) => ServiceParts | Promise<ServiceParts>;
+}
+
+/**
+ * Everything a service's main does but its own wiring: configuration, logger, readiness, its database
+ * and migrations, listeners and shutdown. `build` turns those into routes.
+ */
+export function serviceMain<S extends BaseSchema = BaseSchema>(options: ServiceMainOptions<S>): void {
+  runMain(options.name, async () => {
+    const base = serviceEnvWithDefaults(options.defaultPorts);
+    const env = loadConfig(options.env ? options.env(base) : base) as z.infer<S>;
+    const logger = createLogger({ service: options.name, level: env.LOG_LEVEL, format: env.LOG_FORMAT });
+    const health = new HealthRegistry();
+    const store = options.migrationsDirectory
+      ? await openServiceDatabase({ env, database: options.name, migrationsDirectory: options.migrationsDirectory, logger, health })
+      : undefined;
+    const parts = await options.build({ env, logger, health, database: store?.database });
+    const pkg = readPackageInfo(options.mainDirectory);
+    await startService({
+      name: options.name,
+      version: pkg.version,
+      description: pkg.description,
+      env,
+      logger,
+      health,
+      routes: parts.routes,
+      apiMiddleware: parts.apiMiddleware ?? [],
+      adminRouters: parts.adminRouters ?? [],
+      shutdownHooks: [...(parts.shutdownHooks ?? []), ...(store ? [store.shutdownHook] : [])],
+    });
+    return { logger };
+  });
+}
