@@ -28,12 +28,12 @@ export interface ServiceParts {
   adminRouters?: readonly Router[];
 }
 
-export interface ServiceMainOptions<S extends BaseSchema> {
+export interface ServiceMainOptions<S extends z.ZodType<ServiceEnv>> {
   name: string;
   defaultPorts: { PORT: number; ADMIN_PORT: number };
   /** `__dirname` of the compiled main, to find package.json (version) and migrations. */
   mainDirectory: string;
-  /** Adds the service's own variables to the common ones. */
+  /** The service's schema when it reads more than the common variables (build it from `base`). */
   env?: (base: BaseSchema) => S;
   /** The service owns a database named after it, with migrations in this directory. */
   migrationsDirectory?: string;
@@ -44,7 +44,7 @@ export interface ServiceMainOptions<S extends BaseSchema> {
  * Everything a service's main does but its own wiring: configuration, logger, readiness, its database
  * and migrations, listeners and shutdown. `build` turns those into routes.
  */
-export function serviceMain<S extends BaseSchema = BaseSchema>(options: ServiceMainOptions<S>): void {
+export function serviceMain<S extends z.ZodType<ServiceEnv> = BaseSchema>(options: ServiceMainOptions<S>): void {
   runMain(options.name, async () => {
     const base = serviceEnvWithDefaults(options.defaultPorts);
     const env = loadConfig(options.env ? options.env(base) : base) as z.infer<S>;

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { httpJson, startMariaDb, startService, type MariaDb, type StartedService } from '@cinemetrics/testing';
+
+/** The compiled auth service as deployed (telemetry preload included), against a real MariaDB. */
+
+let mariadb: MariaDb;
+const started: StartedService[] = [];
+
+/** Starts auth on free ports and waits until it is ready. */
+async function startAuth(env: Record<string, string | undefined>): Promise<{ proc: StartedService; url: string }> {
+  const proc = await startService('auth', { env: { NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined, ...env } });
+  started.push(proc);
+  return { proc, url: proc.url };
+}
+
+interface Health {
+  status: string;
+  checks: Record<string, { status: string; critical: boolean }>;
+}
+
+before(async () => {
+  mariadb = await startMariaDb();
+});
+
+after(async () => {
+  await Promise.all(started.map((proc) => proc.stop('SIGTERM', 5_000)));
+  await mariadb?.dispose();
+});
+
+test('with MYSQL_URL: creates the auth database, applies the migration, readiness reports the database', async () => {
+  const { proc, url } = await startAuth({ MYSQL_URL: mariadb.url });
+  await proc.waitForLine((_line, json) => json?.['msg'] === 'database ready' && json['migrations_applied'] === 1);
+  const health = await httpJson('GET', `${url}/.well-known/health`);
+  assert.equal(health.status, 200, JSON.stringify(health.body));
+  const body = health.body as Health;
+  assert.equal(body.status, 'ok');
+  assert.equal(body.checks['database']?.status, 'up');
+  assert.equal(body.checks['database']?.critical, true);
+  await proc.stop();
+});
+
+test('the tables exist with their keys', async () => {
+  const tables = (await mariadb.query(
+    "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'auth' ORDER BY table_name",
+  )) as { name: string }[];
+  assert.deepEqual(
+    tables.map((table) => table.name),
+    ['clients', 'schema_migrations', 'signing_keys', 'users'],
+  );
+
+  const columns = (await mariadb.query(
+    `SELECT table_name AS tableName, column_name AS name, is_nullable AS nullable, column_key AS columnKey
+       FROM information_schema.columns WHERE table_schema = 'auth' AND table_name <> 'schema_migrations'
+       ORDER BY table_name, ordinal_position`,
+  )) as { tableName: string; name: string; nullable: string; columnKey: string }[];
+  const describe = (table: string) =>
+    columns.filter((column) => column.tableName === table).map((c) => `${c.name}${c.columnKey ? ` ${c.columnKey}` : ''}${c.nullable === 'YES' ? ' NULL' : ''}`);
+  assert.deepEqual(describe('users'), ['id PRI', 'username UNI', 'password_hash', 'roles', 'created_at']);
+  assert.deepEqual(describe('clients'), ['client_id PRI', 'secret_hash', 'roles', 'created_at']);
+  assert.deepEqual(describe('signing_keys'), ['kid PRI', 'algorithm', 'public_jwk', 'private_jwk', 'created_at', 'retired_at NULL']);
+
+  const migrations = await mariadb.query('SELECT version, name FROM auth.schema_migrations');
+  assert.deepEqual(migrations, [{ version: 1, name: 'create_users_clients' }]);
+});
+
+test('a restart applies nothing twice', async () => {
+  const { proc } = await startAuth({ MYSQL_URL: mariadb.url });
+  await proc.waitForLine((_line, json) => json?.['msg'] === 'database ready' && json['migrations_applied'] === 0);
+  await proc.stop();
+});
+
+test('readiness turns 503 when the database goes away', async () => {
+  const { url } = await startAuth({ MYSQL_URL: mariadb.url });
+  assert.equal((await httpJson('GET', `${url}/.well-known/health`)).status, 200);
+  await mariadb.kill();
+  try {
+    const health = await httpJson('GET', `${url}/.well-known/health`);
+    assert.equal(health.status, 503);
+    assert.equal((health.body as Health).checks['database']?.status, 'down');
+  } finally {
+    await mariadb.start();
+  }
+});
+
+test('without MYSQL_URL: the in-memory store, said loudly, and no database check', async () => {
+  const { proc, url } = await startAuth({ MYSQL_URL: undefined });
+  await proc.waitForLine((_line, json) => json?.['level'] === 'warn' && json['store'] === 'memory');
+  const health = await httpJson('GET', `${url}/.well-known/health`);
+  assert.equal(health.status, 200);
+  assert.deepEqual((health.body as Health).checks, {});
+});
+
+test('the service answers only its well-known routes for now', async () => {
+  const { url } = await startAuth({ MYSQL_URL: undefined });
+  const openapi = await httpJson('GET', `${url}/openapi.json`);
+  const document = openapi.body as { info: { title: string }; paths: Record<string, unknown> };
+  assert.equal(document.info.title, 'auth API');
+  assert.deepEqual(Object.keys(document.paths).sort(), ['/.well-known/alive', '/.well-known/health', '/openapi.json']);
+  assert.equal((await httpJson('POST', `${url}/tokens`, {})).status, 404);
+});

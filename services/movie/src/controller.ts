@@ -1,0 +1,79 @@
+import { DependencyUnavailableError, type Logger } from '@cinemetrics/kit';
+import { GatewayNotFoundError, GatewayUnavailableError } from './gateway/errors.js';
+import type { DegradablePart, Metadata, MovieDetails, RatingSummary } from './model.js';
+
+/** What a call carries from the incoming request to the downstream ones. */
+export interface CallContext {
+  /** The incoming `x-request-id`, forwarded so one id ties the log lines of every service together. */
+  requestId?: string;
+}
+
+/**
+ * What the controller needs from the metadata service. Rejects with GatewayNotFoundError when the
+ * movie does not exist and GatewayUnavailableError when the service cannot answer.
+ */
+export interface MetadataGateway {
+  getMetadata(id: string, context: CallContext): Promise<Metadata>;
+}
+
+/**
+ * What the controller needs from the rating service: the movie's aggregate, null when nobody rated
+ * it. Rejects with GatewayUnavailableError when the service cannot answer.
+ */
+export interface RatingGateway {
+  getMovieRating(id: string, context: CallContext): Promise<RatingSummary | null>;
+}
+
+export class MovieNotFoundError extends Error {
+  constructor(readonly id: string) {
+    super('movie metadata not found');
+    this.name = 'MovieNotFoundError';
+  }
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof GatewayUnavailableError) return error.reason;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class MovieController {
+  constructor(
+    private readonly metadata: MetadataGateway,
+    private readonly rating: RatingGateway,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Metadata and rating are fetched in parallel, so the answer takes as long as the slower of the two,
+   * not their sum. Metadata is essential: missing → MovieNotFoundError, failing →
+   * DependencyUnavailableError (503). Rating is not: failing → the answer without it, marked degraded.
+   */
+  async getMovieDetails(id: string, context: CallContext = {}): Promise<MovieDetails> {
+    const [metadata, rating] = await Promise.allSettled([
+      this.metadata.getMetadata(id, context),
+      this.rating.getMovieRating(id, context),
+    ]);
+
+    if (metadata.status === 'rejected') {
+      if (metadata.reason instanceof GatewayNotFoundError) throw new MovieNotFoundError(id);
+      if (metadata.reason instanceof GatewayUnavailableError) {
+        throw new DependencyUnavailableError('metadata service', metadata.reason);
+      }
+      // Anything else is a defect in this service, not an outage downstream: let it be a 500.
+      throw metadata.reason;
+    }
+
+    const degraded: DegradablePart[] = [];
+    let summary: RatingSummary | null = null;
+    if (rating.status === 'fulfilled') {
+      summary = rating.value;
+    } else {
+      degraded.push('rating');
+      this.logger.warn(
+        { dependency: 'rating', movie_id: id, reason: reasonOf(rating.reason), request_id: context.requestId },
+        'rating unavailable; answering without it',
+      );
+    }
+    return { metadata: metadata.value, rating: summary, degraded };
+  }
+}

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
+import { createLogger, DependencyUnavailableError } from '@cinemetrics/kit';
+import {
+  MovieController,
+  MovieNotFoundError,
+  type CallContext,
+  type MetadataGateway,
+  type RatingGateway,
+} from '../src/controller.js';
+import { GatewayNotFoundError, GatewayUnavailableError } from '../src/gateway/errors.js';
+import type { Metadata, RatingSummary } from '../src/model.js';
+
+const alien: Metadata = {
+  id: 'alien-1979',
+  title: 'Alien',
+  year: 1979,
+  description: 'In space no one can hear you scream.',
+  director: 'Ridley Scott',
+  actors: ['Sigourney Weaver'],
+};
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** A gateway whose every call waits until the test settles it, and which records what it was asked. */
+class FakeMetadata implements MetadataGateway {
+  readonly calls: { id: string; context: CallContext }[] = [];
+  readonly pending: Deferred<Metadata>[] = [];
+
+  getMetadata(id: string, context: CallContext): Promise<Metadata> {
+    this.calls.push({ id, context });
+    const call = deferred<Metadata>();
+    this.pending.push(call);
+    return call.promise;
+  }
+}
+
+class FakeRating implements RatingGateway {
+  readonly calls: { id: string; context: CallContext }[] = [];
+  readonly pending: Deferred<RatingSummary | null>[] = [];
+
+  getMovieRating(id: string, context: CallContext): Promise<RatingSummary | null> {
+    this.calls.push({ id, context });
+    const call = deferred<RatingSummary | null>();
+    this.pending.push(call);
+    return call.promise;
+  }
+}
+
+/** Gateways that answer at once with the given outcomes (a value, or an Error to reject with). */
+function immediate(metadata: Metadata | Error, rating: RatingSummary | null | Error) {
+  const metadataGateway: MetadataGateway = {
+    getMetadata: async () => {
+      if (metadata instanceof Error) throw metadata;
+      return structuredClone(metadata);
+    },
+  };
+  const ratingGateway: RatingGateway = {
+    getMovieRating: async () => {
+      if (rating instanceof Error) throw rating;
+      return rating;
+    },
+  };
+  return { metadataGateway, ratingGateway };
+}
+
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    service: 'movie',
+    level: 'info',
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  return { logger, lines };
+}
+
+function controllerWith(metadata: Metadata | Error, rating: RatingSummary | null | Error) {
+  const { metadataGateway, ratingGateway } = immediate(metadata, rating);
+  const { logger, lines } = capturingLogger();
+  return { controller: new MovieController(metadataGateway, ratingGateway, logger), lines };
+}
+
+describe('MovieController.getMovieDetails', () => {
+  test('starts the metadata and the rating call before either has answered', async () => {
+    const metadata = new FakeMetadata();
+    const rating = new FakeRating();
+    const controller = new MovieController(metadata, rating, capturingLogger().logger);
+
+    const details = controller.getMovieDetails('alien-1979', { requestId: 'req-1' });
+    await tick();
+    // Neither fake has been settled yet, so a sequential implementation could not have reached the second.
+    assert.equal(metadata.calls.length, 1, 'metadata requested');
+    assert.equal(rating.calls.length, 1, 'rating requested while metadata is still pending');
+    assert.deepEqual(metadata.calls[0], { id: 'alien-1979', context: { requestId: 'req-1' } });
+    assert.deepEqual(rating.calls[0], { id: 'alien-1979', context: { requestId: 'req-1' } });
+
+    // Settle them in the opposite order to the one a sequential implementation would await.
+    rating.pending[0]?.resolve({ average: 4.5, count: 2 });
+    await tick();
+    metadata.pending[0]?.resolve(alien);
+    assert.deepEqual(await details, { metadata: alien, rating: { average: 4.5, count: 2 }, degraded: [] });
+  });
+
+  test('waits for the slower call: the answer does not come before the rating is known', async () => {
+    const metadata = new FakeMetadata();
+    const rating = new FakeRating();
+    const controller = new MovieController(metadata, rating, capturingLogger().logger);
+    let settled = false;
+    const details = controller.getMovieDetails('alien-1979').then((value) => {
+      settled = true;
+      return value;
+    });
+    await tick();
+    metadata.pending[0]?.resolve(alien);
+    await tick();
+    assert.equal(settled, false, 'answered before the rating call settled');
+    rating.pending[0]?.resolve(null);
+    assert.deepEqual(await details, { metadata: alien, rating: null, degraded: [] });
+  });
+
+  test('joins metadata and the aggregate rating', async () => {
+    const { controller, lines } = controllerWith(alien, { average: 3, count: 2 });
+    assert.deepEqual(await controller.getMovieDetails('alien-1979'), {
+      metadata: alien,
+      rating: { average: 3, count: 2 },
+      degraded: [],
+    });
+    assert.equal(lines.filter((line) => line['level'] === 'warn').length, 0);
+  });
+
+  test('no ratings yet → rating null and nothing degraded', async () => {
+    const { controller, lines } = controllerWith(alien, null);
+    assert.deepEqual(await controller.getMovieDetails('alien-1979'), { metadata: alien, rating: null, degraded: [] });
+    assert.equal(lines.filter((line) => line['level'] === 'warn').length, 0);
+  });
+
+  test('metadata not found → MovieNotFoundError, whatever the rating outcome', async () => {
+    for (const rating of [null, { average: 5, count: 1 }, new GatewayUnavailableError('rating', 'status 500')]) {
+      const { controller } = controllerWith(new GatewayNotFoundError('metadata', 'metadata for this movie'), rating);
+      await assert.rejects(controller.getMovieDetails('nope'), (error: unknown) => {
+        assert.ok(error instanceof MovieNotFoundError);
+        assert.equal(error.message, 'movie metadata not found');
+        assert.equal(error.id, 'nope');
+        return true;
+      });
+    }
+  });
+
+  test('metadata unavailable → DependencyUnavailableError (503) naming the metadata service', async () => {
+    const outage = new GatewayUnavailableError('metadata', 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1');
+    for (const rating of [null, { average: 5, count: 1 }, new GatewayUnavailableError('rating', 'status 500')]) {
+      const { controller } = controllerWith(outage, rating);
+      await assert.rejects(controller.getMovieDetails('alien-1979'), (error: unknown) => {
+        assert.ok(error instanceof DependencyUnavailableError);
+        assert.equal(error.status, 503);
+        assert.equal(error.dependency, 'metadata service');
+        assert.equal(error.cause, outage);
+        return true;
+      });
+    }
+  });
+
+  test('an unexpected metadata failure is not disguised as an outage', async () => {
+    const bug = new TypeError('cannot read properties of undefined');
+    const { controller } = controllerWith(bug, null);
+    await assert.rejects(controller.getMovieDetails('alien-1979'), (error: unknown) => error === bug);
+  });
+
+  test('rating unavailable → still answered, rating null, degraded ["rating"], warning with the reason', async () => {
+    const { controller, lines } = controllerWith(alien, new GatewayUnavailableError('rating', 'no answer within 1000 ms'));
+    assert.deepEqual(await controller.getMovieDetails('alien-1979', { requestId: 'req-7' }), {
+      metadata: alien,
+      rating: null,
+      degraded: ['rating'],
+    });
+    const warnings = lines.filter((line) => line['level'] === 'warn');
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]?.['msg'], 'rating unavailable; answering without it');
+    assert.equal(warnings[0]?.['reason'], 'no answer within 1000 ms');
+    assert.equal(warnings[0]?.['movie_id'], 'alien-1979');
+    assert.equal(warnings[0]?.['dependency'], 'rating');
+    assert.equal(warnings[0]?.['request_id'], 'req-7');
+  });
+
+  test('any rating failure degrades, even an unexpected one', async () => {
+    const { controller, lines } = controllerWith(alien, new RangeError('bad aggregate'));
+    assert.deepEqual(await controller.getMovieDetails('alien-1979'), { metadata: alien, rating: null, degraded: ['rating'] });
+    assert.equal(lines.find((line) => line['level'] === 'warn')?.['reason'], 'bad aggregate');
+  });
+});

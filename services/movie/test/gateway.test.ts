@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { freePort } from '@cinemetrics/testing';
+import type { Agent } from 'undici';
+import { GatewayNotFoundError, GatewayUnavailableError } from '../src/gateway/errors.js';
+import { createDownstreamAgent } from '../src/gateway/http.js';
+import { HttpMetadataGateway } from '../src/gateway/metadata.js';
+import { HttpRatingGateway } from '../src/gateway/rating.js';
+
+/**
+ * The gateways against a scriptable in-process HTTP server: each test sets how it answers, so the
+ * failure modes a real service never produces on demand (500, broken bodies, hangs) are covered here.
+ */
+
+const TIMEOUT_MS = 300;
+/** Timers, scheduling and a loaded machine: how much later than the timeout an answer may come. */
+const MARGIN_MS = 700;
+
+type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
+
+interface SeenRequest {
+  method: string | undefined;
+  url: string | undefined;
+  headers: http.IncomingHttpHeaders;
+}
+
+let server: http.Server;
+let baseUrl: string;
+let handler: Handler;
+let seen: SeenRequest[];
+let connections = 0;
+let agent: Agent;
+
+function json(status: number, body: unknown, contentType = 'application/json'): Handler {
+  return (_request, response) => {
+    response.writeHead(status, { 'content-type': contentType });
+    response.end(JSON.stringify(body));
+  };
+}
+
+/** Never answers; the socket is closed when the server closes. */
+const hang: Handler = () => undefined;
+
+const alien = {
+  id: 'alien-1979',
+  title: 'Alien',
+  year: 1979,
+  description: '',
+  director: 'Ridley Scott',
+  actors: ['Sigourney Weaver'],
+};
+
+before(async () => {
+  server = http.createServer((request, response) => {
+    seen.push({ method: request.method, url: request.url, headers: request.headers });
+    handler(request, response);
+  });
+  server.keepAliveTimeout = 5_000;
+  server.on('connection', () => {
+    connections += 1;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  agent = createDownstreamAgent(TIMEOUT_MS);
+});
+
+after(async () => {
+  await agent.destroy();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+beforeEach(() => {
+  seen = [];
+  handler = json(500, { title: 'unset' });
+});
+
+function metadataGateway(url = baseUrl): HttpMetadataGateway {
+  return new HttpMetadataGateway({ peer: 'metadata', baseUrl: url, dispatcher: agent, timeoutMs: TIMEOUT_MS });
+}
+
+function ratingGateway(url = baseUrl): HttpRatingGateway {
+  return new HttpRatingGateway({ peer: 'rating', baseUrl: url, dispatcher: agent, timeoutMs: TIMEOUT_MS });
+}
+
+async function unavailable(promise: Promise<unknown>, peer: string, reason: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof GatewayUnavailableError, `expected GatewayUnavailableError, got ${String(error)}`);
+    assert.equal(error.peer, peer);
+    assert.match(error.reason, reason);
+    return true;
+  });
+}
+
+async function elapsed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
+describe('metadata gateway', () => {
+  test('GETs /metadata/{id} with the request id and returns the record without unknown fields', async () => {
+    handler = json(200, { ...alien, internalRevision: 7 });
+    const record = await metadataGateway().getMetadata('alien-1979', { requestId: 'req-abc' });
+    assert.deepEqual(record, alien);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]?.method, 'GET');
+    assert.equal(seen[0]?.url, '/metadata/alien-1979');
+    assert.equal(seen[0]?.headers['x-request-id'], 'req-abc');
+    assert.equal(seen[0]?.headers['accept'], 'application/json');
+  });
+
+  test('without a request id sends no x-request-id header', async () => {
+    handler = json(200, alien);
+    await metadataGateway().getMetadata('alien-1979', {});
+    assert.equal(seen[0]?.headers['x-request-id'], undefined);
+  });
+
+  test('keeps connections alive between calls', async () => {
+    handler = json(200, alien);
+    const gateway = metadataGateway();
+    await gateway.getMetadata('alien-1979', {});
+    const before = connections;
+    for (let i = 0; i < 5; i += 1) await gateway.getMetadata('alien-1979', {});
+    assert.equal(connections, before, 'sequential calls opened new connections');
+  });
+
+  test('404 → GatewayNotFoundError', async () => {
+    handler = json(404, { type: 'about:blank', title: 'Not Found', status: 404 }, 'application/problem+json');
+    await assert.rejects(metadataGateway().getMetadata('nope', {}), GatewayNotFoundError);
+  });
+
+  for (const status of [500, 503, 400, 204]) {
+    test(`status ${status} → GatewayUnavailableError`, async () => {
+      handler = status === 204 ? (_q, r) => r.writeHead(204).end() : json(status, { status });
+      await unavailable(metadataGateway().getMetadata('alien-1979', {}), 'metadata', new RegExp(`^status ${status}$`));
+    });
+  }
+
+  test('a body that is not JSON → GatewayUnavailableError', async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('<html>proxy error</html>');
+    };
+    await unavailable(metadataGateway().getMetadata('alien-1979', {}), 'metadata', /not JSON/);
+  });
+
+  test('a body that breaks the contract → GatewayUnavailableError naming the field', async () => {
+    handler = json(200, { ...alien, title: 42 });
+    await unavailable(metadataGateway().getMetadata('alien-1979', {}), 'metadata', /contract \(title:/);
+  });
+
+  test('connection refused → GatewayUnavailableError, fast', async () => {
+    const closedPort = await freePort();
+    const took = await elapsed(() =>
+      unavailable(metadataGateway(`http://127.0.0.1:${closedPort}`).getMetadata('alien-1979', {}), 'metadata', /ECONNREFUSED/),
+    );
+    assert.ok(took < TIMEOUT_MS, `took ${took} ms`);
+  });
+
+  test('no answer → GatewayUnavailableError within the timeout', async () => {
+    handler = hang;
+    const took = await elapsed(() =>
+      unavailable(metadataGateway().getMetadata('alien-1979', {}), 'metadata', new RegExp(`no answer within ${TIMEOUT_MS} ms`)),
+    );
+    assert.ok(took >= TIMEOUT_MS - 20, `gave up after ${took} ms, before the timeout`);
+    assert.ok(took < TIMEOUT_MS + MARGIN_MS, `took ${took} ms`);
+  });
+
+  test('a body that stalls after the headers → GatewayUnavailableError within the timeout', async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"id":"alien-1979",');
+    };
+    const took = await elapsed(() =>
+      unavailable(metadataGateway().getMetadata('alien-1979', {}), 'metadata', new RegExp(`no answer within ${TIMEOUT_MS} ms`)),
+    );
+    assert.ok(took < TIMEOUT_MS + MARGIN_MS, `took ${took} ms`);
+  });
+
+  test('after a timeout the gateway works again', async () => {
+    handler = hang;
+    await unavailable(metadataGateway().getMetadata('alien-1979', {}), 'metadata', /no answer/);
+    handler = json(200, alien);
+    assert.deepEqual(await metadataGateway().getMetadata('alien-1979', {}), alien);
+  });
+
+  test('ids are percent-encoded into the path', async () => {
+    handler = json(404, {});
+    await assert.rejects(metadataGateway().getMetadata('a b/c', {}), GatewayNotFoundError);
+    assert.equal(seen[0]?.url, '/metadata/a%20b%2Fc');
+  });
+
+  test('alive() resolves on 200 from /.well-known/alive and rejects otherwise', async () => {
+    handler = json(200, { status: 'alive' });
+    await metadataGateway().alive(200);
+    assert.equal(seen[0]?.url, '/.well-known/alive');
+    handler = json(503, {});
+    await unavailable(metadataGateway().alive(200), 'metadata', /status 503/);
+    handler = hang;
+    const took = await elapsed(() => unavailable(metadataGateway().alive(100), 'metadata', /no answer within 100 ms/));
+    assert.ok(took < 100 + MARGIN_MS, `took ${took} ms`);
+  });
+});
+
+describe('rating gateway', () => {
+  test('GETs /ratings/movie/{id} and returns average and count', async () => {
+    handler = json(200, { recordType: 'movie', recordId: 'alien-1979', average: 3.5, count: 4 });
+    assert.deepEqual(await ratingGateway().getMovieRating('alien-1979', { requestId: 'req-r' }), { average: 3.5, count: 4 });
+    assert.equal(seen[0]?.url, '/ratings/movie/alien-1979');
+    assert.equal(seen[0]?.headers['x-request-id'], 'req-r');
+  });
+
+  test('404 → null: nobody has rated the movie', async () => {
+    handler = json(404, { status: 404 }, 'application/problem+json');
+    assert.equal(await ratingGateway().getMovieRating('alien-1979', {}), null);
+  });
+
+  test('500 → GatewayUnavailableError', async () => {
+    handler = json(500, { status: 500 });
+    await unavailable(ratingGateway().getMovieRating('alien-1979', {}), 'rating', /^status 500$/);
+  });
+
+  test('an average outside 1-5 breaks the contract', async () => {
+    handler = json(200, { recordType: 'movie', recordId: 'alien-1979', average: 9, count: 1 });
+    await unavailable(ratingGateway().getMovieRating('alien-1979', {}), 'rating', /contract \(average:/);
+  });
+
+  test('no answer → GatewayUnavailableError within the timeout', async () => {
+    handler = hang;
+    const took = await elapsed(() => unavailable(ratingGateway().getMovieRating('alien-1979', {}), 'rating', /no answer/));
+    assert.ok(took < TIMEOUT_MS + MARGIN_MS, `took ${took} ms`);
+  });
+});
