@@ -10,3 +10,39 @@ export {
 export { httpJson, type HttpResponse } from './http.js';
 export { makeTempDir, type TempDir } from './temp.js';
 export { REPOSITORY_ROOT, TELEMETRY_PRELOAD, serviceMain, startService, type ServiceName, type StartedService, type StartServiceOptions } from './services.js';
+export {
+  startOtlpReceiver,
+  type MetricType,
+  type OtlpReceiver,
+  type OtlpReceiverBehaviour,
+  type ReceivedLog,
+  type ReceivedMetric,
+  type ReceivedRequest,
+  type ReceivedSpan,
+  type SpanKindName,
+  type StatusCodeName,
+} from './otlp-receiver.js';
+export {
+  startPrometheus,
+  type ExemplarSeries,
+  type InstantSample,
+  type PrometheusAlert,
+  type PrometheusConfigOptions,
+  type PrometheusOptions,
+  type PrometheusRule,
+  type PrometheusRuleGroup,
+  type PrometheusServer,
+  type PrometheusTarget,
+  type RangeSeries,
+} from './prometheus.js';
+export {
+  startAlertmanager,
+  startWebhookReceiver,
+  type AlertmanagerAlert,
+  type AlertmanagerOptions,
+  type AlertmanagerServer,
+  type WebhookAlert,
+  type WebhookNotification,
+  type WebhookReceiver,
+} from './alertmanager.js';
+export { waitUntil, type WaitOptions } from './wait.js';

@@ -1,0 +1,643 @@
+/**
+ * An in-process OTLP/HTTP receiver for tests: services export to it as they would to an
+ * OpenTelemetry Collector, and tests read back decoded spans, log records and metrics.
+ *
+ * Where the protobuf definitions come from. The receiver decodes with the official
+ * opentelemetry-proto messages, never with field numbers written here. The OTel JS packages
+ * the services use (otlp-transformer 0.300) serialise with hand-written code and ship no
+ * protobuf definitions. Two npm sources of the official definitions exist:
+ * - the `.proto` files vendored in `@opentelemetry/otlp-grpc-exporter-base` <= 0.38.0:
+ *   opentelemetry-proto of early 2023 (no Span.flags, no LogRecord.event_name, no entity
+ *   refs); that package also pulls in @grpc/grpc-js, and .proto files need protobufjs'
+ *   parser at run time;
+ * - chosen: the protobufjs static module the OpenTelemetry JS maintainers generated from
+ *   the opentelemetry-proto submodule and published as `build/src/generated/root.js` in
+ *   `@opentelemetry/otlp-transformer`. 0.214.0 is the last release whose generated root
+ *   still holds all three signals (0.215 dropped logs, 0.217 traces); its proto is recent
+ *   (event_name, flags, entity refs) and it needs protobufjs ^7, which the tree already has.
+ * It is installed under the npm alias `otlp-transformer-protobufjs`, so it cannot be
+ * mistaken for, or deduplicated with, the 0.300 transformer the services use. Only the
+ * generated root is loaded, never the rest of that (SDK 2.x based) package. It provides
+ * decode/encode and toObject/fromObject; the enum names (SpanKind, StatusCode,
+ * SeverityNumber) are read from it as well.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback } from 'node:zlib';
+import generatedRoot = require('otlp-transformer-protobufjs/build/src/generated/root');
+import { waitUntil } from './wait.js';
+
+const gunzip = promisify(gunzipCallback);
+
+export type SpanKindName = 'UNSPECIFIED' | 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';
+export type StatusCodeName = 'UNSET' | 'OK' | 'ERROR';
+
+export interface ReceivedSpan {
+  /** 32 lowercase hex digits. */
+  traceId: string;
+  /** 16 lowercase hex digits. */
+  spanId: string;
+  /** Absent for root spans. */
+  parentSpanId?: string;
+  name: string;
+  kind: SpanKindName;
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  attributes: Record<string, unknown>;
+  /** `message` is present only when non-empty. */
+  status: { code: StatusCodeName; message?: string };
+  events: { name: string; attributes: Record<string, unknown> }[];
+  links: { traceId: string; spanId: string; attributes: Record<string, unknown> }[];
+  /** The resource's attributes (service.name, ...). */
+  resource: Record<string, unknown>;
+  /** The instrumentation scope's name. */
+  scope: string;
+}
+
+export interface ReceivedLog {
+  /** Present only when the record is correlated with a span. */
+  traceId?: string;
+  spanId?: string;
+  /** Present only when non-empty. */
+  severityText?: string;
+  /** The OTLP SeverityNumber (INFO = 9, ERROR = 17, ...); absent when unspecified. */
+  severityNumber?: number;
+  /** Present only when non-empty. */
+  eventName?: string;
+  /** The decoded AnyValue: string, boolean, number, bigint, Uint8Array, array or object; undefined when absent. */
+  body: unknown;
+  attributes: Record<string, unknown>;
+  /** 0n when the producer did not set a timestamp (then see observedTimeUnixNano). */
+  timeUnixNano: bigint;
+  observedTimeUnixNano: bigint;
+  resource: Record<string, unknown>;
+  scope: string;
+}
+
+export type MetricType = 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary' | 'unknown';
+
+export interface ReceivedMetric {
+  name: string;
+  description: string;
+  unit: string;
+  type: MetricType;
+  /** 'CUMULATIVE' or 'DELTA' for sums and histograms. */
+  aggregationTemporality?: string;
+  isMonotonic?: boolean;
+  /**
+   * The data points as decoded: `attributes` flattened, `*UnixNano` as bigint, 64-bit integers
+   * (asInt, count, bucketCounts, ...) as numbers (bigint beyond 2^53), ids in exemplars as hex.
+   */
+  dataPoints: Record<string, unknown>[];
+  resource: Record<string, unknown>;
+  scope: string;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  /** The Content-Type header as sent ('' when absent). */
+  contentType: string;
+  /** The Content-Encoding header when present (e.g. 'gzip'). */
+  contentEncoding?: string;
+  /** Size of the body as received on the wire (compressed, when it was). */
+  bytes: number;
+  /** The body after decompression. */
+  body: Buffer;
+  /** The status answered; absent while the request hangs. */
+  status?: number;
+  /** Why the request was rejected (decode error, unsupported media type, ...). */
+  error?: string;
+}
+
+/** 'ok' accepts data; 'fail503' answers 503 Service Unavailable; 'hang' reads requests and never answers. */
+export type OtlpReceiverBehaviour = 'ok' | 'fail503' | 'hang';
+
+export interface OtlpReceiver {
+  /** `http://127.0.0.1:<port>`: the OTEL_EXPORTER_OTLP_ENDPOINT; signal paths are /v1/traces, /v1/logs, /v1/metrics. */
+  readonly url: string;
+  readonly port: number;
+  /** Accepted spans, in arrival order. */
+  spans(): ReceivedSpan[];
+  /** Accepted log records, in arrival order. */
+  logs(): ReceivedLog[];
+  /** Accepted metrics (one entry per metric per export), in arrival order. */
+  metrics(): ReceivedMetric[];
+  /** Every request received, accepted or not. */
+  requests(): ReceivedRequest[];
+  /**
+   * Calls `select` (now and after each poll) until it returns something other than undefined
+   * and resolves with it; default timeout 10 s. The timeout error lists what did arrive.
+   */
+  waitFor<T>(select: () => T | undefined, timeoutMs?: number): Promise<T>;
+  /** Forgets everything received so far (requests that are hanging stay hanging). */
+  clear(): void;
+  /** Changes how later requests are answered. */
+  setBehaviour(behaviour: OtlpReceiverBehaviour): void;
+  /** Closes the listener and every connection, including hanging ones. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const DEFAULT_WAIT_TIMEOUT_MS = 10_000;
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+/** Starts an OTLP/HTTP receiver (protobuf and JSON, optionally gzipped) on a free loopback port. */
+export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+  const receiver = new Receiver();
+  await receiver.listen();
+  return receiver;
+}
+
+// ---------------------------------------------------------------------------------------
+// The generated protobufjs module, typed as far as this file uses it.
+
+interface ConversionOptions {
+  longs?: StringConstructor;
+  enums?: StringConstructor;
+  defaults?: boolean;
+}
+
+interface MessageType {
+  decode(bytes: Uint8Array): object;
+  fromObject(value: object): object;
+  toObject(message: object, options: ConversionOptions): Record<string, unknown>;
+  encode(message: object): { finish(): Uint8Array };
+}
+
+/** A protobufjs enum: name → number own properties, number → name through the prototype. */
+type GeneratedEnum = Readonly<Record<string | number, string | number | undefined>>;
+
+interface GeneratedOtlp {
+  collector: {
+    trace: { v1: { ExportTraceServiceRequest: MessageType; ExportTraceServiceResponse: MessageType } };
+    logs: { v1: { ExportLogsServiceRequest: MessageType; ExportLogsServiceResponse: MessageType } };
+    metrics: { v1: { ExportMetricsServiceRequest: MessageType; ExportMetricsServiceResponse: MessageType } };
+  };
+  logs: { v1: { SeverityNumber: GeneratedEnum } };
+}
+
+const otlp = (generatedRoot as unknown as { opentelemetry: { proto: GeneratedOtlp } }).opentelemetry.proto;
+
+/**
+ * toObject options: 64-bit integers as decimal strings, enums as their proto names, bytes as
+ * Buffers, and only the fields that are set (so the member of a oneof is the key present).
+ */
+const TO_PLAIN: ConversionOptions = { longs: String, enums: String, defaults: false };
+
+// ---------------------------------------------------------------------------------------
+// Shapes of the plain objects toObject returns (field names are the generated camelCase ones).
+
+interface PlainAnyValue {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string | number;
+  doubleValue?: number;
+  arrayValue?: { values?: PlainAnyValue[] };
+  kvlistValue?: { values?: PlainKeyValue[] };
+  bytesValue?: Uint8Array;
+}
+interface PlainKeyValue {
+  key?: string;
+  value?: PlainAnyValue;
+}
+interface PlainResource {
+  attributes?: PlainKeyValue[];
+}
+interface PlainScope {
+  name?: string;
+}
+interface PlainSpan {
+  traceId?: Uint8Array;
+  spanId?: Uint8Array;
+  parentSpanId?: Uint8Array;
+  name?: string;
+  kind?: string | number;
+  startTimeUnixNano?: string | number;
+  endTimeUnixNano?: string | number;
+  attributes?: PlainKeyValue[];
+  events?: { name?: string; attributes?: PlainKeyValue[] }[];
+  links?: { traceId?: Uint8Array; spanId?: Uint8Array; attributes?: PlainKeyValue[] }[];
+  status?: { code?: string | number; message?: string };
+}
+interface PlainTraces {
+  resourceSpans?: { resource?: PlainResource; scopeSpans?: { scope?: PlainScope; spans?: PlainSpan[] }[] }[];
+}
+interface PlainLogRecord {
+  timeUnixNano?: string | number;
+  observedTimeUnixNano?: string | number;
+  severityNumber?: string | number;
+  severityText?: string;
+  eventName?: string;
+  body?: PlainAnyValue;
+  attributes?: PlainKeyValue[];
+  traceId?: Uint8Array;
+  spanId?: Uint8Array;
+}
+interface PlainLogs {
+  resourceLogs?: { resource?: PlainResource; scopeLogs?: { scope?: PlainScope; logRecords?: PlainLogRecord[] }[] }[];
+}
+interface PlainMetricData {
+  dataPoints?: Record<string, unknown>[];
+  aggregationTemporality?: string | number;
+  isMonotonic?: boolean;
+}
+interface PlainMetric {
+  name?: string;
+  description?: string;
+  unit?: string;
+  gauge?: PlainMetricData;
+  sum?: PlainMetricData;
+  histogram?: PlainMetricData;
+  exponentialHistogram?: PlainMetricData;
+  summary?: PlainMetricData;
+}
+interface PlainMetrics {
+  resourceMetrics?: { resource?: PlainResource; scopeMetrics?: { scope?: PlainScope; metrics?: PlainMetric[] }[] }[];
+}
+
+// ---------------------------------------------------------------------------------------
+
+interface Signal {
+  request: MessageType;
+  response: MessageType;
+  store(plain: Record<string, unknown>): void;
+}
+
+class Receiver implements OtlpReceiver {
+  private readonly server: Server;
+  private readonly receivedSpans: ReceivedSpan[] = [];
+  private readonly receivedLogs: ReceivedLog[] = [];
+  private readonly receivedMetrics: ReceivedMetric[] = [];
+  private readonly receivedRequests: ReceivedRequest[] = [];
+  private readonly signals: ReadonlyMap<string, Signal>;
+  private behaviour: OtlpReceiverBehaviour = 'ok';
+  private closed: Promise<void> | undefined;
+  private boundPort = 0;
+
+  constructor() {
+    const v1 = otlp.collector;
+    this.signals = new Map<string, Signal>([
+      [
+        '/v1/traces',
+        {
+          request: v1.trace.v1.ExportTraceServiceRequest,
+          response: v1.trace.v1.ExportTraceServiceResponse,
+          store: (plain) => this.receivedSpans.push(...toSpans(plain as PlainTraces)),
+        },
+      ],
+      [
+        '/v1/logs',
+        {
+          request: v1.logs.v1.ExportLogsServiceRequest,
+          response: v1.logs.v1.ExportLogsServiceResponse,
+          store: (plain) => this.receivedLogs.push(...toLogs(plain as PlainLogs)),
+        },
+      ],
+      [
+        '/v1/metrics',
+        {
+          request: v1.metrics.v1.ExportMetricsServiceRequest,
+          response: v1.metrics.v1.ExportMetricsServiceResponse,
+          store: (plain) => this.receivedMetrics.push(...toMetrics(plain as PlainMetrics)),
+        },
+      ],
+    ]);
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        if (!response.headersSent) answer(response, 500, 'text/plain', `receiver error: ${String(error)}`);
+        else response.destroy();
+      });
+    });
+  }
+
+  get url(): string {
+    return `http://${HOST}:${this.boundPort}`;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async listen(): Promise<void> {
+    this.server.listen(0, HOST);
+    await once(this.server, 'listening');
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error(`OTLP receiver: unexpected address ${String(address)}`);
+    this.boundPort = address.port;
+  }
+
+  spans(): ReceivedSpan[] {
+    return [...this.receivedSpans];
+  }
+
+  logs(): ReceivedLog[] {
+    return [...this.receivedLogs];
+  }
+
+  metrics(): ReceivedMetric[] {
+    return [...this.receivedMetrics];
+  }
+
+  requests(): ReceivedRequest[] {
+    return [...this.receivedRequests];
+  }
+
+  waitFor<T>(select: () => T | undefined, timeoutMs = DEFAULT_WAIT_TIMEOUT_MS): Promise<T> {
+    return waitUntil(select, {
+      timeoutMs,
+      intervalMs: 20,
+      what: 'the OTLP receiver to get the selected data',
+      describe: () => this.summary(),
+    });
+  }
+
+  clear(): void {
+    this.receivedSpans.length = 0;
+    this.receivedLogs.length = 0;
+    this.receivedMetrics.length = 0;
+    this.receivedRequests.length = 0;
+  }
+
+  setBehaviour(behaviour: OtlpReceiverBehaviour): void {
+    this.behaviour = behaviour;
+  }
+
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      // Keep-alive and hanging connections would otherwise hold close() open.
+      this.server.closeAllConnections();
+    });
+    return this.closed;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = new URL(request.url ?? '/', this.url).pathname;
+    const wire = await readBody(request);
+    const contentEncoding = request.headers['content-encoding']?.trim().toLowerCase();
+    const record: ReceivedRequest = {
+      method: request.method ?? '',
+      path,
+      contentType: request.headers['content-type'] ?? '',
+      bytes: wire.length,
+      body: wire,
+    };
+    if (contentEncoding !== undefined && contentEncoding !== '') record.contentEncoding = contentEncoding;
+    this.receivedRequests.push(record);
+
+    const reject = (status: number, error: string): void => {
+      record.status = status;
+      record.error = error;
+      answer(response, status, 'text/plain', error);
+    };
+    const signal = this.signals.get(path);
+    if (signal === undefined) return reject(404, `no OTLP signal at ${path}; use /v1/traces, /v1/logs or /v1/metrics`);
+    if (request.method !== 'POST') return reject(405, `${request.method ?? '?'} not allowed; OTLP/HTTP uses POST`);
+    if (this.behaviour === 'hang') return; // Never answered; close() destroys the connection.
+    if (this.behaviour === 'fail503') return reject(503, 'OTLP receiver set to fail with 503');
+
+    try {
+      record.body = await decompress(wire, contentEncoding);
+    } catch (error) {
+      return reject(contentEncoding === 'gzip' ? 400 : 415, `cannot decode Content-Encoding ${contentEncoding}: ${String(error)}`);
+    }
+    const format = payloadFormat(record.contentType);
+    if (format === undefined) {
+      return reject(415, `unsupported Content-Type '${record.contentType}'; use application/x-protobuf or application/json`);
+    }
+    let plain: Record<string, unknown>;
+    try {
+      const message =
+        format === 'protobuf'
+          ? signal.request.decode(record.body)
+          : signal.request.fromObject(hexIdsToBytes(JSON.parse(record.body.toString('utf8'))));
+      plain = signal.request.toObject(message, TO_PLAIN);
+    } catch (error) {
+      return reject(400, `cannot decode ${format} ${path} request: ${String(error)}`);
+    }
+    signal.store(plain);
+    record.status = 200;
+    if (format === 'protobuf') {
+      answer(response, 200, 'application/x-protobuf', Buffer.from(signal.response.encode({}).finish()));
+    } else {
+      answer(response, 200, 'application/json', '{}');
+    }
+  }
+
+  private summary(): string {
+    const paths = this.receivedRequests.map((request) => `${request.path} ${request.status ?? 'hanging'}`);
+    return [
+      `Requests (${paths.length}): ${paths.join(', ') || 'none'}`,
+      `Spans (${this.receivedSpans.length}): ${this.receivedSpans.map((span) => span.name).join(', ') || 'none'}`,
+      `Logs (${this.receivedLogs.length}): ${this.receivedLogs.map((log) => JSON.stringify(String(log.body))).join(', ') || 'none'}`,
+      `Metrics (${this.receivedMetrics.length}): ${this.receivedMetrics.map((metric) => metric.name).join(', ') || 'none'}`,
+    ].join('\n');
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new Error(`request body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function decompress(body: Buffer, contentEncoding: string | undefined): Promise<Buffer> {
+  if (contentEncoding === undefined || contentEncoding === '' || contentEncoding === 'identity') return body;
+  if (contentEncoding === 'gzip') return gunzip(body);
+  throw new Error('only gzip is supported');
+}
+
+function payloadFormat(contentType: string): 'protobuf' | 'json' | undefined {
+  const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf') return 'protobuf';
+  if (mediaType === 'application/json') return 'json';
+  return undefined;
+}
+
+function answer(response: ServerResponse, status: number, contentType: string, body: string | Buffer): void {
+  response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  response.end(body);
+}
+
+/**
+ * OTLP/JSON writes trace and span ids as hex, while protobufjs' fromObject reads strings
+ * in `bytes` fields as base64; every traceId/spanId/parentSpanId property is converted.
+ */
+function hexIdsToBytes(value: unknown): object {
+  if (Array.isArray(value)) return value.map(hexIdsToBytes);
+  if (typeof value !== 'object' || value === null) return value as object;
+  const converted: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    const isId = key === 'traceId' || key === 'spanId' || key === 'parentSpanId';
+    converted[key] = isId && typeof field === 'string' ? Buffer.from(field, 'hex') : hexIdsToBytes(field);
+  }
+  return converted;
+}
+
+// ---------------------------------------------------------------------------------------
+// Plain protobufjs objects → the receiver's types.
+
+function toSpans(request: PlainTraces): ReceivedSpan[] {
+  return (request.resourceSpans ?? []).flatMap((resourceSpans) => {
+    const resource = flattenAttributes(resourceSpans.resource?.attributes);
+    return (resourceSpans.scopeSpans ?? []).flatMap((scopeSpans) =>
+      (scopeSpans.spans ?? []).map((span) => toSpan(span, resource, scopeSpans.scope?.name ?? '')),
+    );
+  });
+}
+
+function toSpan(span: PlainSpan, resource: Record<string, unknown>, scope: string): ReceivedSpan {
+  const received: ReceivedSpan = {
+    traceId: hex(span.traceId),
+    spanId: hex(span.spanId),
+    name: span.name ?? '',
+    kind: enumSuffix(span.kind, 'SPAN_KIND_', 'UNSPECIFIED') as SpanKindName,
+    startTimeUnixNano: toBigInt(span.startTimeUnixNano),
+    endTimeUnixNano: toBigInt(span.endTimeUnixNano),
+    attributes: flattenAttributes(span.attributes),
+    status: { code: enumSuffix(span.status?.code, 'STATUS_CODE_', 'UNSET') as StatusCodeName },
+    events: (span.events ?? []).map((event) => ({ name: event.name ?? '', attributes: flattenAttributes(event.attributes) })),
+    links: (span.links ?? []).map((link) => ({
+      traceId: hex(link.traceId),
+      spanId: hex(link.spanId),
+      attributes: flattenAttributes(link.attributes),
+    })),
+    resource: { ...resource },
+    scope,
+  };
+  const parentSpanId = hex(span.parentSpanId);
+  if (parentSpanId !== '') received.parentSpanId = parentSpanId;
+  if (span.status?.message) received.status.message = span.status.message;
+  return received;
+}
+
+function toLogs(request: PlainLogs): ReceivedLog[] {
+  return (request.resourceLogs ?? []).flatMap((resourceLogs) => {
+    const resource = flattenAttributes(resourceLogs.resource?.attributes);
+    return (resourceLogs.scopeLogs ?? []).flatMap((scopeLogs) =>
+      (scopeLogs.logRecords ?? []).map((record) => toLog(record, resource, scopeLogs.scope?.name ?? '')),
+    );
+  });
+}
+
+function toLog(record: PlainLogRecord, resource: Record<string, unknown>, scope: string): ReceivedLog {
+  const received: ReceivedLog = {
+    body: record.body === undefined ? undefined : fromAnyValue(record.body),
+    attributes: flattenAttributes(record.attributes),
+    timeUnixNano: toBigInt(record.timeUnixNano),
+    observedTimeUnixNano: toBigInt(record.observedTimeUnixNano),
+    resource: { ...resource },
+    scope,
+  };
+  const traceId = hex(record.traceId);
+  const spanId = hex(record.spanId);
+  if (traceId !== '') received.traceId = traceId;
+  if (spanId !== '') received.spanId = spanId;
+  if (record.severityText) received.severityText = record.severityText;
+  const severityNumber = severityToNumber(record.severityNumber);
+  if (severityNumber !== 0) received.severityNumber = severityNumber;
+  if (record.eventName) received.eventName = record.eventName;
+  return received;
+}
+
+function toMetrics(request: PlainMetrics): ReceivedMetric[] {
+  return (request.resourceMetrics ?? []).flatMap((resourceMetrics) => {
+    const resource = flattenAttributes(resourceMetrics.resource?.attributes);
+    return (resourceMetrics.scopeMetrics ?? []).flatMap((scopeMetrics) =>
+      (scopeMetrics.metrics ?? []).map((metric) => toMetric(metric, resource, scopeMetrics.scope?.name ?? '')),
+    );
+  });
+}
+
+const METRIC_TYPES = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'] as const;
+
+function toMetric(metric: PlainMetric, resource: Record<string, unknown>, scope: string): ReceivedMetric {
+  const type = METRIC_TYPES.find((candidate) => metric[candidate] !== undefined) ?? 'unknown';
+  const data = type === 'unknown' ? undefined : metric[type];
+  const received: ReceivedMetric = {
+    name: metric.name ?? '',
+    description: metric.description ?? '',
+    unit: metric.unit ?? '',
+    type,
+    dataPoints: (data?.dataPoints ?? []).map((point) => convertDataPointValue(point) as Record<string, unknown>),
+    resource: { ...resource },
+    scope,
+  };
+  if (data?.aggregationTemporality !== undefined) {
+    received.aggregationTemporality = enumSuffix(data.aggregationTemporality, 'AGGREGATION_TEMPORALITY_', 'UNSPECIFIED');
+  }
+  if (data?.isMonotonic !== undefined) received.isMonotonic = data.isMonotonic;
+  return received;
+}
+
+/**
+ * Data points hold no string fields of their own, so every string met here is a 64-bit
+ * integer that toObject rendered as decimal (asInt, count, bucketCounts, ...).
+ */
+function convertDataPointValue(value: unknown, key = ''): unknown {
+  if (key === 'attributes' || key === 'filteredAttributes') return flattenAttributes(value as PlainKeyValue[]);
+  if (key.endsWith('UnixNano')) return toBigInt(value as string | number);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return toNumberish(value);
+  if (Array.isArray(value)) return value.map((item) => convertDataPointValue(item));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([name, field]) => [name, convertDataPointValue(field, name)]));
+  }
+  return value;
+}
+
+function flattenAttributes(attributes: PlainKeyValue[] | undefined): Record<string, unknown> {
+  const flat: Record<string, unknown> = {};
+  for (const attribute of attributes ?? []) {
+    flat[attribute.key ?? ''] = attribute.value === undefined ? undefined : fromAnyValue(attribute.value);
+  }
+  return flat;
+}
+
+/** The `value` oneof: the one member present; an empty AnyValue is undefined. */
+function fromAnyValue(value: PlainAnyValue): unknown {
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.boolValue !== undefined) return value.boolValue;
+  if (value.intValue !== undefined) return toNumberish(value.intValue);
+  if (value.doubleValue !== undefined) return value.doubleValue;
+  if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map(fromAnyValue);
+  if (value.kvlistValue !== undefined) return flattenAttributes(value.kvlistValue.values);
+  if (value.bytesValue !== undefined) return new Uint8Array(value.bytesValue);
+  return undefined;
+}
+
+function hex(bytes: Uint8Array | undefined): string {
+  return bytes === undefined ? '' : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+function toBigInt(value: string | number | undefined): bigint {
+  return value === undefined ? 0n : BigInt(value);
+}
+
+/** A number when exactly representable, else a bigint. */
+function toNumberish(value: string | number): number | bigint {
+  const big = BigInt(value);
+  return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+}
+
+/** 'SPAN_KIND_SERVER' → 'SERVER'; missing → the fallback; values unknown to the definitions stay numeric strings. */
+function enumSuffix(value: string | number | undefined, prefix: string, fallback: string): string {
+  if (value === undefined) return fallback;
+  const name = String(value);
+  return name.startsWith(prefix) ? name.slice(prefix.length) : name;
+}
+
+function severityToNumber(value: string | number | undefined): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'number') return value;
+  const number = otlp.logs.v1.SeverityNumber[value];
+  return typeof number === 'number' ? number : 0;
+}

@@ -1,0 +1,416 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { ROOT_CONTEXT, SeverityNumber, SpanKind, SpanStatusCode, TraceFlags, trace, type HrTime } from '@opentelemetry/api';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../src/index.js';
+
+let receiver: OtlpReceiver;
+
+before(async () => {
+  receiver = await startOtlpReceiver();
+});
+
+beforeEach(() => {
+  receiver.setBehaviour('ok');
+  receiver.clear();
+});
+
+after(async () => {
+  await receiver?.close();
+});
+
+const RESOURCE = { 'service.name': 'otlp-receiver-test', 'service.version': '1.2.3' };
+const START: HrTime = [1_700_000_000, 123_456_789];
+const CHILD_END: HrTime = [1_700_000_000, 173_456_789];
+const END: HrTime = [1_700_000_000, 223_456_789];
+
+function tracerProvider(compression: CompressionAlgorithm): TracerProvider {
+  const exporter = new OTLPTraceExporter({ url: `${receiver.url}/v1/traces`, compression });
+  return new TracerProvider({ resource: resourceFromAttributes(RESOURCE), spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+}
+
+for (const compression of [CompressionAlgorithm.NONE, CompressionAlgorithm.GZIP]) {
+  test(`decodes spans from the real OTLP/protobuf trace exporter (compression: ${compression})`, async () => {
+    const provider = tracerProvider(compression);
+    const tracer = provider.getTracer('cinemetrics-test-tracer', '0.0.1');
+    const parent = tracer.startSpan('GET /movies/:id', {
+      kind: SpanKind.SERVER,
+      startTime: START,
+      attributes: {
+        'http.request.method': 'GET',
+        'http.response.status_code': 500,
+        'movie.rating': 4.5,
+        'cache.hit': false,
+        'movie.genres': ['drama', 'crime'],
+      },
+    });
+    const child = tracer.startSpan(
+      'SELECT cinemetrics.movies',
+      { kind: SpanKind.CLIENT, startTime: START, attributes: { 'db.system.name': 'mariadb' } },
+      trace.setSpan(ROOT_CONTEXT, parent),
+    );
+    child.addEvent('rows fetched', { 'db.response.returned_rows': 1 }, CHILD_END);
+    child.end(CHILD_END);
+    parent.setStatus({ code: SpanStatusCode.ERROR, message: 'metadata service unavailable' });
+    parent.end(END);
+    await provider.forceFlush();
+
+    const spans = await receiver.waitFor(() => (receiver.spans().length >= 2 ? receiver.spans() : undefined));
+    const parentContext = parent.spanContext();
+    const expectedChild: ReceivedSpan = {
+      traceId: parentContext.traceId,
+      spanId: child.spanContext().spanId,
+      parentSpanId: parentContext.spanId,
+      name: 'SELECT cinemetrics.movies',
+      kind: 'CLIENT',
+      startTimeUnixNano: 1_700_000_000_123_456_789n,
+      endTimeUnixNano: 1_700_000_000_173_456_789n,
+      attributes: { 'db.system.name': 'mariadb' },
+      status: { code: 'UNSET' },
+      events: [{ name: 'rows fetched', attributes: { 'db.response.returned_rows': 1 } }],
+      links: [],
+      resource: RESOURCE,
+      scope: 'cinemetrics-test-tracer',
+    };
+    const expectedParent: ReceivedSpan = {
+      traceId: parentContext.traceId,
+      spanId: parentContext.spanId,
+      name: 'GET /movies/:id',
+      kind: 'SERVER',
+      startTimeUnixNano: 1_700_000_000_123_456_789n,
+      endTimeUnixNano: 1_700_000_000_223_456_789n,
+      attributes: {
+        'http.request.method': 'GET',
+        'http.response.status_code': 500,
+        'movie.rating': 4.5,
+        'cache.hit': false,
+        'movie.genres': ['drama', 'crime'],
+      },
+      status: { code: 'ERROR', message: 'metadata service unavailable' },
+      events: [],
+      links: [],
+      resource: RESOURCE,
+      scope: 'cinemetrics-test-tracer',
+    };
+    assert.deepEqual(spans, [expectedChild, expectedParent]);
+    assert.match(expectedParent.traceId, /^[0-9a-f]{32}$/);
+    assert.match(expectedParent.spanId, /^[0-9a-f]{16}$/);
+
+    const requests = receiver.requests();
+    assert.ok(requests.length >= 1);
+    for (const request of requests) {
+      assert.equal(request.path, '/v1/traces');
+      assert.equal(request.method, 'POST');
+      assert.equal(request.contentType, 'application/x-protobuf');
+      assert.equal(request.status, 200);
+      assert.equal(request.contentEncoding, compression === CompressionAlgorithm.GZIP ? 'gzip' : undefined);
+      if (compression === CompressionAlgorithm.NONE) assert.equal(request.bytes, request.body.length);
+    }
+    await provider.shutdown();
+  });
+}
+
+test('decodes log records from the real OTLP/protobuf log exporter, gzipped', async () => {
+  const exporter = new OTLPLogExporter({ url: `${receiver.url}/v1/logs`, compression: CompressionAlgorithm.GZIP });
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes(RESOURCE),
+    processors: [new SimpleLogRecordProcessor({ exporter })],
+  });
+  const logger = provider.getLogger('cinemetrics-test-logger');
+  const spanContext = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
+  logger.emit({
+    timestamp: START,
+    severityNumber: SeverityNumber.WARN,
+    severityText: 'warn',
+    body: 'rating service slow',
+    attributes: { 'movie.id': 42, 'rating.latency_ms': 812.5 },
+    context: trace.setSpanContext(ROOT_CONTEXT, spanContext),
+  });
+  logger.emit({
+    timestamp: END,
+    severityNumber: SeverityNumber.INFO,
+    body: { event: 'rating.created', stars: 5, tags: ['fresh'] },
+    context: ROOT_CONTEXT,
+  });
+  await provider.forceFlush();
+
+  const logs = await receiver.waitFor(() => (receiver.logs().length >= 2 ? receiver.logs() : undefined));
+  for (const log of logs) assert.ok(log.observedTimeUnixNano > 0n, 'the SDK sets the observed timestamp');
+  assert.deepEqual(logs, [
+    {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      severityText: 'warn',
+      severityNumber: 13,
+      body: 'rating service slow',
+      attributes: { 'movie.id': 42, 'rating.latency_ms': 812.5 },
+      timeUnixNano: 1_700_000_000_123_456_789n,
+      observedTimeUnixNano: logs[0]?.observedTimeUnixNano,
+      resource: RESOURCE,
+      scope: 'cinemetrics-test-logger',
+    },
+    {
+      severityNumber: 9,
+      body: { event: 'rating.created', stars: 5, tags: ['fresh'] },
+      attributes: {},
+      timeUnixNano: 1_700_000_000_223_456_789n,
+      observedTimeUnixNano: logs[1]?.observedTimeUnixNano,
+      resource: RESOURCE,
+      scope: 'cinemetrics-test-logger',
+    },
+  ]);
+  // Status 200 with Content-Encoding gzip means the receiver gunzipped the body successfully.
+  const requests = receiver.requests();
+  assert.ok(requests.length >= 1);
+  for (const request of requests) {
+    assert.deepEqual([request.path, request.contentType, request.contentEncoding, request.status], [
+      '/v1/logs',
+      'application/x-protobuf',
+      'gzip',
+      200,
+    ]);
+  }
+  await provider.shutdown();
+});
+
+test('accepts OTLP/JSON (hex ids, integer enums, string int64) for traces, logs and metrics', async () => {
+  const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'json-client' } }] };
+  const traces = {
+    resourceSpans: [
+      {
+        resource,
+        scopeSpans: [
+          {
+            scope: { name: 'json-scope' },
+            spans: [
+              {
+                traceId: '5b8efff798038103d269b633813fc60c',
+                spanId: 'eee19b7ec3c1b174',
+                parentSpanId: 'eee19b7ec3c1b173',
+                name: 'consume rating',
+                kind: 5,
+                startTimeUnixNano: '1544712660000000000',
+                endTimeUnixNano: '1544712661000000000',
+                attributes: [
+                  { key: 'messaging.batch.message_count', value: { intValue: '3' } },
+                  { key: 'big', value: { intValue: '9007199254740993' } },
+                  { key: 'map', value: { kvlistValue: { values: [{ key: 'a', value: { boolValue: true } }] } } },
+                ],
+                status: { code: 1 },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const tracesResponse = await postJson('/v1/traces', traces);
+  assert.equal(tracesResponse.status, 200);
+  assert.equal(tracesResponse.headers.get('content-type'), 'application/json');
+  assert.deepEqual(await tracesResponse.json(), {});
+  assert.deepEqual(receiver.spans(), [
+    {
+      traceId: '5b8efff798038103d269b633813fc60c',
+      spanId: 'eee19b7ec3c1b174',
+      parentSpanId: 'eee19b7ec3c1b173',
+      name: 'consume rating',
+      kind: 'CONSUMER',
+      startTimeUnixNano: 1_544_712_660_000_000_000n,
+      endTimeUnixNano: 1_544_712_661_000_000_000n,
+      attributes: { 'messaging.batch.message_count': 3, big: 9_007_199_254_740_993n, map: { a: true } },
+      status: { code: 'OK' },
+      events: [],
+      links: [],
+      resource: { 'service.name': 'json-client' },
+      scope: 'json-scope',
+    },
+  ]);
+
+  const logs = {
+    resourceLogs: [
+      {
+        resource,
+        scopeLogs: [
+          {
+            scope: { name: 'json-logger' },
+            logRecords: [{ timeUnixNano: '1544712660300000000', severityNumber: 17, severityText: 'ERROR', body: { stringValue: 'boom' } }],
+          },
+        ],
+      },
+    ],
+  };
+  assert.equal((await postJson('/v1/logs', logs)).status, 200);
+  assert.deepEqual(receiver.logs(), [
+    {
+      severityText: 'ERROR',
+      severityNumber: 17,
+      body: 'boom',
+      attributes: {},
+      timeUnixNano: 1_544_712_660_300_000_000n,
+      observedTimeUnixNano: 0n,
+      resource: { 'service.name': 'json-client' },
+      scope: 'json-logger',
+    },
+  ]);
+
+  const metrics = {
+    resourceMetrics: [
+      {
+        resource,
+        scopeMetrics: [
+          {
+            scope: { name: 'json-meter' },
+            metrics: [
+              {
+                name: 'http.server.request.duration',
+                unit: 's',
+                histogram: {
+                  aggregationTemporality: 2,
+                  dataPoints: [
+                    {
+                      attributes: [{ key: 'http.route', value: { stringValue: '/movies' } }],
+                      startTimeUnixNano: '1544712660000000000',
+                      timeUnixNano: '1544712670000000000',
+                      count: '3',
+                      sum: 0.9,
+                      bucketCounts: ['1', '2'],
+                      explicitBounds: [0.25],
+                      exemplars: [{ timeUnixNano: '1544712665000000000', asDouble: 0.4, traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174' }],
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  assert.equal((await postJson('/v1/metrics', metrics)).status, 200);
+  assert.deepEqual(receiver.metrics(), [
+    {
+      name: 'http.server.request.duration',
+      description: '',
+      unit: 's',
+      type: 'histogram',
+      aggregationTemporality: 'CUMULATIVE',
+      dataPoints: [
+        {
+          attributes: { 'http.route': '/movies' },
+          startTimeUnixNano: 1_544_712_660_000_000_000n,
+          timeUnixNano: 1_544_712_670_000_000_000n,
+          count: 3,
+          sum: 0.9,
+          bucketCounts: [1, 2],
+          explicitBounds: [0.25],
+          exemplars: [
+            { timeUnixNano: 1_544_712_665_000_000_000n, asDouble: 0.4, traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174' },
+          ],
+        },
+      ],
+      resource: { 'service.name': 'json-client' },
+      scope: 'json-meter',
+    },
+  ]);
+});
+
+test('answers an empty protobuf Export*ServiceResponse and rejects what is not OTLP', async () => {
+  const empty = await fetch(`${receiver.url}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf' },
+    body: new Uint8Array(),
+  });
+  assert.equal(empty.status, 200);
+  assert.equal(empty.headers.get('content-type'), 'application/x-protobuf');
+  assert.equal((await empty.arrayBuffer()).byteLength, 0);
+
+  const garbage = await fetch(`${receiver.url}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf' },
+    body: new Uint8Array([0x0a, 0xff, 0xff, 0xff]),
+  });
+  assert.equal(garbage.status, 400);
+  assert.match(await garbage.text(), /cannot decode protobuf \/v1\/traces request/);
+
+  const text = await fetch(`${receiver.url}/v1/logs`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' });
+  assert.equal(text.status, 415);
+  await text.body?.cancel();
+  assert.equal((await fetch(`${receiver.url}/v1/traces`)).status, 405);
+  assert.equal((await fetch(`${receiver.url}/v1/profiles`, { method: 'POST' })).status, 404);
+  assert.deepEqual(
+    receiver.requests().map((request) => request.status),
+    [200, 400, 415, 405, 404],
+  );
+  assert.deepEqual(receiver.spans(), []);
+});
+
+test('fail503 and hang behaviours: the exporter gives up within its timeout and close() does not wait', async () => {
+  receiver.setBehaviour('fail503');
+  const failed = await postJson('/v1/traces', { resourceSpans: [] });
+  assert.equal(failed.status, 503);
+  await failed.body?.cancel();
+
+  receiver.setBehaviour('hang');
+  const exporter = new OTLPTraceExporter({ url: `${receiver.url}/v1/traces`, timeoutMillis: 300 });
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const started = Date.now();
+  provider.getTracer('hang-test').startSpan('never delivered').end();
+  // The simple processor reports the failed export through forceFlush(); only the time matters here.
+  await provider.forceFlush().catch(() => undefined);
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed < 3_000, `export to a hanging receiver took ${elapsed} ms`);
+  await receiver.waitFor(() => receiver.requests().find((request) => request.status === undefined));
+  assert.deepEqual(receiver.spans(), [], 'nothing is accepted while hanging');
+  await provider.shutdown();
+
+  const hangingReceiver = await startOtlpReceiver();
+  hangingReceiver.setBehaviour('hang');
+  const pending = fetch(`${hangingReceiver.url}/v1/logs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  await hangingReceiver.waitFor(() => (hangingReceiver.requests().length === 1 ? true : undefined));
+  const closing = Date.now();
+  await hangingReceiver.close();
+  assert.ok(Date.now() - closing < 1_000);
+  await assert.rejects(pending);
+});
+
+test('waitFor times out with a summary of what arrived', async () => {
+  await postJson('/v1/traces', { resourceSpans: [] });
+  await assert.rejects(
+    receiver.waitFor(() => receiver.spans().find((span) => span.name === 'missing'), 200),
+    /Timed out after 200 ms waiting for the OTLP receiver.*\nRequests \(1\): \/v1\/traces 200\nSpans \(0\): none/s,
+  );
+});
+
+test('gzip-compressed OTLP/JSON is accepted', async () => {
+  const body = gzipSync(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { intValue: '7' } }] }] }] }));
+  const response = await fetch(`${receiver.url}/v1/logs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    body,
+  });
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+  assert.deepEqual(
+    receiver.logs().map((log) => [log.body, log.scope]),
+    [[7, '']],
+  );
+  assert.equal(receiver.requests()[0]?.bytes, body.length);
+});
+
+function postJson(path: string, payload: unknown): Promise<Response> {
+  return fetch(`${receiver.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
+}
