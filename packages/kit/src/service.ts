@@ -73,6 +73,7 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
   );
   const { app: adminApp } = createAdminApp({
     logger: componentLogger(logger, 'admin'),
+    rootLogger: logger,
     adminToken: env.ADMIN_TOKEN,
     bodyLimit: env.HTTP_BODY_LIMIT,
     routers: definition.adminRouters ?? [],

@@ -43,6 +43,8 @@ const logLevelBody = z.strictObject({
 
 export interface AdminAppOptions {
   logger: Logger;
+  /** The process's root logger: its level governs every component's. */
+  rootLogger: Logger;
   adminToken: string | undefined;
   bodyLimit: string;
   /** Routers added by other parts of the kit (metrics, profiling, faults) */
@@ -65,12 +67,12 @@ export function createAdminApp(options: AdminAppOptions): { app: Koa; protectedR
   const protectedRoutes = new Router();
   protectedRoutes.use(requireAdminToken(options.adminToken));
   protectedRoutes.get('getLogLevel', '/admin/log-level', function getLogLevel(ctx) {
-    ctx.body = { level: options.logger.level };
+    ctx.body = { level: options.rootLogger.level };
   });
   protectedRoutes.put('setLogLevel', '/admin/log-level', function setLogLevel(ctx) {
     const { level } = parseInput(logLevelBody, (ctx.request as { body?: unknown }).body, 'body');
-    const previous = options.logger.level;
-    options.logger.level = level;
+    const previous = options.rootLogger.level;
+    options.rootLogger.level = level;
     options.logger.warn({ previous, level }, 'log level changed');
     ctx.body = { level };
   });

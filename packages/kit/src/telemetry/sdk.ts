@@ -60,10 +60,10 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
 
   const selfObs = selfObservabilityMeterProvider();
   const spanProcessor = settings.traces
-    ? new BatchSpanProcessor({ exporter: traceExporter(settings.traces.protocol), selfObsMeterProvider: selfObs })
+    ? new BatchSpanProcessor({ exporter: traceExporter(settings.traces.protocol), selfObsMeterProvider: selfObs, ...settings.traces.batch })
     : new NoopSpanProcessor();
   const logProcessors = settings.logs
-    ? [new BatchLogRecordProcessor({ exporter: logExporter(settings.logs.protocol), selfObsMeterProvider: selfObs })]
+    ? [new BatchLogRecordProcessor({ exporter: logExporter(settings.logs.protocol), selfObsMeterProvider: selfObs, ...settings.logs.batch })]
     : [];
 
   const sdk = new NodeSDK({

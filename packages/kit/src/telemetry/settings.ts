@@ -11,6 +11,15 @@ const samplers = z.enum([
   'parentbased_traceidratio',
 ]);
 
+const count = z.coerce.number().int().min(1);
+
+export interface BatchSettings {
+  scheduledDelayMillis?: number;
+  exportTimeoutMillis?: number;
+  maxQueueSize?: number;
+  maxExportBatchSize?: number;
+}
+
 /** The default curated set; fs, dns and net stay off unless a user names them. */
 export const DEFAULT_INSTRUMENTATIONS = 'http,undici,koa,mysql2,pino';
 
@@ -36,6 +45,14 @@ export const telemetryEnvSchema = z.object({
     .regex(/^([^=,]+=[^,]*)(,[^=,]+=[^,]*)*$/, 'must be key=value pairs separated by commas')
     .optional(),
   OTEL_NODE_ENABLED_INSTRUMENTATIONS: z.string().default(DEFAULT_INSTRUMENTATIONS),
+  OTEL_BSP_SCHEDULE_DELAY: count.optional(),
+  OTEL_BSP_EXPORT_TIMEOUT: count.optional(),
+  OTEL_BSP_MAX_QUEUE_SIZE: count.optional(),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: count.optional(),
+  OTEL_BLRP_SCHEDULE_DELAY: count.optional(),
+  OTEL_BLRP_EXPORT_TIMEOUT: count.optional(),
+  OTEL_BLRP_MAX_QUEUE_SIZE: count.optional(),
+  OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: count.optional(),
   OTEL_NODE_DISABLED_INSTRUMENTATIONS: z.string().optional(),
   DEPLOYMENT_ENVIRONMENT: z.string().default('development'),
 });
@@ -45,6 +62,12 @@ export type OtlpProtocol = z.infer<typeof protocol>;
 
 export interface SignalExport {
   protocol: OtlpProtocol;
+  /** OTEL_BSP_* for traces, OTEL_BLRP_* for logs; unset values keep the SDK defaults. */
+  batch: BatchSettings;
+}
+
+function defined(batch: Record<keyof BatchSettings, number | undefined>): BatchSettings {
+  return Object.fromEntries(Object.entries(batch).filter(([, value]) => value !== undefined));
 }
 
 export interface TelemetrySettings {
@@ -59,11 +82,27 @@ export function loadTelemetrySettings(env: NodeJS.ProcessEnv = process.env): Tel
   const parsed = loadConfig(telemetryEnvSchema, env);
   const traces =
     parsed.OTEL_TRACES_EXPORTER === 'otlp' && (parsed.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? parsed.OTEL_EXPORTER_OTLP_ENDPOINT)
-      ? { protocol: parsed.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? parsed.OTEL_EXPORTER_OTLP_PROTOCOL }
+      ? {
+          protocol: parsed.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? parsed.OTEL_EXPORTER_OTLP_PROTOCOL,
+          batch: defined({
+            scheduledDelayMillis: parsed.OTEL_BSP_SCHEDULE_DELAY,
+            exportTimeoutMillis: parsed.OTEL_BSP_EXPORT_TIMEOUT,
+            maxQueueSize: parsed.OTEL_BSP_MAX_QUEUE_SIZE,
+            maxExportBatchSize: parsed.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+          }),
+        }
       : undefined;
   const logs =
     parsed.OTEL_LOGS_EXPORTER === 'otlp' && (parsed.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ?? parsed.OTEL_EXPORTER_OTLP_ENDPOINT)
-      ? { protocol: parsed.OTEL_EXPORTER_OTLP_LOGS_PROTOCOL ?? parsed.OTEL_EXPORTER_OTLP_PROTOCOL }
+      ? {
+          protocol: parsed.OTEL_EXPORTER_OTLP_LOGS_PROTOCOL ?? parsed.OTEL_EXPORTER_OTLP_PROTOCOL,
+          batch: defined({
+            scheduledDelayMillis: parsed.OTEL_BLRP_SCHEDULE_DELAY,
+            exportTimeoutMillis: parsed.OTEL_BLRP_EXPORT_TIMEOUT,
+            maxQueueSize: parsed.OTEL_BLRP_MAX_QUEUE_SIZE,
+            maxExportBatchSize: parsed.OTEL_BLRP_MAX_EXPORT_BATCH_SIZE,
+          }),
+        }
       : undefined;
   return { enabled: parsed.OTEL_SDK_DISABLED === 'false', traces, logs, env: parsed };
 }

@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { httpJson, startOtlpReceiver, startService } from '@cinemetrics/testing';
+import { otlpEnv } from '../support/stack.js';
+
+const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+function seriesOf(exposition: string, metric: string): string[] {
+  return exposition.split('\n').filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `));
+}
+
+test('10,000 distinct ids and unknown paths add no metric series', async () => {
+  const metadata = await startService('metadata', { env: { OTEL_SDK_DISABLED: 'true' } });
+  try {
+    const metrics = async () => (await fetch(`${metadata.adminUrl}/metrics`)).text();
+    const hit = async (from: number, to: number) => {
+      const workers = Array.from({ length: 16 }, async (_, w) => {
+        for (let i = from + w; i < to; i += 16) {
+          const path = i % 10 === 0 ? `/no/such/path/${i}` : `/metadata/id-${i}`;
+          const response = await fetch(`${metadata.url}${path}`);
+          await response.arrayBuffer();
+        }
+      });
+      await Promise.all(workers);
+    };
+    await hit(0, 100);
+    const before = await metrics();
+    await hit(100, 10_000);
+    const after = await metrics();
+    const metric = 'http_server_request_duration_seconds_bucket';
+    assert.equal(seriesOf(after, metric).length, seriesOf(before, metric).length, 'no new series after 9,900 more distinct ids');
+    const routes = new Set(seriesOf(after, metric).map((line) => /http_route="([^"]*)"/.exec(line)?.[1]));
+    assert.deepEqual([...routes].sort(), ['/.well-known/health', '/metadata/:id', 'unmatched']);
+    assert.doesNotMatch(after, /id-\d+|no\/such/);
+    const count = seriesOf(after, 'http_server_request_duration_seconds_count').find((line) => line.includes('"/metadata/:id"') && line.includes('"404"'));
+    assert.match(count ?? '', / 9000$/, 'every request was counted');
+  } finally {
+    await metadata.stop();
+  }
+});
+
+test('/metrics speaks Prometheus text by default and OpenMetrics with exemplars when asked', async () => {
+  const otlp = await startOtlpReceiver();
+  const metadata = await startService('metadata', { env: otlpEnv(otlp) });
+  try {
+    await fetch(`${metadata.url}/metadata/x`).then((r) => r.arrayBuffer());
+    const text = await fetch(`${metadata.adminUrl}/metrics`);
+    assert.equal(text.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+    const body = await text.text();
+    assert.match(body, /^http_server_request_duration_seconds_bucket\{le="0.1",http_request_method="GET",http_route="\/metadata\/:id",http_response_status_code="404"\} 1$/m);
+    assert.match(body, /^process_cpu_seconds_total \d/m);
+    assert.doesNotMatch(body, /trace_id/);
+
+    const open = await fetch(`${metadata.adminUrl}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+    assert.match(open.headers.get('content-type') ?? '', /^application\/openmetrics-text; version=1.0.0/);
+    const openBody = await open.text();
+    assert.match(openBody, /# EOF\n$/);
+    const exemplar = /http_route="\/metadata\/:id".* # \{trace_id="([0-9a-f]{32})",span_id="[0-9a-f]{16}"\}/.exec(openBody);
+    assert.ok(exemplar, 'an exemplar with the trace id');
+    assert.match(openBody, /^process_cpu_seconds_total \d/m, 'counters keep their _total suffix');
+    const span = await otlp.waitFor(() => otlp.spans().find((s) => s.traceId === exemplar[1] && s.kind === 'SERVER'));
+    assert.equal(span.attributes['http.route'], '/metadata/:id');
+
+    const again = await (await fetch(`${metadata.adminUrl}/metrics`)).text();
+    assert.match(again, /^process_cpu_seconds_total \d/m, 'text output is unchanged after an OpenMetrics scrape');
+  } finally {
+    await metadata.stop();
+    await otlp.close();
+  }
+});
+
+test('a request answered just before SIGTERM is exported at shutdown', async () => {
+  const otlp = await startOtlpReceiver();
+  // A batch delay far longer than the test: only the shutdown flush can deliver the span.
+  const metadata = await startService('metadata', { env: otlpEnv(otlp, { OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_BLRP_SCHEDULE_DELAY: '600000' }) });
+  try {
+    const response = await fetch(`${metadata.url}/metadata/last-one`);
+    await response.arrayBuffer();
+    assert.equal(otlp.spans().length, 0);
+    assert.deepEqual(await metadata.stop('SIGTERM'), { code: 0, signal: null });
+    const span = otlp.spans().find((s) => s.kind === 'SERVER' && s.attributes['url.path'] === '/metadata/last-one');
+    assert.ok(span, 'the last request\'s server span arrived');
+    assert.ok(otlp.logs().some((log) => log.traceId === span.traceId), 'and its log records');
+  } finally {
+    await otlp.close();
+  }
+});
+
+test('a hung collector neither slows nor breaks requests; dropped spans are counted', async () => {
+  const otlp = await startOtlpReceiver();
+  otlp.setBehaviour('hang');
+  const metadata = await startService('metadata', {
+    env: otlpEnv(otlp, { OTEL_BSP_MAX_QUEUE_SIZE: '64', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '16', OTEL_EXPORTER_OTLP_TIMEOUT: '60000', OTEL_BLRP_MAX_QUEUE_SIZE: '64' }),
+  });
+  try {
+    for (let i = 0; i < 400; i += 1) {
+      const response = await fetch(`${metadata.url}/metadata/m-${i}`);
+      assert.equal(response.status, 404);
+      await response.arrayBuffer();
+    }
+    assert.ok(otlp.requests().some((request) => request.status === undefined), 'the collector is still hanging on an export');
+    const metrics = await (await fetch(`${metadata.adminUrl}/metrics`)).text();
+    const dropped = /^otel_sdk_processor_span_processed_total\{[^}]*error_type="queue_full"[^}]*\} (\d+)/m.exec(metrics);
+    assert.ok(dropped && Number(dropped[1]) > 0, `dropped spans are counted:\n${metrics.split('\n').filter((l) => l.startsWith('otel_sdk')).join('\n')}`);
+    const queued = /^otel_sdk_processor_span_queue_size\{[^}]*\} (\d+)/m.exec(metrics);
+    assert.ok(queued && Number(queued[1]) <= 64, 'the queue stays within its capacity');
+  } finally {
+    await metadata.stop('SIGKILL');
+    await otlp.close();
+  }
+});
+
+test('log level changes at runtime on the admin port, with the admin token', async () => {
+  const metadata = await startService('metadata', { env: { ADMIN_TOKEN, OTEL_SDK_DISABLED: 'true' } });
+  try {
+    const url = `${metadata.adminUrl}/admin/log-level`;
+    assert.equal((await httpJson('PUT', url, { level: 'debug' })).status, 401);
+    assert.equal((await httpJson('PUT', url, { level: 'debug' }, { authorization: 'Bearer wrong-token-wrong-token' })).status, 401);
+    const bad = await httpJson('PUT', url, { level: 'loud' }, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    assert.equal(bad.status, 400);
+    assert.equal((bad.body as { errors: Array<{ field: string }> }).errors[0]?.field, 'body.level');
+    const warn = await httpJson('PUT', url, { level: 'warn' }, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    assert.deepEqual(warn.body, { level: 'warn' });
+    const before = metadata.jsonLines().filter((line) => line['msg'] === 'request completed' && line['component'] === 'http').length;
+    await fetch(`${metadata.url}/metadata/quiet`).then((r) => r.arrayBuffer());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = metadata.jsonLines().filter((line) => line['msg'] === 'request completed' && line['component'] === 'http').length;
+    assert.equal(after, before, 'info lines are no longer written');
+    assert.deepEqual((await httpJson('GET', url, undefined, { authorization: `Bearer ${ADMIN_TOKEN}` })).body, { level: 'warn' });
+  } finally {
+    await metadata.stop();
+  }
+});

@@ -1,0 +1,139 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { httpJson, type ReceivedLog, type ReceivedSpan } from '@cinemetrics/testing';
+import { startMovieStack, type MovieStack } from '../support/stack.js';
+
+let stack: MovieStack;
+let traceId: string;
+let spans: ReceivedSpan[];
+
+before(async () => {
+  stack = await startMovieStack();
+  const json = { 'content-type': 'application/json' };
+  await httpJson('PUT', `${stack.metadata.url}/metadata/tt0113277`, { title: 'Heat', year: 1995 }, json);
+  await httpJson('PUT', `${stack.rating.url}/ratings/movie/tt0113277`, { value: 5 }, { ...json, 'x-user-id': 'alice' });
+  await httpJson('PUT', `${stack.rating.url}/ratings/movie/tt0113277`, { value: 1 }, { ...json, 'x-user-id': 'bob' });
+  // Let the set-up traffic's spans arrive, then look only at the one request under test.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  stack.otlp.clear();
+
+  const response = await httpJson('GET', `${stack.movie.url}/movies/tt0113277`);
+  assert.equal(response.status, 200);
+  assert.deepEqual((response.body as { rating: unknown }).rating, { average: 3, count: 2 });
+
+  const root = await stack.otlp.waitFor(() =>
+    stack.otlp.spans().find((span) => span.kind === 'SERVER' && span.resource['service.name'] === 'movie'),
+  );
+  traceId = root.traceId;
+  // The trace is complete once both downstream databases have answered and every server span ended.
+  spans = await stack.otlp.waitFor(() => {
+    const inTrace = stack.otlp.spans().filter((span) => span.traceId === traceId);
+    const servers = inTrace.filter((span) => span.kind === 'SERVER').length;
+    const queries = inTrace.filter((span) => span.scope.includes('mysql2')).length;
+    return servers === 3 && queries >= 2 ? inTrace : undefined;
+  });
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+const service = (span: ReceivedSpan) => span.resource['service.name'];
+
+function childrenOf(parent: ReceivedSpan): ReceivedSpan[] {
+  return spans.filter((span) => span.parentSpanId === parent.spanId);
+}
+
+function descendantsOf(parent: ReceivedSpan): ReceivedSpan[] {
+  const found: ReceivedSpan[] = [];
+  const queue = [parent];
+  while (queue.length > 0) {
+    const next = queue.shift() as ReceivedSpan;
+    for (const child of childrenOf(next)) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+test('one trace spans movie, metadata and rating, each span sent once', () => {
+  assert.deepEqual([...new Set(spans.map(service))].sort(), ['metadata', 'movie', 'rating']);
+  const ids = spans.map((span) => span.spanId);
+  assert.equal(new Set(ids).size, ids.length, 'no span is exported twice');
+  const all = stack.otlp.spans().filter((span) => span.traceId === traceId);
+  assert.equal(all.length, spans.length);
+});
+
+test('server spans carry the route template and resource identity', () => {
+  const servers = spans.filter((span) => span.kind === 'SERVER');
+  assert.deepEqual(
+    servers.map((span) => [service(span), span.attributes['http.route']]).sort(),
+    [
+      ['metadata', '/metadata/:id'],
+      ['movie', '/movies/:id'],
+      ['rating', '/ratings/:recordType/:recordId'],
+    ],
+  );
+  for (const span of servers) {
+    assert.equal(span.scope, '@opentelemetry/instrumentation-http');
+    assert.equal(typeof span.resource['service.version'], 'string');
+    assert.equal(typeof span.resource['service.instance.id'], 'string');
+    assert.equal(span.resource['deployment.environment.name'], 'development');
+  }
+});
+
+for (const downstream of ['metadata', 'rating'] as const) {
+  test(`movie server → client → ${downstream} server → mysql2 query, parent to child`, () => {
+    const movieServer = spans.find((span) => span.kind === 'SERVER' && service(span) === 'movie');
+    assert.ok(movieServer);
+    const downstreamServer = spans.find((span) => span.kind === 'SERVER' && service(span) === downstream);
+    assert.ok(downstreamServer, `${downstream} server span`);
+    const client = spans.find((span) => span.spanId === downstreamServer.parentSpanId);
+    assert.ok(client, 'the downstream server span has a parent in the trace');
+    assert.equal(client.kind, 'CLIENT');
+    assert.equal(service(client), 'movie');
+    assert.equal(client.scope, '@opentelemetry/instrumentation-undici');
+    assert.ok(
+      descendantsOf(movieServer).some((span) => span.spanId === client.spanId),
+      'the client span descends from the movie server span',
+    );
+    const query = descendantsOf(downstreamServer).find((span) => span.scope === '@opentelemetry/instrumentation-mysql2');
+    assert.ok(query, `${downstream} issued a traced query`);
+    assert.equal(query.kind, 'CLIENT');
+    assert.match(String(query.attributes['db.query.text'] ?? query.attributes['db.statement']), /^SELECT/);
+  });
+}
+
+test('the join and the repository operations have spans of their own, with business attributes', () => {
+  const join = spans.find((span) => span.name === 'Controller/GetMovieDetails');
+  assert.ok(join);
+  assert.equal(join.attributes['movie.id'], 'tt0113277');
+  const clientsUnderJoin = descendantsOf(join).filter((span) => span.kind === 'CLIENT' && service(span) === 'movie');
+  assert.equal(clientsUnderJoin.length, 2, 'both downstream calls run under the join span');
+  const [first, second] = clientsUnderJoin as [ReceivedSpan, ReceivedSpan];
+  assert.ok(first.startTimeUnixNano < second.endTimeUnixNano && second.startTimeUnixNano < first.endTimeUnixNano, 'the two calls overlap in time');
+
+  const get = spans.find((span) => span.name === 'Repository/Get' && service(span) === 'metadata');
+  assert.equal(get?.attributes['movie.id'], 'tt0113277');
+  const summarize = spans.find((span) => span.name === 'Repository/Summarize' && service(span) === 'rating');
+  assert.equal(summarize?.attributes['record.type'], 'movie');
+  assert.ok(spans.some((span) => span.scope === '@opentelemetry/instrumentation-koa' && span.attributes['http.route'] === '/movies/:id'));
+});
+
+test('log records of all three services carry the trace id and are sent exactly once', async () => {
+  const logs = await stack.otlp.waitFor(() => {
+    const correlated = stack.otlp.logs().filter((log) => log.traceId === traceId);
+    const services = new Set(correlated.map((log) => log.resource['service.name']));
+    return services.size === 3 ? correlated : undefined;
+  });
+  const key = (log: ReceivedLog) => `${String(log.resource['service.name'])}|${log.spanId}|${String(log.timeUnixNano)}|${JSON.stringify(log.body)}`;
+  assert.equal(new Set(logs.map(key)).size, logs.length, 'no log record is sent twice');
+  for (const process of [stack.movie, stack.metadata, stack.rating]) {
+    const stdout = process.jsonLines().filter((line) => line['trace_id'] === traceId);
+    const exported = logs.filter((log) => log.resource['service.name'] === process.service);
+    assert.ok(stdout.length > 0);
+    assert.equal(exported.length, stdout.length, `${process.service}: every stdout line of the request, once over OTLP`);
+    assert.ok(stdout.some((line) => line['msg'] === 'request completed' && typeof line['span_id'] === 'string' && line['trace_flags'] === '01'));
+  }
+});
