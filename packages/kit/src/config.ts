@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { faultsEnvironmentSchema } from './faults/rules.js';
 
 /** Raised when environment variables do not pass validation; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -37,7 +38,33 @@ export const serviceEnvSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/i, 'must be a size like 64kb or 1mb')
     .default('64kb'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /**
+   * A request's time budget (docs/resilience.md): downstream calls made while serving it never wait
+   * past it. A caller's `x-timeout-ms` header can only shorten it.
+   */
+  REQUEST_DEADLINE_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
   DEPLOYMENT_ENVIRONMENT: z.string().default('development'),
+  /** Inbound protection (docs/inbound-protection.md): requests per second per instance; 0 = no rate limit. */
+  RATE_LIMIT_RPS: z.coerce.number().min(0).max(1_000_000).default(0),
+  /** Token-bucket size: requests accepted at once; default one second's worth of RATE_LIMIT_RPS. */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  /** Requests in flight before shedding with 503; 0 = no limit. */
+  MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(100_000).default(256),
+  /** Shed with 503 while the event loop lags more than this on average; 0 = off. */
+  EVENT_LOOP_DELAY_LIMIT_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** Server timeouts of both listeners (docs/inbound-protection.md explains the defaults). */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(65_000),
+  /** Fault rules applied from start-up, the JSON of `PUT /admin/faults` (docs/faults.md). */
+  FAULTS: faultsEnvironmentSchema.optional(),
+  /** Profiling (docs/profiling.md); unset means the documented defaults. */
+  CPU_PROFILE_INTERVAL_US: z.coerce.number().int().min(100).max(100_000).optional(),
+  HEAP_PROFILE_INTERVAL_BYTES: z.coerce.number().int().min(0).max(64 * 1024 * 1024).optional(),
+  HEAP_SNAPSHOT_ENABLED: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
 });
 export type ServiceEnv = z.infer<typeof serviceEnvSchema>;
 

@@ -4,11 +4,13 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import { loadConfig, serviceEnvWithDefaults, type ServiceEnv } from './config.js';
 import { HealthRegistry } from './health.js';
+import { requestDeadline } from './client/deadline.js';
 import type { Route } from './http/route.js';
 import { createLogger } from './logger.js';
 import type { Database } from './mysql/database.js';
 import { openServiceDatabase } from './mysql/service-database.js';
 import { readPackageInfo } from './package-info.js';
+import { listenerTimeoutsFromEnv, protectionSettingsFromEnv } from './protection/settings.js';
 import { runMain, startService, type ShutdownHook } from './service.js';
 
 type BaseSchema = ReturnType<typeof serviceEnvWithDefaults>;
@@ -48,6 +50,9 @@ export function serviceMain<S extends z.ZodType<ServiceEnv> = BaseSchema>(option
   runMain(options.name, async () => {
     const base = serviceEnvWithDefaults(options.defaultPorts);
     const env = loadConfig(options.env ? options.env(base) : base) as z.infer<S>;
+    // Rules across variables, checked before the database is opened (startService applies them).
+    protectionSettingsFromEnv(env);
+    listenerTimeoutsFromEnv(env);
     const logger = createLogger({ service: options.name, level: env.LOG_LEVEL, format: env.LOG_FORMAT });
     const health = new HealthRegistry();
     const store = options.migrationsDirectory
@@ -63,7 +68,8 @@ export function serviceMain<S extends z.ZodType<ServiceEnv> = BaseSchema>(option
       logger,
       health,
       routes: parts.routes,
-      apiMiddleware: parts.apiMiddleware ?? [],
+      // First, so the request's budget (REQUEST_DEADLINE_MS, x-timeout-ms) bounds every downstream call.
+      apiMiddleware: [requestDeadline({ defaultMs: env.REQUEST_DEADLINE_MS }), ...(parts.apiMiddleware ?? [])],
       adminRouters: parts.adminRouters ?? [],
       shutdownHooks: [...(parts.shutdownHooks ?? []), ...(store ? [store.shutdownHook] : [])],
     });

@@ -9,6 +9,12 @@ import { createApiApp } from './http/api-app.js';
 import { DrainableListener } from './http/listener.js';
 import type { Route } from './http/route.js';
 import { componentLogger } from './logger.js';
+import { listenerTimeoutsFromEnv, protectionSettingsFromEnv } from './protection/settings.js';
+import { faultsRouter } from './faults/admin.js';
+import { FaultInjector, UnknownFaultRouteError } from './faults/injector.js';
+import { profilingRouter } from './profiling/admin.js';
+import { profilingLabels } from './profiling/labels.js';
+import { Profiler } from './profiling/profiler.js';
 import { getTelemetry } from './telemetry/state.js';
 
 export type ShutdownHook = { name: string; run: () => Promise<void> };
@@ -32,6 +38,8 @@ export interface ServiceDefinition {
 export interface RunningService {
   apiPort: number;
   adminPort: number;
+  /** The fault rules in force (also switchable through `/admin/faults`). */
+  faults: FaultInjector;
   shutdown(reason: string): Promise<void>;
 }
 
@@ -61,6 +69,36 @@ async function runHooks(hooks: readonly ShutdownHook[], logger: Logger, budgetMs
 export async function startService(definition: ServiceDefinition): Promise<RunningService> {
   const { env, logger } = definition;
   const lifecycleLogger = componentLogger(logger, 'lifecycle');
+  const faults = new FaultInjector({ logger: componentLogger(logger, 'faults'), routes: definition.routes });
+  if (env.FAULTS) {
+    try {
+      faults.replace(env.FAULTS.rules, 'environment');
+    } catch (error) {
+      if (!(error instanceof UnknownFaultRouteError)) throw error;
+      throw new ConfigError(error.problems.map((problem) => `FAULTS.rules.${problem.index}.route: ${problem.message}`));
+    }
+  }
+  const profiler = new Profiler({
+    logger: componentLogger(logger, 'profiling'),
+    cpuIntervalMicros: env.CPU_PROFILE_INTERVAL_US,
+    heapIntervalBytes: env.HEAP_PROFILE_INTERVAL_BYTES,
+    heapSnapshotEnabled: env.HEAP_SNAPSHOT_ENABLED,
+  });
+  profiler.startHeapSampling();
+  const protection = protectionSettingsFromEnv(env);
+  const timeouts = listenerTimeoutsFromEnv(env);
+  lifecycleLogger.info(
+    {
+      rate_limit_rps: protection.rateLimit?.ratePerSecond ?? 'off',
+      rate_limit_burst: protection.rateLimit?.burst ?? 'off',
+      max_in_flight: protection.maxInFlight ?? 'off',
+      event_loop_delay_limit_ms: protection.eventLoopDelayLimitMs ?? 'off',
+      headers_timeout_ms: timeouts.headersTimeoutMs,
+      request_timeout_ms: timeouts.requestTimeoutMs,
+      keep_alive_timeout_ms: timeouts.keepAliveTimeoutMs,
+    },
+    'inbound protection',
+  );
   const api = new DrainableListener(
     createApiApp({
       logger: componentLogger(logger, 'http'),
@@ -69,16 +107,19 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
       openapi: { title: `${definition.name} API`, version: definition.version, description: definition.description },
       bodyLimit: env.HTTP_BODY_LIMIT,
       middleware: definition.apiMiddleware ?? [],
+      protection,
+      routeHooks: [profilingLabels, faults.middleware],
     }),
+    timeouts,
   );
   const { app: adminApp } = createAdminApp({
     logger: componentLogger(logger, 'admin'),
     rootLogger: logger,
     adminToken: env.ADMIN_TOKEN,
     bodyLimit: env.HTTP_BODY_LIMIT,
-    routers: definition.adminRouters ?? [],
+    routers: [faultsRouter(faults, env.ADMIN_TOKEN), profilingRouter(profiler, env.ADMIN_TOKEN, definition.name), ...(definition.adminRouters ?? [])],
   });
-  const admin = new DrainableListener(adminApp);
+  const admin = new DrainableListener(adminApp, timeouts);
 
   const apiAddress = await api.listen(env.PORT, definition.host);
   const adminAddress = await admin.listen(env.ADMIN_PORT, definition.host);
@@ -90,6 +131,7 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
       lifecycleLogger.info({ reason, in_flight: api.activeRequests }, 'shutdown started');
       definition.health.markStopping();
       api.beginDrain();
+      faults.releaseHangs();
       const drained = await api.drained(env.SHUTDOWN_TIMEOUT_MS);
       if (!drained) {
         lifecycleLogger.warn({ in_flight: api.activeRequests, timeout_ms: env.SHUTDOWN_TIMEOUT_MS }, 'shutdown deadline passed; closing remaining connections');
@@ -124,7 +166,7 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
     { port: apiAddress.port, admin_port: adminAddress.port, version: definition.version },
     'service started',
   );
-  return { apiPort: apiAddress.port, adminPort: adminAddress.port, shutdown };
+  return { apiPort: apiAddress.port, adminPort: adminAddress.port, faults, shutdown };
 }
 
 /**

@@ -11,6 +11,8 @@ import { buildOpenApiDocument, type OpenApiInfo } from './openapi.js';
 import { requestId } from './request-context.js';
 import type { Route, RouteInput, RouteRequestSchemas } from './route.js';
 import { parseRequestParts } from './validation.js';
+import { inboundProtection, routeLabeller } from '../protection/middleware.js';
+import type { InboundProtectionSettings } from '../protection/settings.js';
 
 export interface ApiAppOptions {
   logger: Logger;
@@ -21,6 +23,17 @@ export interface ApiAppOptions {
   bodyLimit: string;
   /** Middleware that runs for every public route (rate limits, faults…), after errors are caught. */
   middleware?: readonly Koa.Middleware[];
+  /**
+   * Middleware run inside every matched public route, before its validation and handler, with the
+   * route template known (`ctx._matchedRoute`): fault injection, profiling labels. Never runs for
+   * well-known routes, unknown paths or 405s.
+   */
+  routeHooks?: readonly Koa.Middleware[];
+  /**
+   * Rate limit, concurrency limit and event-loop shedding (docs/inbound-protection.md), applied
+   * after the well-known routes and before the service middleware and the body parser.
+   */
+  protection?: InboundProtectionSettings;
 }
 
 function requireJsonBody(ctx: Context): void {
@@ -29,7 +42,7 @@ function requireJsonBody(ctx: Context): void {
   }
 }
 
-function routeMiddleware(route: Route): Koa.Middleware {
+function routeMiddleware(route: Route, hooks: readonly Koa.Middleware[] = []): Koa.Middleware {
   const { params, query, body } = route.request ?? {};
   // Named so a trace shows which operation ran rather than an anonymous middleware.
   const handle = async function (ctx: Context): Promise<void> {
@@ -41,13 +54,18 @@ function routeMiddleware(route: Route): Koa.Middleware {
     ]);
     await route.handler(ctx, input);
   };
-  Object.defineProperty(handle, 'name', { value: route.operationId });
-  return handle;
+  // Hooks wrap the handler inside the one route layer, so traces keep one router span per request.
+  const withHooks = hooks.reduceRight<Koa.Middleware>(
+    (inner, hook) => (ctx, next) => hook(ctx, () => inner(ctx, next)),
+    handle,
+  );
+  Object.defineProperty(withHooks, 'name', { value: route.operationId });
+  return withHooks;
 }
 
-export function buildRouter(routes: readonly Route[]): Router {
+export function buildRouter(routes: readonly Route[], hooks: readonly Koa.Middleware[] = []): Router {
   const router = new Router();
-  for (const route of routes) router[route.method](route.operationId, route.path, routeMiddleware(route));
+  for (const route of routes) router[route.method](route.operationId, route.path, routeMiddleware(route, hooks));
   return router;
 }
 
@@ -77,13 +95,14 @@ export function createApiApp(options: ApiAppOptions): Koa {
     ctx.body = openapi;
   });
 
-  const router = buildRouter(options.routes);
+  const router = buildRouter(options.routes, options.routeHooks ?? []);
 
   app.use(requestId);
   app.use(httpServerMetrics);
   app.use(accessLog(options.logger));
   app.use(problemMiddleware(options.logger));
   app.use(wellKnown.routes());
+  if (options.protection) app.use(inboundProtection(options.protection, { labelRoute: routeLabeller(router) }));
   for (const middleware of options.middleware ?? []) app.use(middleware);
   app.use(
     bodyParser({

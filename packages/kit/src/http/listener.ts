@@ -3,18 +3,28 @@ import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 
 export interface ListenerTimeouts {
-  /** Time allowed to receive a request's headers (slowloris guard). */
+  /** Time allowed to receive a request's headers, from its first byte (slowloris guard); answered 408. */
   headersTimeoutMs: number;
-  /** Time allowed to receive a whole request. */
+  /** Time allowed to receive a whole request, headers and body (slow-upload guard); not the handler's time. */
   requestTimeoutMs: number;
-  /** How long an idle keep-alive connection stays open; above typical load-balancer idle timeouts' floor. */
+  /** How long an idle keep-alive connection stays open: longer than the idle timeout of whatever pools connections to us. */
   keepAliveTimeoutMs: number;
+  /** How often node checks the two request timeouts (its default, 30 s, lets them fire up to 30 s late). */
+  connectionsCheckingIntervalMs?: number;
 }
 
+/**
+ * Defaults, reasoned in docs/inbound-protection.md (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS,
+ * HTTP_KEEP_ALIVE_TIMEOUT_MS override them): headers within 10 s, a whole request within 30 s, idle
+ * connections kept 65 s — above the 60 s idle timeout of AWS ALB and nginx, so the pooling side
+ * closes first. On node ≥ 18 idle keep-alive time does not count towards the headers timeout, so it
+ * need not exceed the keep-alive timeout any more (the node 10 era advice).
+ */
 export const DEFAULT_LISTENER_TIMEOUTS: ListenerTimeouts = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 5_000,
+  keepAliveTimeoutMs: 65_000,
+  connectionsCheckingIntervalMs: 1_000,
 };
 
 /**
@@ -29,15 +39,18 @@ export class DrainableListener {
 
   constructor(app: Koa, timeouts: ListenerTimeouts = DEFAULT_LISTENER_TIMEOUTS) {
     const handler = app.callback();
-    this.server = http.createServer((request, response) => {
+    const options: http.ServerOptions = {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+      connectionsCheckingInterval: timeouts.connectionsCheckingIntervalMs ?? DEFAULT_LISTENER_TIMEOUTS.connectionsCheckingIntervalMs,
+    };
+    this.server = http.createServer(options, (request, response) => {
       this.responses.add(response);
       if (this.draining) response.setHeader('connection', 'close');
       response.once('close', () => this.requestDone(response));
       void handler(request, response);
     });
-    this.server.headersTimeout = timeouts.headersTimeoutMs;
-    this.server.requestTimeout = timeouts.requestTimeoutMs;
-    this.server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
   }
 
   get activeRequests(): number {

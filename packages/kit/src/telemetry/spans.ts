@@ -48,12 +48,15 @@ export function traced<T extends object>(target: T, prefix: string, describe: Pa
       const attributesOf = describe[property as keyof T] as ((args: unknown[]) => Attributes) | undefined;
       if (typeof value !== 'function' || !attributesOf) return value;
       const name = spanName(prefix, String(property));
-      return (...args: unknown[]) =>
-        withSpan(name, attributesOf(args), async (span) => {
+      return (...args: unknown[]) => {
+        // Under an unsampled request a child span would be dropped anyway: skip its cost entirely.
+        if (!trace.getActiveSpan()?.isRecording()) return (value as (...a: unknown[]) => unknown).apply(object, args);
+        return withSpan(name, attributesOf(args), async (span) => {
           const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(object, args);
           span.setAttributes(outcomeAttributes(result));
           return result;
         });
+      };
     },
   });
 }

@@ -8,12 +8,12 @@ export class MemoryMetadataRepository implements MetadataRepository {
 
   async get(id: string): Promise<Metadata | undefined> {
     const record = this.records.get(id);
-    return record && structuredClone(record);
+    return record && copy(record);
   }
 
   async put(metadata: Metadata): Promise<PutOutcome> {
     const existed = this.records.has(metadata.id);
-    this.records.set(metadata.id, structuredClone(metadata));
+    this.records.set(metadata.id, copy(metadata));
     if (!existed) this.sortedIds = undefined;
     return existed ? 'replaced' : 'created';
   }
@@ -31,8 +31,13 @@ export class MemoryMetadataRepository implements MetadataRepository {
         else high = middle;
       }
     }
-    return ids.slice(start, start + limit).map((id) => structuredClone(this.records.get(id) as Metadata));
+    return ids.slice(start, start + limit).map((id) => copy(this.records.get(id) as Metadata));
   }
+}
+
+/** Callers never share objects with the store; a record's only nested value is the actors list. */
+function copy(record: Metadata): Metadata {
+  return { ...record, actors: [...record.actors] };
 }
 
 /** Ids are ASCII, so code-unit order equals MySQL's binary order. */

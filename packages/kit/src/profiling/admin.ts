@@ -1,0 +1,59 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { requireAdminToken } from '../http/admin-app.js';
+import { parseInput } from '../http/validation.js';
+import { ProblemError } from '../problem.js';
+import { CPU_PROFILE_DEFAULT_SECONDS, CPU_PROFILE_MAX_SECONDS, type Profiler } from './profiler.js';
+
+const cpuProfileQuery = z.object({
+  seconds: z.coerce.number().int().min(1).max(CPU_PROFILE_MAX_SECONDS).default(CPU_PROFILE_DEFAULT_SECONDS),
+  /** `labels=false` skips the per-request route and trace_id labels, and their cost. */
+  labels: z.enum(['true', 'false']).default('true'),
+});
+
+function sendProfile(ctx: Context, body: Buffer, filename: string): void {
+  ctx.type = 'application/octet-stream';
+  ctx.set('content-disposition', `attachment; filename="${filename}"`);
+  ctx.set('cache-control', 'no-store');
+  ctx.set('x-content-type-options', 'nosniff');
+  ctx.body = body;
+}
+
+/** Aborts when the client's connection closes before the answer was sent. */
+function clientGone(ctx: Context): AbortSignal {
+  const controller = new AbortController();
+  ctx.res.once('close', () => {
+    if (!ctx.res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/**
+ * Go's `/debug/pprof` for Node, on the admin port (admin token required): `profile?seconds=N` (CPU),
+ * `heap` (sampled live heap) and `/debug/heapsnapshot` (V8 snapshot, off unless enabled).
+ */
+export function profilingRouter(profiler: Profiler, adminToken: string | undefined, service: string): Router {
+  const router = new Router();
+  router.use(requireAdminToken(adminToken));
+  router.get('cpuProfile', '/debug/pprof/profile', async function cpuProfile(ctx) {
+    const { seconds, labels } = parseInput(cpuProfileQuery, ctx.query, 'query');
+    const profile = await profiler.cpuProfile(seconds, clientGone(ctx), { labels: labels === 'true' });
+    if (profile === undefined) {
+      // Nobody is listening any more; 499 (nginx's "client closed request") keeps the access log honest.
+      throw new ProblemError({ status: 499, title: 'Client Closed Request', detail: 'The client went away before the profile was finished' });
+    }
+    sendProfile(ctx, profile, `${service}-cpu.pb.gz`);
+  });
+  router.get('heapProfile', '/debug/pprof/heap', async function heapProfile(ctx) {
+    sendProfile(ctx, await profiler.heapProfile(), `${service}-heap.pb.gz`);
+  });
+  router.get('heapSnapshot', '/debug/heapsnapshot', function heapSnapshot(ctx) {
+    const stream = profiler.heapSnapshot();
+    ctx.type = 'application/octet-stream';
+    ctx.set('content-disposition', `attachment; filename="${service}-${process.pid}-${Date.now()}.heapsnapshot"`);
+    ctx.set('cache-control', 'no-store');
+    ctx.body = stream;
+  });
+  return router;
+}

@@ -1,0 +1,48 @@
+import { ConfigError, type ServiceEnv } from '../config.js';
+import type { ListenerTimeouts } from '../http/listener.js';
+
+/** What the public listener refuses before any handler work; every policy is optional. */
+export interface InboundProtectionSettings {
+  /** Token bucket for the whole instance; absent: no rate limit. */
+  rateLimit?: { ratePerSecond: number; burst: number };
+  /** The most requests in flight at once; absent: no concurrency limit. */
+  maxInFlight?: number;
+  /** Shed while the event loop runs later than this on average; absent: off. */
+  eventLoopDelayLimitMs?: number;
+}
+
+type ProtectionEnv = Pick<ServiceEnv, 'RATE_LIMIT_RPS' | 'RATE_LIMIT_BURST' | 'MAX_IN_FLIGHT' | 'EVENT_LOOP_DELAY_LIMIT_MS'>;
+type TimeoutEnv = Pick<ServiceEnv, 'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_REQUEST_TIMEOUT_MS' | 'HTTP_KEEP_ALIVE_TIMEOUT_MS'>;
+
+/**
+ * The inbound protection the environment asks for. `RATE_LIMIT_RPS` unset or 0 turns rate limiting
+ * off; the burst defaults to one second's worth (at least 1). `MAX_IN_FLIGHT` 0 and
+ * `EVENT_LOOP_DELAY_LIMIT_MS` 0 turn their policy off. A burst without a rate is a mistake worth
+ * stopping for, not a setting to ignore.
+ */
+export function protectionSettingsFromEnv(env: ProtectionEnv): InboundProtectionSettings {
+  const rate = env.RATE_LIMIT_RPS;
+  if (rate === 0 && env.RATE_LIMIT_BURST !== undefined) {
+    throw new ConfigError(['RATE_LIMIT_BURST: is set but RATE_LIMIT_RPS is not; set RATE_LIMIT_RPS above 0 to turn the rate limit on']);
+  }
+  return {
+    ...(rate > 0 ? { rateLimit: { ratePerSecond: rate, burst: env.RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(rate)) } } : {}),
+    ...(env.MAX_IN_FLIGHT > 0 ? { maxInFlight: env.MAX_IN_FLIGHT } : {}),
+    ...(env.EVENT_LOOP_DELAY_LIMIT_MS > 0 ? { eventLoopDelayLimitMs: env.EVENT_LOOP_DELAY_LIMIT_MS } : {}),
+  };
+}
+
+/**
+ * The listeners' timeouts from the environment. Node refuses a headers timeout longer than the
+ * request timeout (the headers are part of the request), so that is a configuration error here.
+ */
+export function listenerTimeoutsFromEnv(env: TimeoutEnv): ListenerTimeouts {
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(['HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS']);
+  }
+  return {
+    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  };
+}
