@@ -40,9 +40,9 @@ export interface LoggerOptions {
 function defaultDestination(format: LoggerOptions['format']): pino.DestinationStream {
   const pretty = format === 'pretty' || (format !== 'json' && process.stdout.isTTY === true);
   if (pretty) return pinoPretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
-  // Buffered: one write(2) per few KiB instead of one per line. Lines are flushed before exit
-  // (service.ts) and on a crash (runMain); a SIGKILL may lose the last buffer, never order.
-  return pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // Asynchronous: while one write(2) is in flight the next lines gather behind it, so under load
+  // many lines share a write and when idle each line goes out at once. Flushed before exit.
+  return pino.destination({ dest: 1, sync: false });
 }
 
 /**

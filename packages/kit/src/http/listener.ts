@@ -28,14 +28,17 @@ export const DEFAULT_LISTENER_TIMEOUTS: ListenerTimeouts = {
 };
 
 /**
- * An HTTP listener that can drain: after `beginDrain()` every response tells the client to close
- * its connection, so keep-alive sockets end once their in-flight request is answered.
+ * An HTTP listener that can drain: after `beginDrain()` it accepts no connection, every response tells
+ * its client to close, idle connections are closed as they become idle, and `drained()` resolves once
+ * the last connection has ended — so a request that reached us is always answered before shutdown
+ * goes on to close pools.
  */
 export class DrainableListener {
   readonly server: http.Server;
   private readonly responses = new Set<http.ServerResponse>();
   private draining = false;
-  private idleWaiters: Array<() => void> = [];
+  private closed: Promise<void> | undefined;
+  private idleSweep: NodeJS.Timeout | undefined;
 
   constructor(app: Koa, timeouts: ListenerTimeouts = DEFAULT_LISTENER_TIMEOUTS) {
     const handler = app.callback();
@@ -48,7 +51,7 @@ export class DrainableListener {
     this.server = http.createServer(options, (request, response) => {
       this.responses.add(response);
       if (this.draining) response.setHeader('connection', 'close');
-      response.once('close', () => this.requestDone(response));
+      response.once('close', () => this.responses.delete(response));
       void handler(request, response);
     });
   }
@@ -69,36 +72,34 @@ export class DrainableListener {
 
   /** Stops accepting connections and closes idle ones; in-flight requests go on. */
   beginDrain(): void {
+    if (this.draining) return;
     this.draining = true;
     for (const response of this.responses) {
       if (!response.headersSent) response.setHeader('connection', 'close');
     }
-    this.server.close();
+    // 'close' fires once every connection has ended, not merely when the listening socket has.
+    this.closed = new Promise((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
+    // A connection accepted just before close may send its request later; sweep until all are gone.
+    this.idleSweep = setInterval(() => this.server.closeIdleConnections(), 50);
+    this.idleSweep.unref();
   }
 
-  /** Resolves when no request is in flight, or after `deadlineMs`, whichever is first. */
+  /** Resolves true when every connection has ended, false when `deadlineMs` passed first. */
   async drained(deadlineMs: number): Promise<boolean> {
-    if (this.responses.size === 0) return true;
+    if (!this.closed) throw new Error('drained() called before beginDrain()');
     let timer: NodeJS.Timeout | undefined;
-    const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
     const deadline = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), deadlineMs);
     });
-    const result = await Promise.race([idle, deadline]);
+    const result = await Promise.race([this.closed.then(() => true), deadline]);
     clearTimeout(timer);
+    clearInterval(this.idleSweep);
     return result;
   }
 
   /** Ends every remaining connection, in-flight or not. */
   closeAll(): void {
     this.server.closeAllConnections();
-  }
-
-  private requestDone(response: http.ServerResponse): void {
-    this.responses.delete(response);
-    if (this.responses.size === 0) {
-      for (const wake of this.idleWaiters.splice(0)) wake();
-    }
   }
 }
