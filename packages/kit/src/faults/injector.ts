@@ -7,7 +7,7 @@ import { registry } from '../metrics/registry.js';
 import { ProblemError } from '../problem.js';
 import { burnCpu } from './cpu-burn.js';
 import { LeakStore } from './memory-leak.js';
-import { ruleMatches, sampleLatencyMs, unknownRoutes, type FaultRule, type ServedRoute, type UnknownRoute } from './rules.js';
+import { faultRuleMatches, sampleFaultLatencyMs, unknownFaultRoutes, type FaultRule, type FaultServedRoute, type UnknownFaultRoute } from './rules.js';
 
 export const INJECTED_FAULT_TYPE = 'https://cinemetrics.dev/problems/injected-fault';
 
@@ -23,7 +23,7 @@ export const faultInjections = new Counter({
 
 /** Raised when rules name a route the service does not serve. */
 export class UnknownFaultRouteError extends Error {
-  constructor(readonly problems: UnknownRoute[]) {
+  constructor(readonly problems: UnknownFaultRoute[]) {
     super(problems.map((problem) => `rules[${problem.index}].route ${problem.message}`).join('; '));
     this.name = 'UnknownFaultRouteError';
   }
@@ -32,7 +32,7 @@ export class UnknownFaultRouteError extends Error {
 export interface FaultInjectorOptions {
   logger: Logger;
   /** The service's public routes: rules may only name these templates (or `*`). */
-  routes: readonly ServedRoute[];
+  routes: readonly FaultServedRoute[];
   /** For tests: the source of errorRate and latency draws. */
   random?: () => number;
   leaks?: LeakStore;
@@ -74,7 +74,7 @@ export class FaultInjector {
 
   /** Replaces every rule; memory leaked by rules that are gone is freed. Throws on unknown routes. */
   replace(rules: readonly FaultRule[], source: FaultSource): void {
-    const unknown = unknownRoutes(rules, this.options.routes);
+    const unknown = unknownFaultRoutes(rules, this.options.routes);
     if (unknown.length > 0) throw new UnknownFaultRouteError(unknown);
     this.rules = [...rules];
     this.leaks.retainOnly(new Set(this.rules.filter((rule) => rule.leakKbPerRequest !== undefined).map(ruleKey)));
@@ -92,7 +92,7 @@ export class FaultInjector {
     if (this.rules.length === 0) return next();
     const template = routeTemplate(ctx);
     for (const rule of this.rules) {
-      if (!ruleMatches(rule, ctx.method, template)) continue;
+      if (!faultRuleMatches(rule, ctx.method, template)) continue;
       await this.apply(rule, ctx, template ?? '');
     }
     return next();
@@ -109,7 +109,7 @@ export class FaultInjector {
     }
     if (rule.latency !== undefined) {
       faultInjections.inc({ fault: 'latency' });
-      await delay(sampleLatencyMs(rule.latency, this.random));
+      await delay(sampleFaultLatencyMs(rule.latency, this.random));
     }
     if (rule.hang === true) {
       faultInjections.inc({ fault: 'hang' });
@@ -143,6 +143,8 @@ export class FaultInjector {
       };
       this.hung.add(request);
       ctx.res.once('close', onClose);
+      // The client may have gone during an earlier fault (latency): then 'close' has already fired.
+      if (ctx.res.destroyed) onClose();
     });
   }
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 const MAX_LATENCY_MS = 300_000;
 const milliseconds = z.number().min(0).max(MAX_LATENCY_MS);
 
-export const latencySchema = z.union(
+export const faultLatencySchema = z.union(
   [
     z.strictObject({ fixedMs: milliseconds }),
     z
@@ -18,9 +18,9 @@ export const latencySchema = z.union(
   ],
   { error: 'must be {"fixedMs": n}, {"minMs": a, "maxMs": b} or {"meanMs": m, "stddevMs": s}, in milliseconds' },
 );
-export type LatencyFault = z.infer<typeof latencySchema>;
+export type LatencyFault = z.infer<typeof faultLatencySchema>;
 
-export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export const FAULT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export const faultRuleSchema = z
   .strictObject({
@@ -29,10 +29,10 @@ export const faultRuleSchema = z
       z.literal('*'),
       z.string().max(200).regex(/^\/\S*$/, 'must be * or a route template starting with /, e.g. /movies/:id'),
     ]),
-    method: z.enum(HTTP_METHODS).optional(),
+    method: z.enum(FAULT_METHODS).optional(),
     /** Share of matching requests answered 500 (problem type injected-fault). */
     errorRate: z.number().min(0).max(1).optional(),
-    latency: latencySchema.optional(),
+    latency: faultLatencySchema.optional(),
     /** Never answer until the client gives up or the service shuts down. */
     hang: z.boolean().optional(),
     /** Synchronous busy loop of this many milliseconds per matching request (`burnCpu`). */
@@ -68,13 +68,13 @@ export const faultsEnvironmentSchema = z
   .pipe(faultSetSchema);
 
 /** A route the service serves, as declared (lower-case Koa method names are accepted). */
-export interface ServedRoute {
+export interface FaultServedRoute {
   method: string;
   path: string;
 }
 
 /** One rule whose route the service does not serve, with the message to report. */
-export interface UnknownRoute {
+export interface UnknownFaultRoute {
   index: number;
   message: string;
 }
@@ -83,7 +83,7 @@ export interface UnknownRoute {
  * Rules must name a route the service has: a typo such as `/movies/{id}` would otherwise silently
  * inject nothing.
  */
-export function unknownRoutes(rules: readonly FaultRule[], served: readonly ServedRoute[]): UnknownRoute[] {
+export function unknownFaultRoutes(rules: readonly FaultRule[], served: readonly FaultServedRoute[]): UnknownFaultRoute[] {
   const templates = [...new Set(served.map((route) => route.path))];
   return rules.flatMap((rule, index) =>
     rule.route === '*' || templates.includes(rule.route)
@@ -93,14 +93,14 @@ export function unknownRoutes(rules: readonly FaultRule[], served: readonly Serv
 }
 
 /** Whether a rule applies to a request that matched `template` (undefined: no route matched). */
-export function ruleMatches(rule: FaultRule, method: string, template: string | undefined): boolean {
+export function faultRuleMatches(rule: FaultRule, method: string, template: string | undefined): boolean {
   if (template === undefined) return false;
   if (rule.method !== undefined && rule.method !== method.toUpperCase()) return false;
   return rule.route === '*' || rule.route === template;
 }
 
 /** One draw of the configured latency in milliseconds; normal draws are clamped at 0. */
-export function sampleLatencyMs(latency: LatencyFault, random: () => number = Math.random): number {
+export function sampleFaultLatencyMs(latency: LatencyFault, random: () => number = Math.random): number {
   if ('fixedMs' in latency) return latency.fixedMs;
   if ('minMs' in latency) return latency.minMs + random() * (latency.maxMs - latency.minMs);
   // Box-Muller; 1 - random() is in (0, 1], so the logarithm is finite.

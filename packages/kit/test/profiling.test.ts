@@ -1,0 +1,122 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import { time } from '@datadog/pprof';
+import { Profile } from 'pprof-format';
+import { burnCpu } from '../src/faults/cpu-burn.js';
+import { profilingLabels } from '../src/profiling/labels.js';
+import { isLabellingRequests, Profiler } from '../src/profiling/profiler.js';
+import { ProblemError } from '../src/problem.js';
+import { capturingLogger } from './support.js';
+
+const { logger } = capturingLogger();
+const profiler = new Profiler({ logger, heapSnapshotEnabled: true, cpuIntervalMicros: 1000 });
+profiler.startHeapSampling();
+after(() => profiler.stop());
+
+function decode(gzipped: Buffer): Profile {
+  assert.deepEqual([...gzipped.subarray(0, 2)], [0x1f, 0x8b], 'gzipped');
+  return Profile.decode(gunzipSync(gzipped));
+}
+
+function str(profile: Profile, index: number | bigint): string {
+  return profile.stringTable.strings[Number(index)] ?? '';
+}
+
+test('nothing samples the CPU until a profile is asked for, and the labels middleware is then a no-op', async () => {
+  assert.equal(time.isStarted(), false);
+  assert.equal(isLabellingRequests(), false);
+  let called = false;
+  await profilingLabels({ _matchedRoute: '/x' } as never, async () => {
+    called = true;
+    assert.throws(() => time.getContext(), /not started/, 'no profiler context is set');
+  });
+  assert.ok(called);
+});
+
+test('a CPU profile has labelled samples of the request that burned the CPU', async () => {
+  const profiling = profiler.cpuProfile(1, new AbortController().signal);
+  assert.equal(isLabellingRequests(), true);
+  const deadline = performance.now() + 800;
+  while (performance.now() < deadline) {
+    await profilingLabels({ _matchedRoute: '/burn/:id' } as never, async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      burnCpu(20);
+    });
+  }
+  const profile = decode((await profiling)!);
+  assert.equal(time.isStarted(), false, 'the profiler stops with the profile');
+  assert.deepEqual(profile.sampleType.map((type) => str(profile, type.type)), ['sample', 'wall', 'cpu']);
+  const labelled = profile.sample
+    .filter((sample) => sample.label.some((label) => str(profile, label.key) === 'route' && str(profile, label.str) === '/burn/:id'))
+    .reduce((sum, sample) => sum + Number(sample.value[0]), 0);
+  assert.ok(labelled > 100, `labelled samples: ${labelled}`);
+});
+
+test('labels=false leaves the samples unlabelled and the label middleware idle', async () => {
+  const profiling = profiler.cpuProfile(1, new AbortController().signal, { labels: false });
+  assert.equal(isLabellingRequests(), false);
+  const deadline = performance.now() + 600;
+  while (performance.now() < deadline) {
+    await profilingLabels({ _matchedRoute: '/burn/:id' } as never, async () => {
+      burnCpu(20);
+    });
+  }
+  const profile = decode((await profiling)!);
+  const count = profile.sample.reduce((sum, sample) => sum + Number(sample.value[0]), 0);
+  assert.ok(count > 100, `${count} samples`);
+  assert.equal(profile.sample.filter((sample) => sample.label.length > 0).length, 0);
+});
+
+test('one profile at a time: a second gets 409; an aborted one stops at once and frees the slot', async () => {
+  const controller = new AbortController();
+  const first = profiler.cpuProfile(30, controller.signal);
+  await assert.rejects(profiler.cpuProfile(1, new AbortController().signal), (error: unknown) => {
+    assert.ok(error instanceof ProblemError);
+    assert.equal(error.status, 409);
+    assert.match(error.detail ?? '', /CPU profile is already being taken/);
+    return true;
+  });
+  await assert.rejects(profiler.heapProfile(), (error: unknown) => error instanceof ProblemError && error.status === 409);
+  const started = performance.now();
+  controller.abort();
+  assert.equal(await first, undefined);
+  assert.ok(performance.now() - started < 1000);
+  assert.equal(time.isStarted(), false);
+  decode(await profiler.heapProfile());
+});
+
+test('the heap profile decodes and has samples of live memory', async () => {
+  const retained = Array.from({ length: 2000 }, (_, i) => new Array<number>(512).fill(i));
+  const profile = decode(await profiler.heapProfile());
+  assert.deepEqual(profile.sampleType.map((type) => str(profile, type.type)), ['inuse_objects', 'inuse_space']);
+  assert.ok(profile.sample.length > 0);
+  assert.ok(retained.length > 0);
+});
+
+test('heap profiles need heap sampling; snapshots need HEAP_SNAPSHOT_ENABLED', async () => {
+  const off = new Profiler({ logger, heapIntervalBytes: 0 });
+  off.startHeapSampling();
+  await assert.rejects(off.heapProfile(), (error: unknown) => error instanceof ProblemError && error.status === 404);
+  assert.throws(() => off.heapSnapshot(), (error: unknown) => {
+    assert.ok(error instanceof ProblemError);
+    assert.equal(error.status, 403);
+    assert.match(error.detail ?? '', /HEAP_SNAPSHOT_ENABLED=true/);
+    return true;
+  });
+});
+
+test('a heap snapshot streams in the DevTools format and holds the slot while it streams', async () => {
+  const stream = profiler.heapSnapshot();
+  assert.throws(() => profiler.heapSnapshot(), (error: unknown) => error instanceof ProblemError && error.status === 409);
+  let head = '';
+  let bytes = 0;
+  for await (const chunk of stream) {
+    if (head.length < 20) head += String(chunk);
+    bytes += (chunk as Buffer).length;
+  }
+  assert.match(head, /^\{"snapshot":/);
+  assert.ok(bytes > 100_000, `${bytes} bytes`);
+  await new Promise((resolve) => setImmediate(resolve));
+  decode(await profiler.heapProfile());
+});
