@@ -1,13 +1,18 @@
-import { componentLogger, serviceMain, traced } from '@cinemetrics/kit';
+import {
+  componentLogger,
+  DownstreamRegistry,
+  downstreamPolicyFromEnv,
+  loadDownstreamEnv,
+  ReadThroughCache,
+  serviceMain,
+  traced,
+} from '@cinemetrics/kit';
 import { movieEnvSchema } from './config.js';
 import { MovieController } from './controller.js';
-import { createDownstreamAgent } from './gateway/http.js';
-import { HttpMetadataGateway } from './gateway/metadata.js';
+import { CachedMetadataGateway, HttpMetadataGateway } from './gateway/metadata.js';
 import { HttpRatingGateway } from './gateway/rating.js';
+import type { Metadata } from './model.js';
 import { movieRoutes } from './http/routes.js';
-
-/** Readiness probes of downstreams stay well inside the health registry's own 1 s bound. */
-const ALIVE_TIMEOUT_MAX_MS = 500;
 
 serviceMain({
   name: 'movie',
@@ -15,17 +20,28 @@ serviceMain({
   mainDirectory: __dirname,
   env: () => movieEnvSchema,
   build: ({ env, logger, health }) => {
-    const agent = createDownstreamAgent(env.DOWNSTREAM_TIMEOUT_MS);
-    const timeoutMs = env.DOWNSTREAM_TIMEOUT_MS;
-    const metadata = new HttpMetadataGateway({ peer: 'metadata', baseUrl: env.METADATA_URL, dispatcher: agent, timeoutMs });
-    const rating = new HttpRatingGateway({ peer: 'rating', baseUrl: env.RATING_URL, dispatcher: agent, timeoutMs });
-    const aliveTimeoutMs = Math.min(timeoutMs, ALIVE_TIMEOUT_MAX_MS);
-    health.register({ name: 'metadata', check: () => metadata.alive(aliveTimeoutMs) });
+    // Registered by name once; each gets a keep-alive pool, retries, a breaker and a readiness check.
+    const downstreams = new DownstreamRegistry({ logger, health, policy: downstreamPolicyFromEnv(env) });
+    const metadataEnv = loadDownstreamEnv('METADATA');
+    const ratingEnv = loadDownstreamEnv('RATING');
+    downstreams.register('metadata', { baseUrl: env.METADATA_URL, ...metadataEnv });
     // Movies are still served without ratings, so a rating outage must not take this service out of rotation.
-    health.register({ name: 'rating', critical: false, check: () => rating.alive(aliveTimeoutMs) });
+    downstreams.register('rating', { baseUrl: env.RATING_URL, critical: false, ...ratingEnv });
+
+    const metadataCache = new ReadThroughCache<Metadata>({
+      name: 'metadata',
+      maxEntries: env.METADATA_CACHE_MAX_ENTRIES,
+      ttlMs: env.METADATA_CACHE_TTL_MS,
+    });
+    const metadata = new CachedMetadataGateway(new HttpMetadataGateway(downstreams.get('metadata')), metadataCache);
+    const rating = new HttpRatingGateway(downstreams.get('rating'));
     logger.info(
-      { metadata_url: env.METADATA_URL, rating_url: env.RATING_URL, timeout_ms: timeoutMs },
-      'downstream services configured',
+      {
+        request_deadline_ms: env.REQUEST_DEADLINE_MS,
+        metadata_cache_max_entries: env.METADATA_CACHE_MAX_ENTRIES,
+        metadata_cache_ttl_ms: env.METADATA_CACHE_TTL_MS,
+      },
+      'movie service configured',
     );
     // One span around the join, so a trace shows the two downstream calls side by side under it.
     const controller = traced<MovieController>(
@@ -35,7 +51,7 @@ serviceMain({
     );
     return {
       routes: movieRoutes(controller),
-      shutdownHooks: [{ name: 'close downstream connections', run: () => agent.close() }],
+      shutdownHooks: [downstreams.shutdownHook()],
     };
   },
 });

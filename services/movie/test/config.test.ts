@@ -12,6 +12,15 @@ test('defaults: ports 8083/8093, downstreams on loopback, 1 s timeout', () => {
   assert.equal(env.DOWNSTREAM_TIMEOUT_MS, 1000);
 });
 
+test('defaults: a 1 s request budget, the kit\'s retry and breaker policy, a 10 000-entry 30 s metadata cache', () => {
+  const env = loadConfig(movieEnvSchema, {});
+  assert.equal(env.REQUEST_DEADLINE_MS, 1000);
+  assert.equal(env.DOWNSTREAM_MAX_ATTEMPTS, 3);
+  assert.equal(env.DOWNSTREAM_BREAKER_MIN_CALLS, 5);
+  assert.equal(env.METADATA_CACHE_MAX_ENTRIES, 10_000);
+  assert.equal(env.METADATA_CACHE_TTL_MS, 30_000);
+});
+
 test('URLs are accepted with http and https and lose their trailing slash', () => {
   const env = loadConfig(movieEnvSchema, {
     METADATA_URL: 'http://metadata:8081/',
@@ -31,6 +40,10 @@ for (const [variable, value] of [
   ['RATING_URL', 'http://user:secret@rating:8082'],
   ['DOWNSTREAM_TIMEOUT_MS', 'soon'],
   ['DOWNSTREAM_TIMEOUT_MS', '0'],
+  ['REQUEST_DEADLINE_MS', '5'],
+  ['DOWNSTREAM_MAX_ATTEMPTS', '0'],
+  ['DOWNSTREAM_RETRY_BUDGET_RATIO', '2'],
+  ['METADATA_CACHE_TTL_MS', '-1'],
 ] as const) {
   test(`${variable}=${value} is refused, naming the variable`, () => {
     assert.throws(

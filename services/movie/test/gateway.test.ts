@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { createLogger, DownstreamRegistry, mergePolicy, DEFAULT_DOWNSTREAM_POLICY, ReadThroughCache, type DownstreamClient } from '@cinemetrics/kit';
 import { freePort } from '@cinemetrics/testing';
-import type { Agent } from 'undici';
 import { GatewayNotFoundError, GatewayUnavailableError } from '../src/gateway/errors.js';
-import { createDownstreamAgent } from '../src/gateway/http.js';
-import { HttpMetadataGateway } from '../src/gateway/metadata.js';
+import { CachedMetadataGateway, HttpMetadataGateway } from '../src/gateway/metadata.js';
 import { HttpRatingGateway } from '../src/gateway/rating.js';
 
 /**
  * The gateways against a scriptable in-process HTTP server: each test sets how it answers, so the
  * failure modes a real service never produces on demand (500, broken bodies, hangs) are covered here.
+ * The kit client runs with one attempt: what the gateway makes of an answer is tested here, retries
+ * and breakers in packages/kit/test/client.test.ts and tests/resilience.
  */
 
 const TIMEOUT_MS = 300;
@@ -31,7 +32,27 @@ let baseUrl: string;
 let handler: Handler;
 let seen: SeenRequest[];
 let connections = 0;
-let agent: Agent;
+const registries = new Map<string, DownstreamRegistry>();
+
+/** One registered client per peer and base URL, as a service registers each downstream once. */
+function clientFor(peer: string, url: string): DownstreamClient {
+  const key = `${peer} ${url}`;
+  let registry = registries.get(key);
+  if (!registry) {
+    registry = new DownstreamRegistry({
+      logger: createLogger({ service: 'movie-test', level: 'silent' }),
+      policy: mergePolicy(DEFAULT_DOWNSTREAM_POLICY, {
+        timeoutMs: TIMEOUT_MS,
+        retry: { maxAttempts: 1 },
+        // Failures are the point of these tests: the breaker must not start answering for the server.
+        breaker: { minCalls: 1_000_000 },
+      }),
+    });
+    registry.register(peer, { baseUrl: url });
+    registries.set(key, registry);
+  }
+  return registry.get(peer);
+}
 
 function json(status: number, body: unknown, contentType = 'application/json'): Handler {
   return (_request, response) => {
@@ -63,11 +84,10 @@ before(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  agent = createDownstreamAgent(TIMEOUT_MS);
 });
 
 after(async () => {
-  await agent.destroy();
+  await Promise.all([...registries.values()].map((registry) => registry.close()));
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
@@ -78,11 +98,11 @@ beforeEach(() => {
 });
 
 function metadataGateway(url = baseUrl): HttpMetadataGateway {
-  return new HttpMetadataGateway({ peer: 'metadata', baseUrl: url, dispatcher: agent, timeoutMs: TIMEOUT_MS });
+  return new HttpMetadataGateway(clientFor('metadata', url));
 }
 
 function ratingGateway(url = baseUrl): HttpRatingGateway {
-  return new HttpRatingGateway({ peer: 'rating', baseUrl: url, dispatcher: agent, timeoutMs: TIMEOUT_MS });
+  return new HttpRatingGateway(clientFor('rating', url));
 }
 
 async function unavailable(promise: Promise<unknown>, peer: string, reason: RegExp): Promise<void> {
@@ -232,5 +252,31 @@ describe('rating gateway', () => {
     handler = hang;
     const took = await elapsed(() => unavailable(ratingGateway().getMovieRating('alien-1979', {}), 'rating', /no answer/));
     assert.ok(took < TIMEOUT_MS + MARGIN_MS, `took ${took} ms`);
+  });
+});
+
+describe('cached metadata gateway', () => {
+  const cached = (name: string) =>
+    new CachedMetadataGateway(metadataGateway(), new ReadThroughCache({ name, maxEntries: 10, ttlMs: 60_000 }));
+
+  test('a found record is fetched once, then served from memory as a copy', async () => {
+    handler = json(200, alien);
+    const gateway = cached('gateway-test-1');
+    const first = await gateway.getMetadata('alien-1979', {});
+    first.actors.push('changed by a caller');
+    assert.deepEqual(await gateway.getMetadata('alien-1979', {}), alien);
+    assert.equal(seen.length, 1);
+  });
+
+  test('not found and failures are asked again', async () => {
+    const gateway = cached('gateway-test-2');
+    handler = json(404, {});
+    await assert.rejects(gateway.getMetadata('nope', {}), GatewayNotFoundError);
+    await assert.rejects(gateway.getMetadata('nope', {}), GatewayNotFoundError);
+    handler = json(500, {});
+    await assert.rejects(gateway.getMetadata('alien-1979', {}), GatewayUnavailableError);
+    handler = json(200, alien);
+    assert.deepEqual(await gateway.getMetadata('alien-1979', {}), alien);
+    assert.equal(seen.length, 4);
   });
 });

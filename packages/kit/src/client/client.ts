@@ -246,7 +246,7 @@ export class DownstreamClient {
     let authRefreshed = false;
     const attemptOnce = async (): Promise<Outcome> => {
       attempts += 1;
-      return this.attempt(method, path, options, deadlineAt, callSignal);
+      return this.attempt(method, path, options, deadlineAt, callSignal, attempts > 1);
     };
     const finish = (fields: Record<string, unknown>, failed: boolean) => {
       span.setAttributes({ 'cinemetrics.downstream.attempts': attempts, 'cinemetrics.circuit_breaker.state': this.breaker.state });
@@ -264,7 +264,6 @@ export class DownstreamClient {
 
     try {
       const response = await this.retryPolicy.execute(async ({ attempt }) => {
-        if (attempt > 0) httpClientRetries.inc({ peer_service: this.name });
         let outcome = await attemptOnce();
         if (outcome.response?.status === 401 && !authRefreshed && !callSignal.aborted) {
           authRefreshed = true;
@@ -274,7 +273,6 @@ export class DownstreamClient {
           });
           if (refreshed) {
             span.addEvent('credentials refreshed after 401');
-            httpClientRetries.inc({ peer_service: this.name });
             outcome = await attemptOnce();
           }
         }
@@ -289,6 +287,13 @@ export class DownstreamClient {
       finish({ 'http.status_code': response.status }, response.status >= 500);
       return response;
     } catch (caught) {
+      // cockatiel gives up with the last RetryScheduled only if attempts and policy disagree; its outcome stands.
+      if (caught instanceof RetryScheduled && caught.outcome.response !== undefined) {
+        const response = caught.outcome.response;
+        response.attempts = attempts;
+        finish({ 'http.status_code': response.status }, response.status >= 500);
+        return response;
+      }
       const error = caught instanceof RetryScheduled ? caught.outcome.error : caught;
       const failure = error instanceof DownstreamUnavailableError ? error : this.toUnavailable(error, 0, options.signal);
       failure.attempts = attempts;
@@ -330,8 +335,15 @@ export class DownstreamClient {
     return delayMs;
   }
 
-  /** One attempt through the breaker; never throws. */
-  private async attempt(method: string, path: string, options: CallOptions, deadlineAt: number, callSignal: AbortSignal): Promise<Outcome> {
+  /** One attempt through the breaker; never throws. A retry is counted when it is actually sent. */
+  private async attempt(
+    method: string,
+    path: string,
+    options: CallOptions,
+    deadlineAt: number,
+    callSignal: AbortSignal,
+    isRetry: boolean,
+  ): Promise<Outcome> {
     let authHeaders: Record<string, string> = {};
     try {
       authHeaders = await this.auth.headers(callSignal);
@@ -356,7 +368,10 @@ export class DownstreamClient {
     if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
     const body = encodeBody(options.body, headers);
     try {
-      const response = await this.breaker.execute(() => this.send(method, path, headers, body, timeoutMs, callSignal, options.signal));
+      const response = await this.breaker.execute(() => {
+        if (isRetry) httpClientRetries.inc({ peer_service: this.name });
+        return this.send(method, path, headers, body, timeoutMs, callSignal, options.signal);
+      });
       return { response, authHeaders };
     } catch (error) {
       return { error: this.toUnavailable(error, timeoutMs, options.signal), authHeaders };

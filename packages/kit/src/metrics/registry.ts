@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
 
 /**
@@ -8,6 +9,19 @@ export const registry = new Registry<RegistryContentType>();
 // Must precede the metrics below: prom-client refuses exemplar-enabled metrics on a text registry.
 registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
 collectDefaultMetrics({ register: registry });
+
+/**
+ * prom-client reports how much heap is used but not how far it may grow: V8's heap_size_limit
+ * (--max-old-space-size, or its default for the machine). The HeapNearLimit alert divides by it.
+ */
+new Gauge({
+  name: 'nodejs_heap_size_limit_bytes',
+  help: 'The size the V8 heap may grow to (heap_size_limit) before the process dies out of memory',
+  registers: [registry],
+  collect() {
+    this.set(getHeapStatistics().heap_size_limit);
+  },
+});
 
 /** Every SLO threshold (0.1 s, 0.25 s) is a bucket boundary, so latency SLIs read a bucket exactly. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

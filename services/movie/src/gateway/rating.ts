@@ -1,19 +1,20 @@
+import type { DownstreamClient } from '@cinemetrics/kit';
 import type { CallContext, RatingGateway } from '../controller.js';
 import { ratingSummarySchema, type RatingSummary } from '../model.js';
-import { checkAlive, getJson, type DownstreamOptions } from './http.js';
+import { checkAlive, getJson } from './http.js';
 
 /** The rating service over HTTP: `GET {RATING_URL}/ratings/movie/{id}`. */
 export class HttpRatingGateway implements RatingGateway {
-  constructor(private readonly options: DownstreamOptions) {}
+  constructor(private readonly client: DownstreamClient) {}
 
   /** The movie's aggregate rating; null when nobody has rated it (the service answers 404). */
   async getMovieRating(id: string, context: CallContext): Promise<RatingSummary | null> {
-    const answer = await getJson(this.options, `/ratings/movie/${encodeURIComponent(id)}`, ratingSummarySchema, context);
+    const answer = await getJson(this.client, `/ratings/movie/${encodeURIComponent(id)}`, ratingSummarySchema, context);
     return answer.status === 'not_found' ? null : answer.value;
   }
 
-  /** For the readiness check: the service answers at all. */
+  /** The service answers at all. */
   alive(timeoutMs: number): Promise<void> {
-    return checkAlive(this.options, timeoutMs);
+    return checkAlive(this.client, timeoutMs);
   }
 }
