@@ -1,0 +1,42 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadDefinitions, REPOSITORY_ROOT, type Definitions } from './definitions.js';
+import { renderRuleFile } from './render.js';
+import { generateRules, type GenerateOptions } from './rules.js';
+
+export interface GeneratedFile {
+  /** Relative to the repository root (or to the output directory when one is given). */
+  path: string;
+  content: string;
+}
+
+/** Every rule file, rendered. */
+export function renderRules(definitions: Definitions, options: GenerateOptions = {}): GeneratedFile[] {
+  return generateRules(definitions, options).map((file) => ({ path: file.path, content: renderRuleFile(file, options) }));
+}
+
+/**
+ * Writes the rule files under `outDir` (default: the repository, i.e. alerts/*.rules.yml) and
+ * returns their absolute paths. A time-scaled variant belongs in a temporary directory.
+ */
+export async function writeRules(options: GenerateOptions & { outDir?: string; root?: string } = {}): Promise<string[]> {
+  const definitions = loadDefinitions(options.root ?? REPOSITORY_ROOT);
+  const written: string[] = [];
+  for (const file of renderRules(definitions, options)) {
+    const target = options.outDir === undefined ? path.join(options.root ?? REPOSITORY_ROOT, file.path) : path.join(options.outDir, path.basename(file.path));
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, file.content);
+    written.push(target);
+  }
+  return written;
+}
+
+/** The committed rule files that differ from the generator output (empty when all match). */
+export async function staleRuleFiles(root = REPOSITORY_ROOT): Promise<string[]> {
+  const stale: string[] = [];
+  for (const file of renderRules(loadDefinitions(root))) {
+    const committed = await readFile(path.join(root, file.path), 'utf8').catch(() => undefined);
+    if (committed !== file.content) stale.push(file.path);
+  }
+  return stale;
+}

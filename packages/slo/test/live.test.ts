@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, test } from 'node:test';
+import { parse } from 'yaml';
+import {
+  freePort,
+  makeTempDir,
+  startAlertmanager,
+  startOtlpReceiver,
+  startPrometheus,
+  startService,
+  startWebhookReceiver,
+  waitUntil,
+  type AlertmanagerAlert,
+  type AlertmanagerServer,
+  type OtlpReceiver,
+  type PrometheusRuleGroup,
+  type PrometheusServer,
+  type StartedService,
+  type TempDir,
+  type WebhookAlert,
+  type WebhookNotification,
+  type WebhookReceiver,
+} from '@cinemetrics/testing';
+import { generateRules, loadDefinitions, writeRules } from '../src/index.js';
+import { alertmanagerTestConfig, repoPath } from './support.js';
+
+/**
+ * End to end, on loopback: metadata and movie (in-memory stores) under steady traffic, scraped every
+ * second by a real Prometheus with the job from prometheus/prometheus.yml, evaluating the rules the
+ * generator writes TIME-SCALED by 60 (a 1h window lasts 1 minute, `for: 2m` lasts 2 seconds, see
+ * docs/alerting.md), and notifying a real Alertmanager that runs alertmanager/alertmanager.yml with its
+ * webhooks pointed at this test. Faults injected through each service's admin API make it fail.
+ */
+const TIME_SCALE = 60;
+const ADMIN_TOKEN = 'live-test-admin-token-0123456789';
+const definitions = loadDefinitions();
+
+const cleanup: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const step of cleanup.reverse()) await step().catch(() => undefined);
+});
+
+async function setFaults(service: StartedService, rules: unknown[] | undefined): Promise<void> {
+  const response = await fetch(`${service.adminUrl}/admin/faults`, {
+    method: rules === undefined ? 'DELETE' : 'PUT',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    ...(rules === undefined ? {} : { body: JSON.stringify({ rules }) }),
+  });
+  assert.ok(response.ok, `${rules === undefined ? 'DELETE' : 'PUT'} ${service.service} /admin/faults: ${response.status} ${await response.text()}`);
+}
+
+/** Requests in a loop until stopped: `workers` concurrent clients, each pausing `pauseMs` between requests. */
+function traffic(url: (n: number) => string, workers: number, pauseMs: number): { stop: () => Promise<void>; sent: () => number } {
+  let running = true;
+  let sent = 0;
+  const loops = Array.from({ length: workers }, async () => {
+    while (running) {
+      sent += 1;
+      await fetch(url(sent), { signal: AbortSignal.timeout(5_000) })
+        .then((response) => response.arrayBuffer())
+        .catch(() => undefined);
+      await delay(pauseMs);
+    }
+  });
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+    sent: () => sent,
+  };
+}
+
+const isAlert = (alert: WebhookAlert | AlertmanagerAlert, labels: Record<string, string>): boolean =>
+  Object.entries(labels).every(([name, value]) => alert.labels[name] === value);
+
+function firing(labels: Record<string, string>): (notification: WebhookNotification) => boolean {
+  return (notification) => notification.alerts.some((alert) => alert.status === 'firing' && isAlert(alert, labels));
+}
+
+/** Every metric name a rule expression reads (recorded `slo:` series included). */
+function metricNames(expr: string): string[] {
+  return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((match) => match[1]!).filter((name) => !['by', 'without', 'on'].includes(name));
+}
+
+function assertEveryRuleHealthy(groups: PrometheusRuleGroup[], expectedRules: number, what: string): void {
+  const rules = groups.flatMap((group) => group.rules.map((rule) => ({ group: group.name, ...rule }) as typeof rule & { group: string; lastEvaluation?: string }));
+  assert.equal(rules.length, expectedRules, `${what}: every generated rule is loaded`);
+  const unhealthy = rules.filter((rule) => rule.health !== 'ok' || (rule.lastError ?? '') !== '');
+  assert.deepEqual(
+    unhealthy.map((rule) => `${rule.group}/${rule.name}: ${rule.health} ${rule.lastError ?? ''}`),
+    [],
+    `${what}: every rule evaluates without error`,
+  );
+  const never = rules.filter((rule) => rule.lastEvaluation === undefined || rule.lastEvaluation.startsWith('0001-'));
+  assert.deepEqual(never.map((rule) => `${rule.group}/${rule.name}`), [], `${what}: every rule has been evaluated`);
+}
+
+test('live: a failing service pages through Prometheus and Alertmanager, resolves, and a stopped one pages as down', { timeout: 240_000 }, async (t) => {
+  const started = Date.now();
+  const mark = (what: string): void => t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+
+  // --- rules, time-scaled from the same generator -------------------------------------------
+  const dir: TempDir = await makeTempDir('cinemetrics-live-alerts-');
+  cleanup.push(() => dir.remove());
+  const scaledFiles = await writeRules({ timeScale: TIME_SCALE, outDir: path.join(dir.path, 'scaled') });
+  const committedFiles = ['slo.rules.yml', 'service.rules.yml'].map((file) => repoPath('alerts', file));
+  const ruleCount = generateRules(definitions).reduce((sum, file) => sum + file.groups.reduce((n, group) => n + group.rules.length, 0), 0);
+
+  // --- services under traffic ------------------------------------------------------------------
+  const otlp: OtlpReceiver = await startOtlpReceiver();
+  cleanup.push(() => otlp.close());
+  const common = {
+    ADMIN_TOKEN,
+    LOG_LEVEL: 'warn',
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+    OTEL_BLRP_SCHEDULE_DELAY: '200',
+  };
+  const metadata = await startService('metadata', { env: common });
+  cleanup.push(() => metadata.stop());
+  // Nothing listens on the rating port: movie answers degraded, as the design says.
+  const movie = await startService('movie', { env: { ...common, METADATA_URL: metadata.url, RATING_URL: `http://127.0.0.1:${await freePort()}` } });
+  cleanup.push(() => movie.stop());
+  const metadataTraffic = traffic((n) => `${metadata.url}/metadata/tt${n}`, 2, 100);
+  const movieTraffic = traffic((n) => `${movie.url}/movies/tt${n}`, 4, 100);
+  cleanup.push(() => metadataTraffic.stop(), () => movieTraffic.stop());
+  mark('services up, traffic flowing');
+
+  // --- Alertmanager and Prometheus, configured from the committed files -----------------------
+  const webhook: WebhookReceiver = await startWebhookReceiver();
+  cleanup.push(() => webhook.close());
+  const alertmanager: AlertmanagerServer = await startAlertmanager({ config: await alertmanagerTestConfig(webhook.url) });
+  cleanup.push(() => alertmanager.dispose());
+
+  const prometheusYml = parse(await readFile(repoPath('prometheus', 'prometheus.yml'), 'utf8')) as { scrape_configs: Record<string, unknown>[] };
+  const job = prometheusYml.scrape_configs.find((config) => config['job_name'] === 'cinemetrics');
+  assert.ok(job, 'prometheus.yml has the cinemetrics job');
+  const targetsFile = path.join(dir.path, 'targets.json');
+  // Same shape as prometheus/targets/local.json, with the test's ports.
+  await writeFile(
+    targetsFile,
+    JSON.stringify([
+      { targets: [`127.0.0.1:${metadata.adminPort}`], labels: { service: 'metadata' } },
+      { targets: [`127.0.0.1:${movie.adminPort}`], labels: { service: 'movie' } },
+    ]),
+  );
+  const prometheus: PrometheusServer = await startPrometheus({
+    scrapeConfigs: [{ ...job, file_sd_configs: [{ files: [targetsFile], refresh_interval: '1s' }] }],
+    ruleFiles: scaledFiles,
+    alertmanagerUrl: alertmanager.url,
+    scrapeInterval: '1s',
+    evaluationInterval: '1s',
+  });
+  cleanup.push(() => prometheus.dispose());
+  const targets = await prometheus.waitForTargetsUp(2);
+  assert.deepEqual(targets.map((target) => [target.labels['job'], target.labels['service']]).sort(), [
+    ['cinemetrics', 'metadata'],
+    ['cinemetrics', 'movie'],
+  ]);
+  mark('Prometheus scraping both services');
+
+  // --- healthy: the minimum traffic is there and nothing about metadata or movie fires ----------
+  await waitUntil(
+    async () => ((await prometheus.query('slo:sli_requests:rate1h{slo=~"metadata-availability|movie-availability"} >= 0.1')).length === 2 ? true : undefined),
+    { timeoutMs: 30_000, intervalMs: 500, what: 'both services above the minimum-traffic guard' },
+  );
+  await delay(3_000);
+  // Availability only: every answer is a 404 (not an error), deterministic; latency on a busy test
+  // machine is not.
+  const healthyAlerts = (await prometheus.alerts()).filter(
+    (alert) => ['metadata', 'movie'].includes(alert.labels['service'] ?? '') && alert.labels['sli'] === 'availability',
+  );
+  assert.deepEqual(healthyAlerts.map((alert) => `${alert.labels['alertname']} ${alert.labels['slo']} ${alert.state}`), [], 'no availability alert while healthy');
+  // rating and auth are not running at all: blind SLOs page (the absent alert, over real data).
+  const absent = await webhook.waitFor(firing({ alertname: 'SLIMetricsAbsent', service: 'rating', slo: 'rating-availability' }), 30_000);
+  assert.match(absent.alerts.find((alert) => alert.labels['slo'] === 'rating-availability')?.annotations['description'] ?? '', /Scrape targets: none, the service is not in the target list\./);
+  mark('healthy: no availability alert for metadata or movie; SLIMetricsAbsent paged for rating');
+
+  // --- metadata fails every request, movie turns slow -------------------------------------------
+  await setFaults(metadata, [{ route: '*', errorRate: 1 }]);
+  await setFaults(movie, [{ route: '*', latency: { fixedMs: 300 } }]);
+  const faultsOn = Date.now();
+  mark('faults on: metadata errorRate 1, movie latency 300 ms');
+
+  const metadataPage = { alertname: 'AvailabilityErrorBudgetBurn', service: 'metadata', severity: 'page', long_window: '1h' };
+  const page = await webhook.waitFor(firing(metadataPage), 60_000);
+  assert.equal(page.receiver, 'page');
+  assert.deepEqual(page.groupLabels, { alertname: 'AvailabilityErrorBudgetBurn', service: 'metadata' });
+  const pageAlert = page.alerts.find((alert) => isAlert(alert, metadataPage));
+  assert.ok(pageAlert);
+  assert.deepEqual(
+    ['slo', 'sli', 'team', 'owner', 'support_channel', 'oncall_rotation'].map((label) => pageAlert.labels[label]),
+    ['metadata-availability', 'availability', 'catalog', 'catalog-em@cinemetrics.example', '#catalog-support', 'PCATLG1'],
+  );
+  assert.match(pageAlert.annotations['description'] ?? '', /errors over the last 1h ran at \d+\.\d× the rate the error budget allows/);
+  assert.equal(pageAlert.annotations['runbook_url'], `${definitions.slo.runbookBaseUrl}/availability-error-budget-burn.md`);
+  mark(`metadata availability page received ${((Date.now() - faultsOn) / 1000).toFixed(1)} s after the fault`);
+
+  // movie: its own availability burns (metadata's 500s become 503s) and its latency SLO burns.
+  await webhook.waitFor(firing({ alertname: 'AvailabilityErrorBudgetBurn', service: 'movie', severity: 'page' }), 30_000);
+  await webhook.waitFor(firing({ alertname: 'LatencyErrorBudgetBurn', service: 'movie', severity: 'page', long_window: '1h' }), 30_000);
+  mark('movie availability and latency pages received');
+
+  // --- while the incident lasts: every rule evaluates over real data --------------------------------
+  assertEveryRuleHealthy(await prometheus.rules(), ruleCount, 'time-scaled rules');
+  const scaledRules = generateRules(definitions, { timeScale: TIME_SCALE }).flatMap((file) => file.groups.flatMap((group) => group.rules));
+  const names = [...new Set(scaledRules.flatMap((rule) => metricNames(rule.expr)))].sort();
+  const withoutData: string[] = [];
+  for (const name of names) {
+    const found = await prometheus.query(`count(last_over_time(${name}{service=~"metadata|movie"}[1m]))`);
+    if (found.length === 0) withoutData.push(name);
+  }
+  // The SDK's exporter counters are not emitted by every OTLP exporter; the processor counters (also
+  // read by TelemetryExportFailing) are. The ones with `error_type` only appear once something fails.
+  assert.deepEqual(
+    withoutData.filter((name) => !name.startsWith('otel_sdk_exporter_')),
+    [],
+    `metrics read by the rules without data: ${withoutData.join(', ')}`,
+  );
+  if (withoutData.length > 0) t.diagnostic(`not exported by this SDK build (rules still evaluate): ${withoutData.join(', ')}`);
+  const recorded = await prometheus.query('count by (__name__) ({__name__=~"slo:.+", slo="metadata-availability"})');
+  assert.equal(recorded.length, new Set(scaledRules.flatMap((rule) => ('record' in rule ? [rule.record] : []))).size, 'every recording rule produced a series');
+  mark(`all ${ruleCount} rules healthy; ${names.length} metric names read, all with data`);
+
+  // --- the ticket of the same SLO fires too (for: 1h / 60) and is inhibited by the page ------------
+  const ticket = await waitUntil(
+    async () =>
+      (await alertmanager.alerts()).find(
+        (alert) => isAlert(alert, { alertname: 'AvailabilityErrorBudgetBurn', service: 'metadata', severity: 'ticket' }) && alert.status.state === 'suppressed',
+      ),
+    { timeoutMs: 90_000, intervalMs: 500, what: 'the metadata availability ticket, suppressed by the page' },
+  );
+  const inhibitor = (await alertmanager.alerts()).find((alert) => ticket.status.inhibitedBy.includes(alert.fingerprint));
+  assert.equal(inhibitor?.labels['severity'], 'page');
+  assert.equal(inhibitor?.labels['slo'], 'metadata-availability');
+  assert.ok(
+    !webhook.notifications().some(firing({ alertname: 'AvailabilityErrorBudgetBurn', service: 'metadata', severity: 'ticket' })),
+    'no ticket notification for an SLO that pages',
+  );
+  mark('metadata availability ticket fired and is inhibited by the page');
+
+  // --- faults off: the page resolves ------------------------------------------------------------------
+  await setFaults(metadata, undefined);
+  await setFaults(movie, undefined);
+  const faultsOff = Date.now();
+  const resolved = await webhook.waitFor(
+    (notification) =>
+      notification.status === 'resolved' &&
+      notification.receiver === 'page' &&
+      notification.groupLabels['service'] === 'metadata' &&
+      notification.groupLabels['alertname'] === 'AvailabilityErrorBudgetBurn',
+    90_000,
+  );
+  assert.ok(resolved.alerts.every((alert) => alert.status === 'resolved'));
+  mark(`metadata page resolved ${((Date.now() - faultsOff) / 1000).toFixed(1)} s after the faults were removed`);
+
+  // --- metadata stops: ServiceDown pages and explains its SLO alerts --------------------------------
+  await metadata.stop();
+  const stopped = Date.now();
+  const down = await webhook.waitFor(firing({ alertname: 'ServiceDown', service: 'metadata' }), 30_000);
+  const downAlert = down.alerts.find((alert) => alert.labels['alertname'] === 'ServiceDown');
+  assert.equal(down.receiver, 'page');
+  assert.equal(downAlert?.labels['instance'], `127.0.0.1:${metadata.adminPort}`);
+  assert.equal(downAlert?.labels['slo'], 'none');
+  assert.match(downAlert?.annotations['description'] ?? '', /^up = 0 for 127\.0\.0\.1:\d+ \(job cinemetrics\)/);
+  mark(`ServiceDown received ${((Date.now() - stopped) / 1000).toFixed(1)} s after metadata stopped`);
+  // Its SLI series are gone too: SLIMetricsAbsent fires (for: 10m / 60) and is inhibited by ServiceDown.
+  await waitUntil(
+    async () =>
+      (await alertmanager.alerts()).find(
+        (alert) =>
+          isAlert(alert, { alertname: 'SLIMetricsAbsent', service: 'metadata' }) &&
+          alert.status.state === 'suppressed' &&
+          alert.status.inhibitedBy.length > 0,
+      ),
+    { timeoutMs: 30_000, intervalMs: 500, what: 'metadata SLIMetricsAbsent, suppressed by ServiceDown' },
+  );
+  assert.ok(!webhook.notifications().some(firing({ alertname: 'SLIMetricsAbsent', service: 'metadata' })), 'no SLIMetricsAbsent notification for a service that is down');
+  mark('metadata SLIMetricsAbsent fired and is inhibited by ServiceDown');
+
+  // --- the committed, unscaled rules load and evaluate over the same data ---------------------------
+  await prometheus.reload({ ruleFiles: committedFiles });
+  await delay(3_000);
+  assertEveryRuleHealthy(await prometheus.rules(), ruleCount, 'committed rules');
+  mark('committed rules loaded and evaluated without error');
+});
