@@ -115,7 +115,7 @@ function integerEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min:
   return value;
 }
 
-/** Variables handed to every service when set; OTEL_* ones are added by prefix. */
+/** Variables handed to every service when set; see PASSED_PREFIXES for the families passed by prefix. */
 const PASSED_THROUGH = [
   'PATH',
   'HOME',
@@ -131,12 +131,24 @@ const PASSED_THROUGH = [
   'LOG_LEVEL',
   'ADMIN_TOKEN',
   'DEPLOYMENT_ENVIRONMENT',
+  'LOG_FORMAT',
+  'SHUTDOWN_TIMEOUT_MS',
+  'REQUEST_DEADLINE_MS',
+  'MAX_IN_FLIGHT',
+  'EVENT_LOOP_DELAY_LIMIT_MS',
+  'FAULTS',
+  'CPU_PROFILE_INTERVAL_US',
+  'HEAP_PROFILE_INTERVAL_BYTES',
+  'HEAP_SNAPSHOT_ENABLED',
 ];
+
+/** Families of kit settings (timeouts, rate limits, downstream policies, caches) passed by prefix. */
+const PASSED_PREFIXES = ['OTEL_', 'HTTP_', 'RATE_LIMIT_', 'DOWNSTREAM_', 'METADATA_', 'RATING_'];
 
 export function serviceEnv(service: ServicePorts, all: ServicePorts[], env: NodeJS.ProcessEnv): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && (PASSED_THROUGH.includes(key) || key.startsWith('OTEL_'))) result[key] = value;
+    if (value !== undefined && (PASSED_THROUGH.includes(key) || PASSED_PREFIXES.some((prefix) => key.startsWith(prefix)))) result[key] = value;
   }
   const url = (name: ServiceName): string => `http://127.0.0.1:${all.find((s) => s.name === name)?.port ?? 0}`;
   return {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startService, type StartedService } from '@cinemetrics/testing';
-import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 import { getMovie } from './support.js';
+import { startScriptedServer, type ScriptedServer } from '@cinemetrics/testing';
 
 /**
  * OAuth 2.0 client credentials from a real movie process: RATING_AUTH=oauth2 makes it fetch a token

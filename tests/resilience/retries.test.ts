@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { httpJson, startOtlpReceiver, startService, type OtlpReceiver, type ReceivedSpan, type StartedService } from '@cinemetrics/testing';
-import { delayed, startScriptedServer, status, type ScriptedServer } from './scripted-server.js';
 import { eventually, getMovie, sampleSum, scrape, servedOn } from './support.js';
+import { replies, startScriptedServer, type ScriptedServer } from '@cinemetrics/testing';
+const { delayed, status } = replies;
 
 /**
  * Retries, deadlines and the metadata cache, seen from outside a real movie process.

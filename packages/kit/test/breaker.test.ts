@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { circuitBreakerState, DEFAULT_DOWNSTREAM_POLICY, DownstreamRegistry, DownstreamUnavailableError, mergePolicy } from '../src/index.js';
-import { delayed, startScriptedServer, status, type ScriptedServer } from './scripted-server.js';
 import { capturingLogger } from './support.js';
+import { replies, startScriptedServer, type ScriptedServer } from '@cinemetrics/testing';
+const { delayed, status } = replies;
 
 /**
  * The circuit breaker of one downstream, against a scripted server that can be "down" (its routes

@@ -17,8 +17,9 @@ import {
   type DownstreamOptions,
   type DownstreamPolicyOverrides,
 } from '../src/index.js';
-import { hang, startScriptedServer, status, type ScriptedServer } from './scripted-server.js';
 import { capturingLogger } from './support.js';
+import { replies, startScriptedServer, type ScriptedServer } from '@cinemetrics/testing';
+const { hang, status } = replies;
 
 /**
  * The outbound client against a scripted in-process server (the kit has no downstream service of its

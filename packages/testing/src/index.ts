@@ -46,3 +46,4 @@ export {
   type WebhookReceiver,
 } from './alertmanager.js';
 export { waitUntil, type WaitOptions } from './wait.js';
+export { replies, startScriptedServer, type Reply, type ScriptedServer, type SeenRequest } from './scripted-server.js';

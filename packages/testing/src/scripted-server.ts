@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A scriptable in-process HTTP server standing in for a downstream where a real service cannot
- * produce the behaviour on cue (503 then 200, a 400, a slow answer that reports the budget it was
- * given, 401 for a revoked token). The caller under test is always the real movie process.
+ * produce the behaviour on cue (503 then 200, Retry-After, a 400, a hang, a 401 for a revoked token).
  * Every request is recorded with its arrival time.
  */
 
@@ -98,3 +97,6 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     });
   return state;
 }
+
+/** The canned replies, grouped so their short names stay unambiguous where they are imported. */
+export const replies = { status, hang, delayed };
