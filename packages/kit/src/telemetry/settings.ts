@@ -78,31 +78,31 @@ export interface TelemetrySettings {
   env: TelemetryEnv;
 }
 
+type Signal = { name: 'TRACES'; batch: 'BSP' } | { name: 'LOGS'; batch: 'BLRP' };
+
+/** A signal is exported when its exporter is `otlp` and an endpoint (its own or the shared one) is set. */
+function signalExport(parsed: TelemetryEnv, { name, batch }: Signal): SignalExport | undefined {
+  const values = parsed as unknown as Record<string, string | number | undefined>;
+  const endpoint = values[`OTEL_EXPORTER_OTLP_${name}_ENDPOINT`] ?? parsed.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (values[`OTEL_${name}_EXPORTER`] !== 'otlp' || endpoint === undefined) return undefined;
+  const number = (key: string) => values[`OTEL_${batch}_${key}`] as number | undefined;
+  return {
+    protocol: (values[`OTEL_EXPORTER_OTLP_${name}_PROTOCOL`] as OtlpProtocol | undefined) ?? parsed.OTEL_EXPORTER_OTLP_PROTOCOL,
+    batch: defined({
+      scheduledDelayMillis: number('SCHEDULE_DELAY'),
+      exportTimeoutMillis: number('EXPORT_TIMEOUT'),
+      maxQueueSize: number('MAX_QUEUE_SIZE'),
+      maxExportBatchSize: number('MAX_EXPORT_BATCH_SIZE'),
+    }),
+  };
+}
+
 export function loadTelemetrySettings(env: NodeJS.ProcessEnv = process.env): TelemetrySettings {
   const parsed = loadConfig(telemetryEnvSchema, env);
-  const traces =
-    parsed.OTEL_TRACES_EXPORTER === 'otlp' && (parsed.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? parsed.OTEL_EXPORTER_OTLP_ENDPOINT)
-      ? {
-          protocol: parsed.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? parsed.OTEL_EXPORTER_OTLP_PROTOCOL,
-          batch: defined({
-            scheduledDelayMillis: parsed.OTEL_BSP_SCHEDULE_DELAY,
-            exportTimeoutMillis: parsed.OTEL_BSP_EXPORT_TIMEOUT,
-            maxQueueSize: parsed.OTEL_BSP_MAX_QUEUE_SIZE,
-            maxExportBatchSize: parsed.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
-          }),
-        }
-      : undefined;
-  const logs =
-    parsed.OTEL_LOGS_EXPORTER === 'otlp' && (parsed.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ?? parsed.OTEL_EXPORTER_OTLP_ENDPOINT)
-      ? {
-          protocol: parsed.OTEL_EXPORTER_OTLP_LOGS_PROTOCOL ?? parsed.OTEL_EXPORTER_OTLP_PROTOCOL,
-          batch: defined({
-            scheduledDelayMillis: parsed.OTEL_BLRP_SCHEDULE_DELAY,
-            exportTimeoutMillis: parsed.OTEL_BLRP_EXPORT_TIMEOUT,
-            maxQueueSize: parsed.OTEL_BLRP_MAX_QUEUE_SIZE,
-            maxExportBatchSize: parsed.OTEL_BLRP_MAX_EXPORT_BATCH_SIZE,
-          }),
-        }
-      : undefined;
-  return { enabled: parsed.OTEL_SDK_DISABLED === 'false', traces, logs, env: parsed };
+  return {
+    enabled: parsed.OTEL_SDK_DISABLED === 'false',
+    traces: signalExport(parsed, { name: 'TRACES', batch: 'BSP' }),
+    logs: signalExport(parsed, { name: 'LOGS', batch: 'BLRP' }),
+    env: parsed,
+  };
 }
