@@ -1,23 +1,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import http from 'node:http';
 import { z } from 'zod';
-import { createApiApp } from '../src/http/api-app.js';
 import { defineRoute } from '../src/http/route.js';
-import { HealthRegistry } from '../src/health.js';
-import { capturingLogger } from './support.js';
+import { capturingLogger, serveApp, testApiApp, type ServedApp } from './support.js';
 
 const { logger, lines } = capturingLogger();
-let server: http.Server;
+let served: ServedApp;
 let base: string;
 
 before(async () => {
-  const app = createApiApp({
+  const app = testApiApp({
     logger,
-    health: new HealthRegistry(),
-    openapi: { title: 't', version: '1' },
-    bodyLimit: '1kb',
     routes: [
       defineRoute({
         method: 'put',
@@ -42,12 +35,11 @@ before(async () => {
       }),
     ],
   });
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveApp(app);
+  base = served.url;
 });
 
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(() => served.close());
 
 async function call(path: string, init?: RequestInit) {
   const response = await fetch(base + path, init);

@@ -1,19 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { ConfigError, loadConfig, serviceEnvWithDefaults } from '../src/config.js';
 import { burnCpu } from '../src/faults/cpu-burn.js';
 import { FaultInjector, INJECTED_FAULT_TYPE, UnknownFaultRouteError } from '../src/faults/injector.js';
 import { LeakStore } from '../src/faults/memory-leak.js';
 import { faultSetSchema, faultRuleMatches, sampleFaultLatencyMs, type FaultRule } from '../src/faults/rules.js';
-import { HealthRegistry } from '../src/health.js';
-import { createApiApp } from '../src/http/api-app.js';
 import { defineRoute } from '../src/http/route.js';
 import { fieldErrors } from '../src/http/validation.js';
 import { registry } from '../src/metrics/registry.js';
-import { capturingLogger } from './support.js';
+import { capturingLogger, serveApp, testApiApp, type ServedApp } from './support.js';
 
 function errorsOf(value: unknown): Array<{ field: string; rule: string; message: string }> {
   const result = faultSetSchema.safeParse(value, { reportInput: true });
@@ -145,15 +141,12 @@ const faults = new FaultInjector({
     { method: 'get', path: '/items' },
   ],
 });
-let server: http.Server;
+let served: ServedApp;
 let base: string;
 
 before(async () => {
-  const app = createApiApp({
+  const app = testApiApp({
     logger,
-    health: new HealthRegistry(),
-    openapi: { title: 't', version: '1' },
-    bodyLimit: '1kb',
     routeHooks: [faults.middleware],
     routes: [
       defineRoute({
@@ -179,15 +172,13 @@ before(async () => {
       }),
     ],
   });
-  server = http.createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveApp(app);
+  base = served.url;
 });
 
-after(() => {
+after(async () => {
   faults.releaseHangs();
-  server.closeAllConnections();
-  server.close();
+  await served.close();
 });
 
 async function waitFor(condition: () => boolean, timeoutMs = 1000): Promise<void> {

@@ -1,7 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { z } from 'zod';
 import { createApiApp } from '../src/http/api-app.js';
@@ -10,10 +9,10 @@ import { HealthRegistry } from '../src/health.js';
 import { httpServerDuration, httpServerRejected } from '../src/metrics/registry.js';
 import { inboundProtection } from '../src/protection/middleware.js';
 import type { InboundProtectionSettings } from '../src/protection/settings.js';
-import { capturingLogger } from './support.js';
+import { capturingLogger, serveApp, type ServedApp } from './support.js';
 
-const servers: http.Server[] = [];
-after(() => Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))));
+const served: ServedApp[] = [];
+after(() => Promise.all(served.map((app) => app.close())));
 
 /** A handler that waits for the test: requests stay in flight until `release()`. */
 function gate() {
@@ -36,10 +35,9 @@ function gate() {
 }
 
 async function listen(app: Koa): Promise<string> {
-  const server = app.listen(0, '127.0.0.1');
-  servers.push(server);
-  await new Promise((resolve) => server.once('listening', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const running = await serveApp(app);
+  served.push(running);
+  return running.url;
 }
 
 async function startApp(protection: InboundProtectionSettings | undefined) {

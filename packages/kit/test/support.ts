@@ -1,4 +1,9 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import type Koa from 'koa';
+import { createApiApp, type ApiAppOptions } from '../src/http/api-app.js';
+import { HealthRegistry } from '../src/health.js';
 import { createLogger, type Logger } from '../src/logger.js';
 
 /** A real pino logger whose JSON lines are kept for assertions. */
@@ -11,4 +16,31 @@ export function capturingLogger(service = 'test'): { logger: Logger; lines: Arra
     },
   });
   return { logger: createLogger({ service, level: 'debug', destination }), lines };
+}
+
+export interface ServedApp {
+  url: string;
+  server: http.Server;
+  /** Ends open connections too, so a test with a hanging request still finishes. */
+  close(): Promise<void>;
+}
+
+/** Serves a Koa app on a free loopback port. */
+export async function serveApp(app: Koa): Promise<ServedApp> {
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The public app with the settings every kit test shares: a fresh health registry, 1 KiB bodies. */
+export function testApiApp(options: Pick<ApiAppOptions, 'logger' | 'routes'> & Partial<ApiAppOptions>): Koa {
+  return createApiApp({ health: new HealthRegistry(), openapi: { title: 't', version: '1' }, bodyLimit: '1kb', ...options });
 }

@@ -21,7 +21,7 @@ export interface ApiAppOptions {
   openapi: OpenApiInfo;
   /** e.g. `64kb`; larger bodies get 413. */
   bodyLimit: string;
-  /** Middleware that runs for every public route (rate limits, faults…), after errors are caught. */
+  /** Middleware for every public request after protection and before the body parser (e.g. the request deadline). */
   middleware?: readonly Koa.Middleware[];
   /**
    * Middleware run inside every matched public route, before its validation and handler, with the

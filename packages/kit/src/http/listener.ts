@@ -100,6 +100,7 @@ export class DrainableListener {
 
   /** Ends every remaining connection, in-flight or not. */
   closeAll(): void {
+    clearInterval(this.idleSweep);
     this.server.closeAllConnections();
   }
 }
