@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the real servers the tests start (MariaDB, Prometheus with promtool, Alertmanager) when
+# they are missing, from Debian's packages. Runs before `npm test`; needs root (or sudo) to install.
+set -euo pipefail
+
+need=()
+command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+echo "installing for the tests: ${need[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+# The packages start their own daemons; the tests start private ones on temporary directories and free ports.
+for unit in mariadb prometheus prometheus-alertmanager; do
+  $sudo service "$unit" stop >/dev/null 2>&1 || true
+done
