@@ -3,7 +3,7 @@
  * Modes run alternately, several rounds, in one run; every figure is reported as a ratio to bare Koa
  * measured in the same run. Server CPU time per request is the steadiest figure on a shared machine.
  *
- *   npm run bench:overhead [-- --rounds 3 --seconds 5 --connections 8 --rate 400]
+ *   npm run bench:overhead [-- --rounds 3 --seconds 5 --connections 8 --rate 400 --phase both|saturation|latency]
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import autocannon from 'autocannon';
 import { freePort, REPOSITORY_ROOT, serviceMain, startProcess, TELEMETRY_PRELOAD, type RunningProcess } from '@cinemetrics/testing';
 import { startOtlpSink } from './otlp-sink.js';
 import { cpuSeconds, rssMiB } from './proc-stats.js';
+import { percentile, steadyLoad } from './steady-load.js';
 
 interface Mode {
   name: string;
@@ -33,12 +34,14 @@ const { values: options } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '8' },
     rate: { type: 'string', default: '400' },
+    phase: { type: 'string', default: 'both' },
   },
 });
 const rounds = Number(options.rounds);
 const seconds = Number(options.seconds);
 const connections = Number(options.connections);
 const fixedRate = Number(options.rate);
+const phase = options.phase;
 
 const main = serviceMain('metadata');
 const STOCK_PRELOAD = require.resolve('@opentelemetry/auto-instrumentations-node/register');
@@ -117,11 +120,14 @@ async function measure(mode: Mode): Promise<Sample> {
   }
 }
 
-async function fixedRateP99(mode: Mode): Promise<number> {
+/** p50 and p99 under an open-loop stream of evenly spaced requests (see steady-load.ts). */
+async function fixedRateLatency(mode: Mode): Promise<{ p50: number; p99: number }> {
   const { process, url } = await start(mode);
   try {
-    await load(url, 2, fixedRate);
-    return (await load(url, seconds, fixedRate)).latency.p99;
+    await steadyLoad(url, '/metadata/bench-1', fixedRate, 2);
+    const { latenciesMs, failures } = await steadyLoad(url, '/metadata/bench-1', fixedRate, seconds);
+    if (failures > 0) throw new Error(`${mode.name}: ${failures} failed requests at ${fixedRate} req/s`);
+    return { p50: percentile(latenciesMs, 0.5), p99: percentile(latenciesMs, 0.99) };
   } finally {
     await process.stop();
   }
@@ -135,9 +141,7 @@ function median(values: number[]): number {
 
 const fmt = (value: number, digits = 1) => value.toFixed(digits).padStart(8);
 
-async function run(): Promise<void> {
-  const sink = await startOtlpSink();
-  const all = modes(sink.url);
+async function saturation(all: Mode[]): Promise<void> {
   const samples: Sample[] = [];
   for (let round = 0; round < rounds; round += 1) {
     // Rotate the order so no mode always runs first or last.
@@ -159,22 +163,41 @@ async function run(): Promise<void> {
       rss: median(of.map((s) => s.rssMiB)),
     };
   });
-  const bare = summary[0] as (typeof summary)[number];
-  const stock = summary.find((s) => s.mode === 'stock auto-instr.') as (typeof summary)[number];
-  const stockAdded = stock.cpu - bare.cpu;
+  const row = (name: string) => summary.find((s) => s.mode === name) as (typeof summary)[number];
+  const bare = row('bare koa');
+  // Telemetry's cost is what it adds to the same service: every mode but bare runs the kit service.
+  const kitOff = row('kit, telemetry off');
+  const stockAdded = row('stock auto-instr.').cpu - kitOff.cpu;
   console.log(`\nbench/overhead — median of ${rounds} rounds, ${seconds} s each, ${connections} connections, GET /metadata/:id\n`);
-  console.log('mode                  CPU µs/req   ×bare  added µs  ÷stock-added    req/s   ×bare   p50 ms   p99 ms   RSS MiB');
-  for (const row of summary) {
-    const added = row.cpu - bare.cpu;
+  console.log('mode                  CPU µs/req   ×bare  telemetry µs  ÷stock     req/s   ×bare   p50 ms   p99 ms   RSS MiB');
+  for (const r of summary) {
+    const onKit = r.mode !== 'bare koa' && r.mode !== 'stock on bare koa';
+    const added = onKit ? fmt(r.cpu - kitOff.cpu) + '     ' : '        -     ';
+    const ratio = onKit ? fmt((r.cpu - kitOff.cpu) / stockAdded, 2) : '       -';
     console.log(
-      `${row.mode.padEnd(20)}${fmt(row.cpu)}${fmt(row.cpu / bare.cpu, 2)}${fmt(added)}${fmt(added / stockAdded, 2)}     ${fmt(row.rps, 0)}${fmt(row.rps / bare.rps, 2)}${fmt(row.p50, 2)}${fmt(row.p99, 2)}${fmt(row.rss, 0)}`,
+      `${r.mode.padEnd(20)}${fmt(r.cpu)}${fmt(r.cpu / bare.cpu, 2)}${added}${ratio}  ${fmt(r.rps, 0)}${fmt(r.rps / bare.rps, 2)}${fmt(r.p50, 2)}${fmt(r.p99, 2)}${fmt(r.rss, 0)}`,
     );
   }
-  const atRate = [] as string[];
-  for (const mode of all.filter((m) => !m.name.includes('stock') && !m.name.includes('off'))) {
-    atRate.push(`${mode.name.padEnd(20)} p99 ${fmt(await fixedRateP99(mode), 2)} ms`);
+}
+
+async function latency(all: Mode[]): Promise<void> {
+  const lines = [] as string[];
+  for (const mode of all.filter((m) => m.name !== 'stock on bare koa')) {
+    const runs = [] as { p50: number; p99: number }[];
+    for (let round = 0; round < rounds; round += 1) runs.push(await fixedRateLatency(mode));
+    const p50 = median(runs.map((r) => r.p50));
+    const p99 = median(runs.map((r) => r.p99));
+    lines.push(`${mode.name.padEnd(20)} p50 ${fmt(p50, 2)} ms  p99 ${fmt(p99, 2)} ms  (p99 of each run: ${runs.map((r) => r.p99.toFixed(2)).join(', ')})`);
+    process.stderr.write(`${lines.at(-1)}\n`);
   }
-  console.log(`\nAt a fixed ${fixedRate} req/s:\n${atRate.join('\n')}`);
+  console.log(`\nOpen-loop ${fixedRate} req/s, evenly spaced, median of ${rounds} runs of ${seconds} s:\n${lines.join('\n')}`);
+}
+
+async function run(): Promise<void> {
+  const sink = await startOtlpSink();
+  const all = modes(sink.url);
+  if (phase !== 'latency') await saturation(all);
+  if (phase !== 'saturation') await latency(all);
   console.log(`\nOTLP exports received by the sink: ${sink.requests()}`);
   await sink.close();
 }

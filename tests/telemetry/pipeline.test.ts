@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { httpJson, startOtlpReceiver, startService } from '@cinemetrics/testing';
+import { httpJson, startOtlpReceiver, startService, waitUntil } from '@cinemetrics/testing';
 import { otlpEnv } from '../support/stack.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -86,7 +86,7 @@ test('a request answered just before SIGTERM is exported at shutdown', async () 
   }
 });
 
-test('a hung collector neither slows nor breaks requests; dropped spans are counted', async () => {
+test('a hung collector neither slows nor breaks requests; dropped spans and log records are counted', async () => {
   const otlp = await startOtlpReceiver();
   otlp.setBehaviour('hang');
   const metadata = await startService('metadata', {
@@ -104,6 +104,17 @@ test('a hung collector neither slows nor breaks requests; dropped spans are coun
     assert.ok(dropped && Number(dropped[1]) > 0, `dropped spans are counted:\n${metrics.split('\n').filter((l) => l.startsWith('otel_sdk')).join('\n')}`);
     const queued = /^otel_sdk_processor_span_queue_size\{[^}]*\} (\d+)/m.exec(metrics);
     assert.ok(queued && Number(queued[1]) <= 64, 'the queue stays within its capacity');
+    assert.match(metrics, /^otel_sdk_exporter_span_inflight\{[^}]*\} [1-9]/m, 'the export the collector hangs on shows as in flight');
+    // Log records are exported by the logger's worker thread; its counts reach /metrics within a second or so.
+    const logsDropped = await waitUntil(
+      async () => {
+        const text = await (await fetch(`${metadata.adminUrl}/metrics`)).text();
+        const match = /^otel_sdk_processor_log_processed_total\{[^}]*error_type="queue_full"[^}]*\} (\d+)/m.exec(text);
+        return match && Number(match[1]) > 0 ? Number(match[1]) : undefined;
+      },
+      { timeoutMs: 10_000, what: 'dropped log records counted in /metrics' },
+    );
+    assert.ok(logsDropped > 0);
   } finally {
     await metadata.stop('SIGKILL');
     await otlp.close();

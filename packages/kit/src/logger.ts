@@ -1,5 +1,7 @@
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { exportingLogDestination } from './telemetry/log-export.js';
+import { getTelemetry } from './telemetry/state.js';
 
 export type { Logger } from 'pino';
 
@@ -39,10 +41,31 @@ export interface LoggerOptions {
 
 function defaultDestination(format: LoggerOptions['format']): pino.DestinationStream {
   const pretty = format === 'pretty' || (format !== 'json' && process.stdout.isTTY === true);
-  if (pretty) return pinoPretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  const prettyStream = pretty
+    ? pinoPretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    : undefined;
+  const logExport = getTelemetry()?.logExport;
+  if (logExport) return exportingLogDestination(logExport, prettyStream);
+  if (prettyStream) return prettyStream;
   // Asynchronous: while one write(2) is in flight the next lines gather behind it, so under load
   // many lines share a write and when idle each line goes out at once. Flushed before exit.
   return pino.destination({ dest: 1, sync: false });
+}
+
+let stampedMillis = -1;
+let stamp = '';
+
+/**
+ * pino's `isoTime`, formatted once per millisecond: under load many lines share a millisecond, and
+ * `toISOString` is the most expensive step of writing a line.
+ */
+export function isoTimeCachedPerMillisecond(): string {
+  const now = Date.now();
+  if (now !== stampedMillis) {
+    stampedMillis = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
 }
 
 /**
@@ -55,7 +78,7 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       base: { service: options.service },
       messageKey: 'msg',
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeCachedPerMillisecond,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     },

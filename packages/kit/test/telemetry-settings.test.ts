@@ -18,8 +18,10 @@ test('the shared endpoint exports both signals; per-signal protocol, exporter an
     OTEL_BSP_MAX_QUEUE_SIZE: '64',
     OTEL_BLRP_SCHEDULE_DELAY: '100',
   });
-  assert.deepEqual(settings.traces, { protocol: 'grpc', batch: { maxQueueSize: 64 } });
+  assert.deepEqual(settings.traces, { protocol: 'grpc', batch: { maxQueueSize: 64, maxExportBatchSize: 128 } });
   assert.deepEqual(settings.logs, { protocol: 'http/protobuf', batch: { scheduledDelayMillis: 100 } });
+  const ownBatch = loadTelemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512' });
+  assert.equal(ownBatch.traces?.batch.maxExportBatchSize, 512, 'the variable overrides the kit default of 128 spans per batch');
   const noLogs = loadTelemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_LOGS_EXPORTER: 'none' });
   assert.equal(noLogs.logs, undefined);
   assert.ok(noLogs.traces);

@@ -49,7 +49,8 @@ function routeMiddleware(route: Route, hooks: readonly Koa.Middleware[] = []): K
     if (body) requireJsonBody(ctx);
     const input = parseRequestParts<RouteInput<RouteRequestSchemas>>([
       { key: 'params', schema: params, value: ctx.params, location: 'path' },
-      { key: 'query', schema: query, value: ctx.query, location: 'query' },
+      // Reading ctx.query parses the query string; routes without a query schema never need it.
+      { key: 'query', schema: query, value: query ? ctx.query : undefined, location: 'query' },
       { key: 'body', schema: body, value: (ctx.request as { body?: unknown }).body, location: 'body' },
     ]);
     await route.handler(ctx, input);

@@ -3,17 +3,21 @@
  * application module so require hooks see koa, http, undici, mysql2 and pino load; it therefore
  * imports nothing that those instrumentations patch.
  */
+import { isMainThread } from 'node:worker_threads';
 import { ConfigError } from '../config.js';
 import { startTelemetry } from './sdk.js';
 import { loadTelemetrySettings } from './settings.js';
 import { setTelemetry } from './state.js';
 
-try {
-  setTelemetry(startTelemetry(loadTelemetrySettings()));
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`telemetry: ${error.message}\n`);
-    process.exit(2);
+// Worker threads inherit --require; the log-export worker must not start a second SDK.
+if (isMainThread) {
+  try {
+    setTelemetry(startTelemetry(loadTelemetrySettings()));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`telemetry: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
   }
-  throw error;
 }

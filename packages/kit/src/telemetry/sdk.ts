@@ -1,40 +1,32 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
+import { context } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
-import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
-import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import { readPackageInfo } from '../package-info.js';
+import { traceExporter } from './exporters.js';
+import { receiveForwardedSelfObservability } from './forwarded-self-observability.js';
+import { closeLogExport, type LogExportOptions } from './log-export.js';
 import { selfObservabilityMeterProvider } from './self-observability.js';
 import { identifyService } from './service-identity.js';
-import type { OtlpProtocol, TelemetrySettings } from './settings.js';
+import type { TelemetrySettings } from './settings.js';
 
 export interface Telemetry {
   enabled: boolean;
   tracesExported: boolean;
-  logsExported: boolean;
+  /** Set when log lines are exported over OTLP: the logger then writes through the log-export worker. */
+  logExport: Omit<LogExportOptions, 'writeStdout'> | undefined;
   serviceName: string;
-  /** Exports what is queued; used before exit so the last requests' spans are not lost. */
+  /** Exports what is queued; used before exit so the last requests' spans and log records are not lost. */
   shutdown(): Promise<void>;
 }
 
-function traceExporter(protocol: OtlpProtocol): SpanExporter {
-  if (protocol === 'grpc') return new GrpcTraceExporter();
-  if (protocol === 'http/json') return new JsonTraceExporter();
-  return new ProtoTraceExporter();
-}
-
-function logExporter(protocol: OtlpProtocol): LogRecordExporter {
-  if (protocol === 'grpc') return new GrpcLogExporter();
-  if (protocol === 'http/json') return new JsonLogExporter();
-  return new ProtoLogExporter();
-}
+/** The kit's own package, named as the instrumentation scope of the log records it exports. */
+const KIT = readPackageInfo(path.join(__dirname, '..'));
 
 const UNTRACED_PATHS = ['/.well-known/', '/metrics'];
 
@@ -53,38 +45,44 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   const identity = identifyService();
   const serviceName = settings.env.OTEL_SERVICE_NAME ?? identity.name;
   if (!settings.enabled) {
-    return { enabled: false, tracesExported: false, logsExported: false, serviceName, shutdown: async () => undefined };
+    return { enabled: false, tracesExported: false, logExport: undefined, serviceName, shutdown: async () => undefined };
   }
   // getNodeAutoInstrumentations reads the standard variables itself; the kit only supplies the default.
   process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = settings.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS;
 
   const selfObs = selfObservabilityMeterProvider();
   const spanProcessor = settings.traces
-    ? new BatchSpanProcessor({ exporter: traceExporter(settings.traces.protocol), selfObsMeterProvider: selfObs, ...settings.traces.batch })
+    ? new BatchSpanProcessor({ exporter: traceExporter(settings.traces.protocol, selfObs), selfObsMeterProvider: selfObs, ...settings.traces.batch })
     : new NoopSpanProcessor();
-  const logProcessors = settings.logs
-    ? [new BatchLogRecordProcessor({ exporter: logExporter(settings.logs.protocol), selfObsMeterProvider: selfObs, ...settings.logs.batch })]
-    : [];
+  const resource = {
+    'service.name': identity.name,
+    'service.version': identity.version,
+    'service.instance.id': randomUUID(),
+    'deployment.environment.name': settings.env.DEPLOYMENT_ENVIRONMENT,
+  };
+  // Log records are built and exported off the event loop, by the logger's worker (log-export.ts).
+  const logExport = settings.logs && { ...settings.logs, resource, scope: { name: KIT.name, version: KIT.version } };
+  if (logExport) receiveForwardedSelfObservability();
 
   const sdk = new NodeSDK({
-    resource: resourceFromAttributes({
-      'service.name': identity.name,
-      'service.version': identity.version,
-      'service.instance.id': randomUUID(),
-      'deployment.environment.name': settings.env.DEPLOYMENT_ENVIRONMENT,
-    }),
+    resource: resourceFromAttributes(resource),
     // env last, so OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override the defaults above.
     resourceDetectors: [processDetector, hostDetector, envDetector],
     spanProcessors: [spanProcessor],
-    logRecordProcessors: logProcessors,
+    logRecordProcessors: [],
     metricReaders: [],
     instrumentations: [
       getNodeAutoInstrumentations({
-        '@opentelemetry/instrumentation-http': { ignoreIncomingRequestHook: isProbe },
+        '@opentelemetry/instrumentation-http': {
+          ignoreIncomingRequestHook: isProbe,
+          // The exporters' own requests run with tracing suppressed; skip them before any attribute work.
+          ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()),
+        },
         // Router layers carry http.route; a span per middleware costs CPU and explains nothing.
         '@opentelemetry/instrumentation-koa': { ignoreLayersType: ['middleware' as never] },
+        // Log correlation only: the trace fields on every line. The records are sent by the worker.
         '@opentelemetry/instrumentation-pino': {
-          disableLogSending: !settings.logs,
+          disableLogSending: true,
           logKeys: { traceId: 'trace_id', spanId: 'span_id', traceFlags: 'trace_flags' },
         },
       }),
@@ -94,8 +92,10 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   return {
     enabled: true,
     tracesExported: settings.traces !== undefined,
-    logsExported: settings.logs !== undefined,
+    logExport,
     serviceName,
-    shutdown: () => sdk.shutdown(),
+    shutdown: async () => {
+      await Promise.all([sdk.shutdown(), closeLogExport()]);
+    },
   };
 }

@@ -62,7 +62,7 @@ export type OtlpProtocol = z.infer<typeof protocol>;
 
 export interface SignalExport {
   protocol: OtlpProtocol;
-  /** OTEL_BSP_* for traces, OTEL_BLRP_* for logs; unset values keep the SDK defaults. */
+  /** OTEL_BSP_* for traces, OTEL_BLRP_* for logs; unset values keep the SDK defaults, except the span batch size (DEFAULT_SPAN_EXPORT_BATCH_SIZE). */
   batch: BatchSettings;
 }
 
@@ -80,6 +80,14 @@ export interface TelemetrySettings {
 
 type Signal = { name: 'TRACES'; batch: 'BSP' } | { name: 'LOGS'; batch: 'BLRP' };
 
+/**
+ * The kit's default for OTEL_BSP_MAX_EXPORT_BATCH_SIZE (the SDK's is 512). A batch is serialized on
+ * the event loop in one go: 512 spans hold it for several milliseconds, which shows up in the p99 of
+ * every request that arrives meanwhile; 128 keeps the pause near a millisecond. Log records are
+ * serialized in the log-export worker, so logs keep the SDK default.
+ */
+export const DEFAULT_SPAN_EXPORT_BATCH_SIZE = 128;
+
 /** A signal is exported when its exporter is `otlp` and an endpoint (its own or the shared one) is set. */
 function signalExport(parsed: TelemetryEnv, { name, batch }: Signal): SignalExport | undefined {
   const values = parsed as unknown as Record<string, string | number | undefined>;
@@ -92,7 +100,7 @@ function signalExport(parsed: TelemetryEnv, { name, batch }: Signal): SignalExpo
       scheduledDelayMillis: number('SCHEDULE_DELAY'),
       exportTimeoutMillis: number('EXPORT_TIMEOUT'),
       maxQueueSize: number('MAX_QUEUE_SIZE'),
-      maxExportBatchSize: number('MAX_EXPORT_BATCH_SIZE'),
+      maxExportBatchSize: number('MAX_EXPORT_BATCH_SIZE') ?? (name === 'TRACES' ? DEFAULT_SPAN_EXPORT_BATCH_SIZE : undefined),
     }),
   };
 }
