@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort, REPOSITORY_ROOT, serviceMain, startProcess, TELEMETRY_PRELOAD, type RunningProcess } from '@cinemetrics/testing';
 import { startOtlpSink } from './otlp-sink.js';
-import { cpuSeconds, rssMiB } from './proc-stats.js';
+import { cpuSeconds, mainThreadCpuSeconds, rssMiB } from './proc-stats.js';
 import { percentile, steadyLoad } from './steady-load.js';
 
 interface Mode {
@@ -22,6 +22,7 @@ interface Mode {
 interface Sample {
   mode: string;
   cpuMicrosPerRequest: number;
+  mainThreadMicrosPerRequest: number;
   requestsPerSecond: number;
   p50: number;
   p99: number;
@@ -103,13 +104,16 @@ async function measure(mode: Mode): Promise<Sample> {
   try {
     await load(url, 2);
     const cpuBefore = cpuSeconds(process.pid);
+    const mainBefore = mainThreadCpuSeconds(process.pid);
     const result = await load(url, seconds);
     const cpuAfter = cpuSeconds(process.pid);
+    const mainAfter = mainThreadCpuSeconds(process.pid);
     const total = result.requests.total;
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${mode.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
     return {
       mode: mode.name,
       cpuMicrosPerRequest: ((cpuAfter - cpuBefore) * 1e6) / total,
+      mainThreadMicrosPerRequest: ((mainAfter - mainBefore) * 1e6) / total,
       requestsPerSecond: total / seconds,
       p50: result.latency.p50,
       p99: result.latency.p99,
@@ -157,6 +161,7 @@ async function saturation(all: Mode[]): Promise<void> {
     return {
       mode: mode.name,
       cpu: median(of.map((s) => s.cpuMicrosPerRequest)),
+      main: median(of.map((s) => s.mainThreadMicrosPerRequest)),
       rps: median(of.map((s) => s.requestsPerSecond)),
       p50: median(of.map((s) => s.p50)),
       p99: median(of.map((s) => s.p99)),
@@ -169,13 +174,13 @@ async function saturation(all: Mode[]): Promise<void> {
   const kitOff = row('kit, telemetry off');
   const stockAdded = row('stock auto-instr.').cpu - kitOff.cpu;
   console.log(`\nbench/overhead — median of ${rounds} rounds, ${seconds} s each, ${connections} connections, GET /metadata/:id\n`);
-  console.log('mode                  CPU µs/req   ×bare  telemetry µs  ÷stock     req/s   ×bare   p50 ms   p99 ms   RSS MiB');
+  console.log('mode                  CPU µs/req   ×bare  telemetry µs  ÷stock   main µs/req     req/s   ×bare   p50 ms   p99 ms   RSS MiB');
   for (const r of summary) {
     const onKit = r.mode !== 'bare koa' && r.mode !== 'stock on bare koa';
     const added = onKit ? fmt(r.cpu - kitOff.cpu) + '     ' : '        -     ';
     const ratio = onKit ? fmt((r.cpu - kitOff.cpu) / stockAdded, 2) : '       -';
     console.log(
-      `${r.mode.padEnd(20)}${fmt(r.cpu)}${fmt(r.cpu / bare.cpu, 2)}${added}${ratio}  ${fmt(r.rps, 0)}${fmt(r.rps / bare.rps, 2)}${fmt(r.p50, 2)}${fmt(r.p99, 2)}${fmt(r.rss, 0)}`,
+      `${r.mode.padEnd(20)}${fmt(r.cpu)}${fmt(r.cpu / bare.cpu, 2)}${added}${ratio}      ${fmt(r.main)}  ${fmt(r.rps, 0)}${fmt(r.rps / bare.rps, 2)}${fmt(r.p50, 2)}${fmt(r.p99, 2)}${fmt(r.rss, 0)}`,
     );
   }
 }

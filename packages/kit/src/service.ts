@@ -169,16 +169,32 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
   return { apiPort: apiAddress.port, adminPort: adminAddress.port, faults, shutdown };
 }
 
+/** A crash waits this long at most for the last spans and log records to leave. */
+const CRASH_FLUSH_BUDGET_MS = 2000;
+
+/** Exports what telemetry holds (the crash's own log line included), bounded: the collector may be the problem. */
+async function flushTelemetryBeforeCrash(): Promise<void> {
+  const telemetry = getTelemetry();
+  if (!telemetry) return;
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, CRASH_FLUSH_BUDGET_MS);
+  });
+  await Promise.race([telemetry.shutdown().catch(() => undefined), budget]);
+  clearTimeout(timer);
+}
+
 /**
  * Runs a service's main function: a configuration error prints the variables at fault and exits 2;
- * any other start-up failure exits 1. Crashes after start-up are logged before the process ends.
+ * any other start-up failure exits 1. A crash after start-up is logged, and telemetry flushed (within
+ * CRASH_FLUSH_BUDGET_MS), before the process exits 1.
  */
 export function runMain(name: string, main: () => Promise<{ logger: Logger }>): void {
   main().then(
     ({ logger }) => {
       process.on('uncaughtException', (error) => {
         logger.fatal({ err: error }, 'uncaught exception');
-        logger.flush(() => process.exit(1));
+        void flushTelemetryBeforeCrash().then(() => logger.flush(() => process.exit(1)));
       });
       process.on('unhandledRejection', (reason) => {
         logger.error({ err: reason }, 'unhandled promise rejection');

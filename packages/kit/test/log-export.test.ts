@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { SeverityNumber, trace } from '@opentelemetry/api';
-import { waitUntil } from '@cinemetrics/testing';
+import { startOtlpReceiver, startProcess, TELEMETRY_PRELOAD, waitUntil } from '@cinemetrics/testing';
 import { receiveForwardedSelfObservability } from '../src/telemetry/forwarded-self-observability.js';
 import { logRecordFromLine } from '../src/telemetry/pino-log-record.js';
 import { registry } from '../src/metrics/registry.js';
@@ -64,5 +64,29 @@ test('self-observability measured in a worker thread reaches the main thread\'s 
   } finally {
     await worker.terminate();
     receiver.close();
+  }
+});
+
+test('a crash is logged on stdout, and its log record and the spans still queued are exported before the process exits', async () => {
+  const otlp = await startOtlpReceiver();
+  try {
+    const crashing = await startProcess({
+      name: 'crash-fixture',
+      args: ['--require', TELEMETRY_PRELOAD, require.resolve('./fixtures/crash-after-start.js')],
+      // Batch delays far longer than the test: only flushes at the crash can deliver anything.
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_BLRP_SCHEDULE_DELAY: '600000', LOG_FORMAT: 'json' },
+    });
+    const status = await crashing.exited;
+    assert.equal(status.code, 1);
+    const fatal = crashing.jsonLines().find((line) => line['msg'] === 'uncaught exception');
+    assert.equal(fatal?.['level'], 'fatal', 'the crash is on stdout');
+    assert.match(String((fatal?.['err'] as { message?: string } | undefined)?.message), /boom/);
+    const record = otlp.logs().find((log) => log.body === 'uncaught exception');
+    assert.ok(record, `the crash's log record was exported; received: ${otlp.logs().map((log) => String(log.body)).join(', ')}`);
+    assert.equal(record.severityNumber, SeverityNumber.FATAL);
+    assert.equal(record.resource['service.name'], 'kit');
+    assert.ok(otlp.spans().some((span) => span.name === 'work before the crash'), 'the span queued before the crash was exported');
+  } finally {
+    await otlp.close();
   }
 });

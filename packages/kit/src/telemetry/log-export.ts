@@ -12,7 +12,9 @@ export interface LogExportOptions {
   writeStdout: boolean;
 }
 
-let openStream: (pino.DestinationStream & NodeJS.EventEmitter & { end(): void }) | undefined;
+type TransportStream = pino.DestinationStream & NodeJS.EventEmitter & { end(): void };
+
+const openStreams = new Set<TransportStream>();
 
 /**
  * The destination of a logger whose lines are also exported over OTLP: a pino transport in a worker
@@ -23,8 +25,8 @@ export function exportingLogDestination(options: Omit<LogExportOptions, 'writeSt
   const transport = pino.transport({
     target: require.resolve('./otlp-log-transport.js'),
     options: { ...options, writeStdout: pretty === undefined } satisfies LogExportOptions,
-  }) as pino.DestinationStream & NodeJS.EventEmitter & { end(): void };
-  openStream = transport;
+  }) as TransportStream;
+  openStreams.add(transport);
   if (!pretty) return transport;
   return pino.multistream([
     { stream: pretty, level: 'trace' },
@@ -32,13 +34,17 @@ export function exportingLogDestination(options: Omit<LogExportOptions, 'writeSt
   ]);
 }
 
-/** Ends the worker after it has written and exported every line it was given. */
+/** Ends the workers after each has written and exported every line it was given. */
 export async function closeLogExport(): Promise<void> {
-  const stream = openStream;
-  if (!stream) return;
-  openStream = undefined;
-  await new Promise<void>((resolve) => {
-    stream.once('close', () => resolve());
-    stream.end();
-  });
+  const streams = [...openStreams];
+  openStreams.clear();
+  await Promise.all(
+    streams.map(
+      (stream) =>
+        new Promise<void>((resolve) => {
+          stream.once('close', () => resolve());
+          stream.end();
+        }),
+    ),
+  );
 }
