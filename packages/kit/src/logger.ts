@@ -57,7 +57,7 @@ let stamp = '';
 
 /**
  * pino's `isoTime`, formatted once per millisecond: under load many lines share a millisecond, and
- * `toISOString` is the most expensive step of writing a line.
+ * `toISOString` is among the costlier steps of writing a line.
  */
 export function isoTimeCachedPerMillisecond(): string {
   const now = Date.now();

@@ -43,6 +43,12 @@ export interface RunningService {
   shutdown(reason: string): Promise<void>;
 }
 
+/** Exports what telemetry still holds, within `budgetMs`: the collector may be the problem. */
+async function flushTelemetry(logger: Logger, budgetMs: number): Promise<void> {
+  const telemetry = getTelemetry();
+  if (telemetry) await runHooks([{ name: 'flush telemetry', run: () => telemetry.shutdown() }], logger, budgetMs);
+}
+
 async function runHooks(hooks: readonly ShutdownHook[], logger: Logger, budgetMs: number): Promise<void> {
   for (const hook of hooks) {
     let timer: NodeJS.Timeout | undefined;
@@ -143,8 +149,7 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
       admin.closeAll();
       lifecycleLogger.info({ duration_ms: Math.round(performance.now() - started), drained }, 'shutdown complete');
       // Last, so the spans and log records of everything above are exported too.
-      const telemetry = getTelemetry();
-      if (telemetry) await runHooks([{ name: 'flush telemetry', run: () => telemetry.shutdown() }], lifecycleLogger, hookBudgetMs);
+      await flushTelemetry(lifecycleLogger, hookBudgetMs);
     })();
     return stopping;
   };
@@ -172,17 +177,6 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
 /** A crash waits this long at most for the last spans and log records to leave. */
 const CRASH_FLUSH_BUDGET_MS = 2000;
 
-/** Exports what telemetry holds (the crash's own log line included), bounded: the collector may be the problem. */
-async function flushTelemetryBeforeCrash(): Promise<void> {
-  const telemetry = getTelemetry();
-  if (!telemetry) return;
-  let timer: NodeJS.Timeout | undefined;
-  const budget = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, CRASH_FLUSH_BUDGET_MS);
-  });
-  await Promise.race([telemetry.shutdown().catch(() => undefined), budget]);
-  clearTimeout(timer);
-}
 
 /**
  * Runs a service's main function: a configuration error prints the variables at fault and exits 2;
@@ -194,7 +188,7 @@ export function runMain(name: string, main: () => Promise<{ logger: Logger }>): 
     ({ logger }) => {
       process.on('uncaughtException', (error) => {
         logger.fatal({ err: error }, 'uncaught exception');
-        void flushTelemetryBeforeCrash().then(() => logger.flush(() => process.exit(1)));
+        void flushTelemetry(logger, CRASH_FLUSH_BUDGET_MS).then(() => logger.flush(() => process.exit(1)));
       });
       process.on('unhandledRejection', (reason) => {
         logger.error({ err: reason }, 'unhandled promise rejection');

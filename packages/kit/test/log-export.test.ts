@@ -90,3 +90,20 @@ test('a crash is logged on stdout, and its log record and the spans still queued
     await otlp.close();
   }
 });
+
+test('a line logged after the log-export worker has ended still reaches stdout, and nothing crashes', async () => {
+  const otlp = await startOtlpReceiver();
+  try {
+    const late = await startProcess({
+      name: 'late-fixture',
+      args: ['--require', TELEMETRY_PRELOAD, require.resolve('./fixtures/log-after-shutdown.js')],
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, LOG_FORMAT: 'json' },
+    });
+    assert.deepEqual(await late.exited, { code: 0, signal: null });
+    const messages = late.jsonLines().map((line) => line['msg']);
+    assert.deepEqual(messages.filter((msg) => msg === 'before shutdown' || msg === 'after shutdown'), ['before shutdown', 'after shutdown']);
+    assert.ok(otlp.logs().some((log) => log.body === 'before shutdown'), 'the line before the shutdown was exported');
+  } finally {
+    await otlp.close();
+  }
+});

@@ -12,7 +12,10 @@ export interface LogExportOptions {
   writeStdout: boolean;
 }
 
-type TransportStream = pino.DestinationStream & NodeJS.EventEmitter & { end(): void };
+type TransportStream = pino.DestinationStream &
+  NodeJS.EventEmitter & { readonly writable: boolean; end(): void; flush(callback: (error?: Error) => void): void };
+
+type FlushableDestination = pino.DestinationStream & { flush(callback: (error?: Error) => void): void };
 
 const openStreams = new Set<TransportStream>();
 
@@ -25,13 +28,36 @@ export function exportingLogDestination(options: Omit<LogExportOptions, 'writeSt
   const transport = pino.transport({
     target: require.resolve('./otlp-log-transport.js'),
     options: { ...options, writeStdout: pretty === undefined } satisfies LogExportOptions,
-  }) as TransportStream;
+  }) as unknown as TransportStream;
   openStreams.add(transport);
-  if (!pretty) return transport;
+  const worker = withStdoutFallback(transport, pretty === undefined);
+  if (!pretty) return worker;
   return pino.multistream([
     { stream: pretty, level: 'trace' },
-    { stream: transport, level: 'trace' },
+    { stream: worker, level: 'trace' },
   ]);
+}
+
+/**
+ * Lines go to the worker while it runs. Once it has ended (a line logged after the shutdown flush) or
+ * failed, they go straight to stdout: losing the worker costs the OTLP copy of the logs, never the
+ * logs, and never the process (an unhandled stream error would crash it).
+ */
+function withStdoutFallback(transport: TransportStream, writeStdout: boolean): FlushableDestination {
+  let stdout: pino.DestinationStream | undefined;
+  transport.on('error', (error: Error) => {
+    process.stderr.write(`log export stopped: ${error.message}; lines go to stdout only from now on\n`);
+  });
+  return {
+    write(line: string) {
+      if (transport.writable) transport.write(line);
+      else if (writeStdout) (stdout ??= pino.destination({ dest: 1, sync: true })).write(line);
+    },
+    flush(callback) {
+      if (transport.writable) transport.flush(callback);
+      else callback();
+    },
+  };
 }
 
 /** Ends the workers after each has written and exported every line it was given. */
