@@ -121,6 +121,33 @@ test('a hung collector neither slows nor breaks requests; dropped spans and log 
   }
 });
 
+test('a collector that refuses exports shows as failed span and log record exports (the input of TelemetryExportFailing)', async () => {
+  const otlp = await startOtlpReceiver();
+  otlp.setBehaviour('fail503');
+  // A short export timeout ends the exporters' retries of the 503s quickly.
+  const metadata = await startService('metadata', { env: otlpEnv(otlp, { OTEL_EXPORTER_OTLP_TIMEOUT: '1000' }) });
+  try {
+    for (let i = 0; i < 20; i += 1) await (await fetch(`${metadata.url}/metadata/f-${i}`)).arrayBuffer();
+    const failed = (text: string, signal: 'span' | 'log') =>
+      Number(new RegExp(`^otel_sdk_exporter_${signal}_exported_total\\{[^}]*error_type="[^"]+"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    const metrics = await waitUntil(
+      async () => {
+        const text = await (await fetch(`${metadata.adminUrl}/metrics`)).text();
+        return failed(text, 'span') > 0 && failed(text, 'log') > 0 ? text : undefined;
+      },
+      {
+        timeoutMs: 20_000,
+        what: 'failed span and log record exports in /metrics',
+        describe: async () => (await (await fetch(`${metadata.adminUrl}/metrics`)).text()).split('\n').filter((l) => l.startsWith('otel_sdk_exporter')).join('\n'),
+      },
+    );
+    assert.ok(failed(metrics, 'span') > 0 && failed(metrics, 'log') > 0);
+  } finally {
+    await metadata.stop('SIGKILL');
+    await otlp.close();
+  }
+});
+
 test('log level changes at runtime on the admin port, with the admin token', async () => {
   const metadata = await startService('metadata', { env: { ADMIN_TOKEN, OTEL_SDK_DISABLED: 'true' } });
   try {
