@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { SeverityNumber, trace } from '@opentelemetry/api';
 import { startOtlpReceiver, startProcess, TELEMETRY_PRELOAD, waitUntil } from '@cinemetrics/testing';
-import { receiveForwardedSelfObservability } from '../src/telemetry/forwarded-self-observability.js';
+import { receiveForwardedSelfObservability } from '../src/telemetry/self-observability-receiver.js';
 import { logRecordFromLine } from '../src/telemetry/pino-log-record.js';
 import { registry } from '../src/metrics/registry.js';
 
@@ -40,7 +41,7 @@ test('lines outside a request, with errors or odd values, still make valid recor
 
 test('self-observability measured in a worker thread reaches the main thread\'s /metrics', async () => {
   const receiver = receiveForwardedSelfObservability();
-  const forwarding = require.resolve('../src/telemetry/forwarded-self-observability.js');
+  const forwarding = require.resolve('../src/telemetry/self-observability-forwarder.js');
   const worker = new Worker(
     `const { forwardingMeterProvider } = require(${JSON.stringify(forwarding)});
      const provider = forwardingMeterProvider(20);
@@ -106,4 +107,12 @@ test('a line logged after the log-export worker has ended still reaches stdout, 
   } finally {
     await otlp.close();
   }
+});
+
+test('the log-export worker loads neither prom-client nor the kit\'s registry (it would run default metrics of its own)', () => {
+  const transport = require.resolve('../src/telemetry/otlp-log-transport.js');
+  const loaded = execFileSync(process.execPath, ['-e', `require(${JSON.stringify(transport)}); console.log(JSON.stringify(Object.keys(require.cache)))`], { encoding: 'utf8' });
+  const modules = JSON.parse(loaded) as string[];
+  assert.ok(modules.some((file) => file.endsWith('otlp-log-transport.js')));
+  assert.deepEqual(modules.filter((file) => /[\\/]prom-client[\\/]|metrics[\\/]registry\.js$/.test(file)), []);
 });

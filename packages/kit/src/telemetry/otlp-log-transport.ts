@@ -8,7 +8,7 @@ import pino from 'pino';
 import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { logExporter } from './exporters.js';
-import { forwardingMeterProvider } from './forwarded-self-observability.js';
+import { forwardingMeterProvider } from './self-observability-forwarder.js';
 import type { LogExportOptions } from './log-export.js';
 import { logRecordFromLine } from './pino-log-record.js';
 

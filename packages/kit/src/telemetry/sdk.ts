@@ -9,7 +9,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 import { readPackageInfo } from '../package-info.js';
 import { traceExporter } from './exporters.js';
-import { receiveForwardedSelfObservability } from './forwarded-self-observability.js';
+import { receiveForwardedSelfObservability } from './self-observability-receiver.js';
 import { closeLogExport, type LogExportOptions } from './log-export.js';
 import { selfObservabilityMeterProvider } from './self-observability.js';
 import { identifyService } from './service-identity.js';
