@@ -17,10 +17,14 @@ function listen(port: number): Promise<Server | undefined> {
   });
 }
 
-/** A base B such that B+1..B+4 and B+11..B+14 are all free right now. */
+/**
+ * A base B such that B+1..B+4 and B+11..B+14 are all free right now. B stays below Linux's ephemeral
+ * range (32768 and up), where other tests' listen(0) ports and outgoing connections take ports at any
+ * moment and could take one of ours between this check and the services' listen.
+ */
 async function freePortBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 4_000) * 10;
+    const base = 20_000 + Math.floor(Math.random() * 1_200) * 10;
     const ports = servicePorts(base).flatMap((s) => [s.port, s.adminPort]);
     const servers: Server[] = [];
     for (const port of ports) {
