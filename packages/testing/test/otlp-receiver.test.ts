@@ -61,7 +61,9 @@ for (const compression of [CompressionAlgorithm.NONE, CompressionAlgorithm.GZIP]
     parent.end(END);
     await provider.forceFlush();
 
-    const spans = await receiver.waitFor(() => (receiver.spans().length >= 2 ? receiver.spans() : undefined));
+    const received = await receiver.waitFor(() => (receiver.spans().length >= 2 ? receiver.spans() : undefined));
+    // The simple processor sends each span in its own request; they may arrive in either order.
+    const spans = [...received].sort((a, b) => (a.endTimeUnixNano < b.endTimeUnixNano ? -1 : 1));
     const parentContext = parent.spanContext();
     const expectedChild: ReceivedSpan = {
       traceId: parentContext.traceId,
@@ -140,7 +142,9 @@ test('decodes log records from the real OTLP/protobuf log exporter, gzipped', as
   });
   await provider.forceFlush();
 
-  const logs = await receiver.waitFor(() => (receiver.logs().length >= 2 ? receiver.logs() : undefined));
+  const received = await receiver.waitFor(() => (receiver.logs().length >= 2 ? receiver.logs() : undefined));
+  // The simple processor sends each record in its own request; they may arrive in either order.
+  const logs = [...received].sort((a, b) => (a.timeUnixNano < b.timeUnixNano ? -1 : 1));
   for (const log of logs) assert.ok(log.observedTimeUnixNano > 0n, 'the SDK sets the observed timestamp');
   assert.deepEqual(logs, [
     {
