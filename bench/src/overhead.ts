@@ -90,13 +90,8 @@ async function start(mode: Mode): Promise<{ process: RunningProcess; url: string
   return { process, url };
 }
 
-function load(url: string, durationSeconds: number, overallRate?: number): Promise<autocannon.Result> {
-  return autocannon({
-    url: `${url}/metadata/bench-1`,
-    connections: overallRate ? 4 : connections,
-    duration: durationSeconds,
-    ...(overallRate ? { overallRate } : {}),
-  });
+function load(url: string, durationSeconds: number): Promise<autocannon.Result> {
+  return autocannon({ url: `${url}/metadata/bench-1`, connections, duration: durationSeconds });
 }
 
 async function measure(mode: Mode): Promise<Sample> {

@@ -1,9 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { httpJson, startOtlpReceiver, startService, waitUntil } from '@cinemetrics/testing';
+import { httpJson, startOtlpReceiver, startService, waitUntil, type StartedService } from '@cinemetrics/testing';
 import { otlpEnv } from '../support/stack.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+const scrape = async (service: StartedService): Promise<string> => (await fetch(`${service.adminUrl}/metrics`)).text();
+
+/** The value of the first sample of `metric` whose labels match `labels` (a regex fragment), or undefined. */
+function sampleValue(exposition: string, metric: string, labels = ''): number | undefined {
+  const match = new RegExp(`^${metric}\\{[^}]*${labels}[^}]*\\} (\\d+)`, 'm').exec(exposition);
+  return match ? Number(match[1]) : undefined;
+}
+
+const sdkLines = (exposition: string, prefix = 'otel_sdk') => exposition.split('\n').filter((line) => line.startsWith(prefix)).join('\n');
 
 function seriesOf(exposition: string, metric: string): string[] {
   return exposition.split('\n').filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `));
@@ -12,7 +22,7 @@ function seriesOf(exposition: string, metric: string): string[] {
 test('10,000 distinct ids and unknown paths add no metric series', async () => {
   const metadata = await startService('metadata', { env: { OTEL_SDK_DISABLED: 'true' } });
   try {
-    const metrics = async () => (await fetch(`${metadata.adminUrl}/metrics`)).text();
+    const metrics = () => scrape(metadata);
     const hit = async (from: number, to: number) => {
       const workers = Array.from({ length: 16 }, async (_, w) => {
         for (let i = from + w; i < to; i += 16) {
@@ -61,7 +71,7 @@ test('/metrics speaks Prometheus text by default and OpenMetrics with exemplars 
     const span = await otlp.waitFor(() => otlp.spans().find((s) => s.traceId === exemplar[1] && s.kind === 'SERVER'));
     assert.equal(span.attributes['http.route'], '/metadata/:id');
 
-    const again = await (await fetch(`${metadata.adminUrl}/metrics`)).text();
+    const again = await scrape(metadata);
     assert.match(again, /^process_cpu_seconds_total \d/m, 'text output is unchanged after an OpenMetrics scrape');
   } finally {
     await metadata.stop();
@@ -99,18 +109,17 @@ test('a hung collector neither slows nor breaks requests; dropped spans and log 
       await response.arrayBuffer();
     }
     assert.ok(otlp.requests().some((request) => request.status === undefined), 'the collector is still hanging on an export');
-    const metrics = await (await fetch(`${metadata.adminUrl}/metrics`)).text();
-    const dropped = /^otel_sdk_processor_span_processed_total\{[^}]*error_type="queue_full"[^}]*\} (\d+)/m.exec(metrics);
-    assert.ok(dropped && Number(dropped[1]) > 0, `dropped spans are counted:\n${metrics.split('\n').filter((l) => l.startsWith('otel_sdk')).join('\n')}`);
-    const queued = /^otel_sdk_processor_span_queue_size\{[^}]*\} (\d+)/m.exec(metrics);
-    assert.ok(queued && Number(queued[1]) <= 64, 'the queue stays within its capacity');
+    const metrics = await scrape(metadata);
+    const dropped = sampleValue(metrics, 'otel_sdk_processor_span_processed_total', 'error_type="queue_full"');
+    assert.ok(dropped !== undefined && dropped > 0, `dropped spans are counted:\n${sdkLines(metrics)}`);
+    const queued = sampleValue(metrics, 'otel_sdk_processor_span_queue_size');
+    assert.ok(queued !== undefined && queued <= 64, 'the queue stays within its capacity');
     assert.match(metrics, /^otel_sdk_exporter_span_inflight\{[^}]*\} [1-9]/m, 'the export the collector hangs on shows as in flight');
     // Log records are exported by the logger's worker thread; its counts reach /metrics within a second or so.
     const logsDropped = await waitUntil(
       async () => {
-        const text = await (await fetch(`${metadata.adminUrl}/metrics`)).text();
-        const match = /^otel_sdk_processor_log_processed_total\{[^}]*error_type="queue_full"[^}]*\} (\d+)/m.exec(text);
-        return match && Number(match[1]) > 0 ? Number(match[1]) : undefined;
+        const count = sampleValue(await scrape(metadata), 'otel_sdk_processor_log_processed_total', 'error_type="queue_full"');
+        return count !== undefined && count > 0 ? count : undefined;
       },
       { timeoutMs: 10_000, what: 'dropped log records counted in /metrics' },
     );
@@ -128,17 +137,16 @@ test('a collector that refuses exports shows as failed span and log record expor
   const metadata = await startService('metadata', { env: otlpEnv(otlp, { OTEL_EXPORTER_OTLP_TIMEOUT: '1000' }) });
   try {
     for (let i = 0; i < 20; i += 1) await (await fetch(`${metadata.url}/metadata/f-${i}`)).arrayBuffer();
-    const failed = (text: string, signal: 'span' | 'log') =>
-      Number(new RegExp(`^otel_sdk_exporter_${signal}_exported_total\\{[^}]*error_type="[^"]+"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    const failed = (text: string, signal: 'span' | 'log') => sampleValue(text, `otel_sdk_exporter_${signal}_exported_total`, 'error_type="[^"]+"') ?? 0;
     const metrics = await waitUntil(
       async () => {
-        const text = await (await fetch(`${metadata.adminUrl}/metrics`)).text();
+        const text = await scrape(metadata);
         return failed(text, 'span') > 0 && failed(text, 'log') > 0 ? text : undefined;
       },
       {
         timeoutMs: 20_000,
         what: 'failed span and log record exports in /metrics',
-        describe: async () => (await (await fetch(`${metadata.adminUrl}/metrics`)).text()).split('\n').filter((l) => l.startsWith('otel_sdk_exporter')).join('\n'),
+        describe: async () => sdkLines(await scrape(metadata), 'otel_sdk_exporter'),
       },
     );
     assert.ok(failed(metrics, 'span') > 0 && failed(metrics, 'log') > 0);

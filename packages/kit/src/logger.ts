@@ -59,7 +59,7 @@ let stamp = '';
  * pino's `isoTime`, formatted once per millisecond: under load many lines share a millisecond, and
  * `toISOString` is among the costlier steps of writing a line.
  */
-export function isoTimeCachedPerMillisecond(): string {
+function isoTimeCachedPerMillisecond(): string {
   const now = Date.now();
   if (now !== stampedMillis) {
     stampedMillis = now;

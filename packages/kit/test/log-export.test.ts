@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { SeverityNumber, trace } from '@opentelemetry/api';
-import { startOtlpReceiver, startProcess, TELEMETRY_PRELOAD, waitUntil } from '@cinemetrics/testing';
+import { startOtlpReceiver, startProcess, TELEMETRY_PRELOAD, waitUntil, type OtlpReceiver, type RunningProcess } from '@cinemetrics/testing';
 import { receiveForwardedSelfObservability } from '../src/telemetry/self-observability-receiver.js';
 import { logRecordFromLine } from '../src/telemetry/pino-log-record.js';
 import { registry } from '../src/metrics/registry.js';
@@ -68,17 +68,23 @@ test('self-observability measured in a worker thread reaches the main thread\'s 
   }
 });
 
+/** Runs a fixture process under the telemetry preload, exporting to `otlp`, until it exits. */
+async function runFixture(fixture: string, otlp: OtlpReceiver, env: Record<string, string> = {}): Promise<RunningProcess> {
+  const fixtureProcess = await startProcess({
+    name: fixture,
+    args: ['--require', TELEMETRY_PRELOAD, require.resolve(`./fixtures/${fixture}.js`)],
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, LOG_FORMAT: 'json', ...env },
+  });
+  await fixtureProcess.exited;
+  return fixtureProcess;
+}
+
 test('a crash is logged on stdout, and its log record and the spans still queued are exported before the process exits', async () => {
   const otlp = await startOtlpReceiver();
   try {
-    const crashing = await startProcess({
-      name: 'crash-fixture',
-      args: ['--require', TELEMETRY_PRELOAD, require.resolve('./fixtures/crash-after-start.js')],
-      // Batch delays far longer than the test: only flushes at the crash can deliver anything.
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_BLRP_SCHEDULE_DELAY: '600000', LOG_FORMAT: 'json' },
-    });
-    const status = await crashing.exited;
-    assert.equal(status.code, 1);
+    // Batch delays far longer than the test: only flushes at the crash can deliver anything.
+    const crashing = await runFixture('crash-after-start', otlp, { OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_BLRP_SCHEDULE_DELAY: '600000' });
+    assert.equal((await crashing.exited).code, 1);
     const fatal = crashing.jsonLines().find((line) => line['msg'] === 'uncaught exception');
     assert.equal(fatal?.['level'], 'fatal', 'the crash is on stdout');
     assert.match(String((fatal?.['err'] as { message?: string } | undefined)?.message), /boom/);
@@ -95,11 +101,7 @@ test('a crash is logged on stdout, and its log record and the spans still queued
 test('a line logged after the log-export worker has ended still reaches stdout, and nothing crashes', async () => {
   const otlp = await startOtlpReceiver();
   try {
-    const late = await startProcess({
-      name: 'late-fixture',
-      args: ['--require', TELEMETRY_PRELOAD, require.resolve('./fixtures/log-after-shutdown.js')],
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, LOG_FORMAT: 'json' },
-    });
+    const late = await runFixture('log-after-shutdown', otlp);
     assert.deepEqual(await late.exited, { code: 0, signal: null });
     const messages = late.jsonLines().map((line) => line['msg']);
     assert.deepEqual(messages.filter((msg) => msg === 'before shutdown' || msg === 'after shutdown'), ['before shutdown', 'after shutdown']);

@@ -12,6 +12,9 @@ export interface LogExportOptions {
   writeStdout: boolean;
 }
 
+/** What the SDK decides for the log worker; the logger adds where stdout goes. */
+export type LogExportSettings = Omit<LogExportOptions, 'writeStdout'>;
+
 type TransportStream = pino.DestinationStream &
   NodeJS.EventEmitter & { readonly writable: boolean; end(): void; flush(callback: (error?: Error) => void): void };
 
@@ -24,7 +27,7 @@ const openStreams = new Set<TransportStream>();
  * thread (otlp-log-transport.ts). With pretty output, the main thread formats for the terminal and
  * the worker only exports.
  */
-export function exportingLogDestination(options: Omit<LogExportOptions, 'writeStdout'>, pretty?: pino.DestinationStream): pino.DestinationStream {
+export function exportingLogDestination(options: LogExportSettings, pretty?: pino.DestinationStream): pino.DestinationStream {
   const transport = pino.transport({
     target: require.resolve('./otlp-log-transport.js'),
     options: { ...options, writeStdout: pretty === undefined } satisfies LogExportOptions,

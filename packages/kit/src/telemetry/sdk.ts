@@ -10,7 +10,7 @@ import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace'
 import { readPackageInfo } from '../package-info.js';
 import { traceExporter } from './exporters.js';
 import { receiveForwardedSelfObservability } from './self-observability-receiver.js';
-import { closeLogExport, type LogExportOptions } from './log-export.js';
+import { closeLogExport, type LogExportSettings } from './log-export.js';
 import { selfObservabilityMeterProvider } from './self-observability.js';
 import { identifyService } from './service-identity.js';
 import type { TelemetrySettings } from './settings.js';
@@ -19,7 +19,7 @@ export interface Telemetry {
   enabled: boolean;
   tracesExported: boolean;
   /** Set when log lines are exported over OTLP: the logger then writes through the log-export worker. */
-  logExport: Omit<LogExportOptions, 'writeStdout'> | undefined;
+  logExport: LogExportSettings | undefined;
   serviceName: string;
   /** Exports what is queued; used before exit so the last requests' spans and log records are not lost. */
   shutdown(): Promise<void>;
