@@ -7,6 +7,7 @@ import { startOtlpReceiver, startProcess, TELEMETRY_PRELOAD, waitUntil, type Otl
 import { receiveForwardedSelfObservability } from '../src/telemetry/self-observability-receiver.js';
 import { logRecordFromLine } from '../src/telemetry/pino-log-record.js';
 import { registry } from '../src/metrics/registry.js';
+import { BURST_LINES } from './fixtures/log-burst.js';
 
 test('a pino line becomes a log record: message as body, level as severity, trace fields as span context, the rest as attributes', () => {
   const record = logRecordFromLine({
@@ -106,6 +107,21 @@ test('a line logged after the log-export worker has ended still reaches stdout, 
     const messages = late.jsonLines().map((line) => line['msg']);
     assert.deepEqual(messages.filter((msg) => msg === 'before shutdown' || msg === 'after shutdown'), ['before shutdown', 'after shutdown']);
     assert.ok(otlp.logs().some((log) => log.body === 'before shutdown'), 'the line before the shutdown was exported');
+  } finally {
+    await otlp.close();
+  }
+});
+
+test('a burst of lines handed to the worker together reaches stdout whole and in order, and each line is exported once', async () => {
+  const otlp = await startOtlpReceiver();
+  try {
+    const burst = await runFixture('log-burst', otlp);
+    assert.deepEqual(await burst.exited, { code: 0, signal: null });
+    const stdoutSequence = burst.jsonLines().filter((line) => line['msg'] === 'burst line').map((line) => line['sequence']);
+    const expected = Array.from({ length: BURST_LINES }, (_, sequence) => sequence);
+    assert.deepEqual(stdoutSequence, expected, 'every line once on stdout, in the order logged');
+    const exported = otlp.logs().filter((log) => log.body === 'burst line').map((log) => Number(log.attributes['sequence']));
+    assert.deepEqual(exported.sort((a, b) => a - b), expected, 'every line exported exactly once');
   } finally {
     await otlp.close();
   }

@@ -23,6 +23,12 @@ export interface StartProcessOptions {
   readyUrl?: string;
   /** Default 20 s. */
   readyTimeoutMs?: number;
+  /**
+   * `collect` (default) keeps every stdout line for lines()/waitForLine(); `drain` reads and drops it, as
+   * a container runtime's log pipe would, for load runs where parsing every line in the load generator's
+   * own process would slow the load down.
+   */
+  stdout?: 'collect' | 'drain';
 }
 
 export type LinePredicate = (line: string, json?: Record<string, unknown>) => boolean;
@@ -62,7 +68,7 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
     throw new Error(`${options.name}: could not start ${options.command ?? process.execPath}: ${error.message}`);
   }
   killOnExit(child);
-  const running = new ServiceProcess(options.name, child, child.pid);
+  const running = new ServiceProcess(options.name, child, child.pid, options.stdout ?? 'collect');
   if (options.readyUrl !== undefined) {
     await waitUntilReady(running, options.readyUrl, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
   }
@@ -92,11 +98,13 @@ class ServiceProcess implements RunningProcess {
     readonly name: string,
     private readonly child: ChildProcess,
     readonly pid: number,
+    stdout: 'collect' | 'drain',
   ) {
     this.exited = settled(child);
     // Without a listener a late 'error' (e.g. a failed kill) would crash the test process.
     child.on('error', (error) => this.record(`[testing] child process error: ${error.message}`));
-    this.collect(child.stdout);
+    if (stdout === 'collect') this.collect(child.stdout);
+    else child.stdout?.resume();
     this.collect(child.stderr);
   }
 

@@ -42,6 +42,17 @@ test('startProcess waits for readiness, collects output and stops with SIGTERM',
   assert.ok(proc.lines().includes('shutting down'));
 });
 
+test('with stdout drained, a process writing far more than a pipe buffer never blocks, and stderr is still kept', async () => {
+  // 8 MiB on stdout: if nobody read the pipe, the child would block on its 64 KiB buffer and never exit.
+  const proc = await startProcess({
+    name: 'chatty',
+    args: ['-e', 'const line = "x".repeat(1023) + "\\n"; for (let i = 0; i < 8192; i++) process.stdout.write(line); console.error("done");'],
+    stdout: 'drain',
+  });
+  assert.deepEqual(await proc.exited, { code: 0, signal: null });
+  assert.deepEqual(proc.lines(), ['done']);
+});
+
 test('startProcess fails with the output when the process exits before becoming ready', async () => {
   const port = await freePort();
   await assert.rejects(

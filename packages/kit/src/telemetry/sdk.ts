@@ -9,6 +9,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 import { readPackageInfo } from '../package-info.js';
 import { traceExporter } from './exporters.js';
+import { DeferredSpanExporter } from './deferred-span-exporter.js';
 import { receiveForwardedSelfObservability } from './self-observability-receiver.js';
 import { closeLogExport, type LogExportSettings } from './log-export.js';
 import { selfObservabilityMeterProvider } from './self-observability.js';
@@ -52,7 +53,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
 
   const selfObs = selfObservabilityMeterProvider();
   const spanProcessor = settings.traces
-    ? new BatchSpanProcessor({ exporter: traceExporter(settings.traces.protocol, selfObs), selfObsMeterProvider: selfObs, ...settings.traces.batch })
+    ? new BatchSpanProcessor({ exporter: new DeferredSpanExporter(traceExporter(settings.traces.protocol, selfObs)), selfObsMeterProvider: selfObs, ...settings.traces.batch })
     : new NoopSpanProcessor();
   const resource = {
     'service.name': identity.name,
