@@ -127,6 +127,17 @@ test('a burst of lines handed to the worker together reaches stdout whole and in
   }
 });
 
+test('a line logged right before process.exit, with no flush, still reaches stdout', async () => {
+  const otlp = await startOtlpReceiver();
+  try {
+    const exiting = await runFixture('exit-right-after-log', otlp);
+    assert.deepEqual(await exiting.exited, { code: 0, signal: null });
+    assert.ok(exiting.jsonLines().some((line) => line['msg'] === 'last words'), `stdout: ${exiting.lines().join('\n')}`);
+  } finally {
+    await otlp.close();
+  }
+});
+
 test('the log-export worker loads neither prom-client nor the kit\'s registry (it would run default metrics of its own)', () => {
   const transport = require.resolve('../src/telemetry/otlp-log-transport.js');
   const loaded = execFileSync(process.execPath, ['-e', `require(${JSON.stringify(transport)}); console.log(JSON.stringify(Object.keys(require.cache)))`], { encoding: 'utf8' });
