@@ -1,13 +1,17 @@
 /**
  * bench/overhead: the cost of the kit's telemetry on one endpoint (metadata read, in-memory store).
- * Modes run alternately, several rounds, in one run; every figure is reported as a ratio to bare Koa
- * measured in the same run. Server CPU time per request is the steadiest figure on a shared machine.
+ * Every mode's process runs for the whole phase; the load moves from one to the next in short windows,
+ * round after round, and every figure is reported against bare Koa measured in the same round. This
+ * shared VM has slow phases of tens of seconds that can double every cost: windows a few seconds
+ * apart see the same phase, minutes apart they do not. Server CPU time per request is the steadiest
+ * figure.
  *
- *   npm run bench:overhead [-- --rounds 3 --seconds 5 --warmup 20 --connections 8 --rate 400 --phase both|saturation|latency]
+ *   npm run bench:overhead [-- --rounds 10 --seconds 3 --warmup 20 --connections 8 --rate 400 --phase both|saturation|latency]
  *
- * Every process first serves --warmup seconds of saturating load: an instrumented service keeps V8's
- * background threads compiling for 10–25 s under load, and that one-off cost is not what a long-running
- * service pays per request.
+ * Every process first serves --warmup seconds of the load it is measured under (saturating, or the
+ * steady stream): an instrumented service keeps V8's background threads compiling for 10–25 s under
+ * load, and that one-off cost is not what a long-running service pays per request. Each window then
+ * starts with a second of unmeasured load, so the process is back from idle when measuring starts.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +29,7 @@ interface Mode {
 
 interface Sample {
   mode: string;
+  round: number;
   cpuMicrosPerRequest: number;
   mainThreadMicrosPerRequest: number;
   requestsPerSecond: number;
@@ -35,8 +40,8 @@ interface Sample {
 
 const { values: options } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '20' },
     connections: { type: 'string', default: '8' },
     rate: { type: 'string', default: '400' },
@@ -75,7 +80,16 @@ function modes(sinkUrl: string): Mode[] {
   ];
 }
 
-async function start(mode: Mode): Promise<{ process: RunningProcess; url: string }> {
+interface RunningMode {
+  mode: Mode;
+  process: RunningProcess;
+  url: string;
+}
+
+const PATH = '/metadata/bench-1';
+const LEAD_IN_SECONDS = 1;
+
+async function start(mode: Mode): Promise<RunningMode> {
   const port = await freePort();
   const adminPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -87,119 +101,135 @@ async function start(mode: Mode): Promise<{ process: RunningProcess; url: string
     stdout: 'drain',
   });
   if (!mode.name.includes('bare')) {
-    const response = await fetch(`${url}/metadata/bench-1`, {
+    const response = await fetch(`${url}${PATH}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ title: 'Heat', year: 1995, director: 'Michael Mann', actors: ['Al Pacino'] }),
     });
     if (response.status >= 300) throw new Error(`${mode.name}: seeding failed with ${response.status}`);
   }
-  return { process, url };
+  return { mode, process, url };
+}
+
+/** Starts every mode's process, runs `body`, and stops them all whatever happens. */
+async function withRunningModes(all: Mode[], body: (running: RunningMode[]) => Promise<void>): Promise<void> {
+  const running: RunningMode[] = [];
+  try {
+    for (const mode of all) running.push(await start(mode));
+    await body(running);
+  } finally {
+    await Promise.all(running.map((r) => r.process.stop()));
+  }
+}
+
+/** Rounds of one window per mode; the order rotates so no mode always comes first or last. */
+async function inRounds<T>(running: RunningMode[], window: (r: RunningMode) => Promise<T>): Promise<(T & { mode: string; round: number })[]> {
+  const samples: (T & { mode: string; round: number })[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    for (let i = 0; i < running.length; i += 1) {
+      const r = running[(i + round) % running.length] as RunningMode;
+      samples.push({ ...(await window(r)), mode: r.mode.name, round });
+    }
+    process.stderr.write(`round ${round + 1} of ${rounds} done\n`);
+  }
+  return samples;
 }
 
 function load(url: string, durationSeconds: number): Promise<autocannon.Result> {
-  return autocannon({ url: `${url}/metadata/bench-1`, connections, duration: durationSeconds });
+  return autocannon({ url: `${url}${PATH}`, connections, duration: durationSeconds });
 }
 
-async function measure(mode: Mode): Promise<Sample> {
-  const { process, url } = await start(mode);
-  try {
-    await load(url, warmupSeconds);
-    const cpuBefore = cpuSeconds(process.pid);
-    const mainBefore = mainThreadCpuSeconds(process.pid);
-    const result = await load(url, seconds);
-    const cpuAfter = cpuSeconds(process.pid);
-    const mainAfter = mainThreadCpuSeconds(process.pid);
-    const total = result.requests.total;
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${mode.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    return {
-      mode: mode.name,
-      cpuMicrosPerRequest: ((cpuAfter - cpuBefore) * 1e6) / total,
-      mainThreadMicrosPerRequest: ((mainAfter - mainBefore) * 1e6) / total,
-      requestsPerSecond: total / seconds,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      rssMiB: rssMiB(process.pid),
-    };
-  } finally {
-    await process.stop();
-  }
+async function saturationWindow({ mode, process, url }: RunningMode): Promise<Omit<Sample, 'mode' | 'round'>> {
+  await load(url, LEAD_IN_SECONDS);
+  const cpuBefore = cpuSeconds(process.pid);
+  const mainBefore = mainThreadCpuSeconds(process.pid);
+  const result = await load(url, seconds);
+  const cpuAfter = cpuSeconds(process.pid);
+  const mainAfter = mainThreadCpuSeconds(process.pid);
+  const total = result.requests.total;
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${mode.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return {
+    cpuMicrosPerRequest: ((cpuAfter - cpuBefore) * 1e6) / total,
+    mainThreadMicrosPerRequest: ((mainAfter - mainBefore) * 1e6) / total,
+    requestsPerSecond: total / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rssMiB: rssMiB(process.pid),
+  };
 }
 
 /** p50 and p99 under an open-loop stream of evenly spaced requests (see steady-load.ts). */
-async function fixedRateLatency(mode: Mode): Promise<{ p50: number; p99: number }> {
-  const { process, url } = await start(mode);
-  try {
-    await load(url, warmupSeconds);
-    // Let the saturating warm-up's queues drain and settle into the steady stream before measuring.
-    await steadyLoad(url, '/metadata/bench-1', fixedRate, 2);
-    const { latenciesMs, failures } = await steadyLoad(url, '/metadata/bench-1', fixedRate, seconds);
-    if (failures > 0) throw new Error(`${mode.name}: ${failures} failed requests at ${fixedRate} req/s`);
-    return { p50: percentile(latenciesMs, 0.5), p99: percentile(latenciesMs, 0.99) };
-  } finally {
-    await process.stop();
-  }
+async function latencyWindow({ mode, url }: RunningMode): Promise<{ p50: number; p99: number }> {
+  await steadyLoad(url, PATH, fixedRate, LEAD_IN_SECONDS);
+  const { latenciesMs, failures } = await steadyLoad(url, PATH, fixedRate, seconds);
+  if (failures > 0) throw new Error(`${mode.name}: ${failures} failed requests at ${fixedRate} req/s`);
+  return { p50: percentile(latenciesMs, 0.5), p99: percentile(latenciesMs, 0.99) };
 }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 const fmt = (value: number, digits = 1) => value.toFixed(digits).padStart(8);
 
+/** Reads one mode's sample of one round, and medians over rounds of per-round figures. */
+function byRound<T extends { mode: string; round: number }>(samples: T[]) {
+  const sampleOf = (mode: string, round: number) => samples.find((s) => s.mode === mode && s.round === round) as T;
+  const medianOf = (mode: string, value: (s: T) => number) => median(samples.filter((s) => s.mode === mode).map(value));
+  const medianOverRounds = (figure: (round: number) => number) => median(Array.from({ length: rounds }, (_, round) => figure(round)));
+  return { sampleOf, medianOf, medianOverRounds };
+}
+
+const BARE = 'bare koa';
+const KIT_OFF = 'kit, telemetry off';
+const STOCK = 'stock auto-instr.';
+
 async function saturation(all: Mode[]): Promise<void> {
-  const samples: Sample[] = [];
-  for (let round = 0; round < rounds; round += 1) {
-    // Rotate the order so no mode always runs first or last.
-    const order = all.map((_, i) => all[(i + round) % all.length] as Mode);
-    for (const mode of order) {
-      const sample = await measure(mode);
-      samples.push(sample);
-      process.stderr.write(`round ${round + 1}: ${mode.name.padEnd(20)} ${fmt(sample.cpuMicrosPerRequest)} µs CPU/req ${fmt(sample.requestsPerSecond, 0)} req/s\n`);
-    }
-  }
-  const summary = all.map((mode) => {
-    const of = samples.filter((s) => s.mode === mode.name);
-    return {
-      mode: mode.name,
-      cpu: median(of.map((s) => s.cpuMicrosPerRequest)),
-      main: median(of.map((s) => s.mainThreadMicrosPerRequest)),
-      rps: median(of.map((s) => s.requestsPerSecond)),
-      p50: median(of.map((s) => s.p50)),
-      p99: median(of.map((s) => s.p99)),
-      rss: median(of.map((s) => s.rssMiB)),
-    };
+  let samples: Sample[] = [];
+  await withRunningModes(all, async (running) => {
+    for (const r of running) await load(r.url, warmupSeconds);
+    samples = await inRounds(running, saturationWindow);
   });
-  const row = (name: string) => summary.find((s) => s.mode === name) as (typeof summary)[number];
-  const bare = row('bare koa');
-  // Telemetry's cost is what it adds to the same service: every mode but bare runs the kit service.
-  const kitOff = row('kit, telemetry off');
-  const stockAdded = row('stock auto-instr.').cpu - kitOff.cpu;
-  console.log(`\nbench/overhead — median of ${rounds} rounds, ${seconds} s each after ${warmupSeconds} s of warm-up, ${connections} connections, GET /metadata/:id\n`);
+  const { sampleOf, medianOf, medianOverRounds } = byRound(samples);
+  const cpu = (mode: string, round: number) => sampleOf(mode, round).cpuMicrosPerRequest;
+  console.log(`\nbench/overhead, saturation: ${rounds} rounds of ${seconds}-second windows per mode after ${warmupSeconds} s of warm-up each, ${connections} connections, GET /metadata/:id\n`);
   console.log('mode                  CPU µs/req   ×bare  telemetry µs  ÷stock   main µs/req     req/s   ×bare   p50 ms   p99 ms   RSS MiB');
-  for (const r of summary) {
-    const onKit = r.mode !== 'bare koa' && r.mode !== 'stock on bare koa';
-    const added = onKit ? fmt(r.cpu - kitOff.cpu) + '     ' : '        -     ';
-    const ratio = onKit ? fmt((r.cpu - kitOff.cpu) / stockAdded, 2) : '       -';
+  for (const { name } of all) {
+    // Telemetry's cost is what it adds to the same service: every mode but the bare ones runs the kit service.
+    const onKit = name !== BARE && name !== 'stock on bare koa';
+    const added = onKit ? fmt(medianOverRounds((round) => cpu(name, round) - cpu(KIT_OFF, round))) + '     ' : '        -     ';
+    const ratio =
+      onKit && name !== KIT_OFF
+        ? fmt(medianOverRounds((round) => (cpu(name, round) - cpu(KIT_OFF, round)) / (cpu(STOCK, round) - cpu(KIT_OFF, round))), 2)
+        : '       -';
     console.log(
-      `${r.mode.padEnd(20)}${fmt(r.cpu)}${fmt(r.cpu / bare.cpu, 2)}${added}${ratio}      ${fmt(r.main)}  ${fmt(r.rps, 0)}${fmt(r.rps / bare.rps, 2)}${fmt(r.p50, 2)}${fmt(r.p99, 2)}${fmt(r.rss, 0)}`,
+      `${name.padEnd(20)}${fmt(medianOf(name, (s) => s.cpuMicrosPerRequest))}${fmt(medianOverRounds((round) => cpu(name, round) / cpu(BARE, round)), 2)}${added}${ratio}      ` +
+        `${fmt(medianOf(name, (s) => s.mainThreadMicrosPerRequest))}  ${fmt(medianOf(name, (s) => s.requestsPerSecond), 0)}` +
+        `${fmt(medianOverRounds((round) => sampleOf(name, round).requestsPerSecond / sampleOf(BARE, round).requestsPerSecond), 2)}` +
+        `${fmt(medianOf(name, (s) => s.p50), 2)}${fmt(medianOf(name, (s) => s.p99), 2)}${fmt(medianOf(name, (s) => s.rssMiB), 0)}`,
     );
   }
+  console.log('\nAbsolute figures are medians over rounds; ratios and differences are medians of the per-round values:');
+  console.log('÷stock = (mode − kit off) ÷ (stock − kit off) in CPU per request; ×bare = mode ÷ bare in the same round.');
 }
 
 async function latency(all: Mode[]): Promise<void> {
-  const lines = [] as string[];
-  for (const mode of all.filter((m) => m.name !== 'stock on bare koa')) {
-    const runs = [] as { p50: number; p99: number }[];
-    for (let round = 0; round < rounds; round += 1) runs.push(await fixedRateLatency(mode));
-    const p50 = median(runs.map((r) => r.p50));
-    const p99 = median(runs.map((r) => r.p99));
-    lines.push(`${mode.name.padEnd(20)} p50 ${fmt(p50, 2)} ms  p99 ${fmt(p99, 2)} ms  (p99 of each run: ${runs.map((r) => r.p99.toFixed(2)).join(', ')})`);
-    process.stderr.write(`${lines.at(-1)}\n`);
+  let samples: { mode: string; round: number; p50: number; p99: number }[] = [];
+  const measured = all.filter((m) => m.name !== 'stock on bare koa');
+  await withRunningModes(measured, async (running) => {
+    for (const r of running) await steadyLoad(r.url, PATH, fixedRate, warmupSeconds);
+    samples = await inRounds(running, latencyWindow);
+  });
+  const { sampleOf, medianOf, medianOverRounds } = byRound(samples);
+  console.log(`\nOpen loop, ${fixedRate} req/s evenly spaced: ${rounds} rounds of ${seconds}-second windows per mode after ${warmupSeconds} s of warm-up each\n`);
+  console.log('mode                  p50 ms   p99 ms  p99 − bare   p99 of each window');
+  for (const { name } of measured) {
+    const overBare = medianOverRounds((round) => sampleOf(name, round).p99 - sampleOf(BARE, round).p99);
+    const windows = samples.filter((s) => s.mode === name).map((s) => s.p99.toFixed(1)).join(' ');
+    console.log(`${name.padEnd(20)}${fmt(medianOf(name, (s) => s.p50), 2)} ${fmt(medianOf(name, (s) => s.p99), 2)} ${name === BARE ? '       -' : fmt(overBare, 2)}     ${windows}`);
   }
-  console.log(`\nOpen-loop ${fixedRate} req/s, evenly spaced, median of ${rounds} runs of ${seconds} s after ${warmupSeconds} s of warm-up:\n${lines.join('\n')}`);
 }
 
 async function run(): Promise<void> {
