@@ -69,22 +69,30 @@ test('self-observability measured in a worker thread reaches the main thread\'s 
   }
 });
 
-/** Runs a fixture process under the telemetry preload, exporting to `otlp`, until it exits. */
-async function runFixture(fixture: string, otlp: OtlpReceiver, env: Record<string, string> = {}): Promise<RunningProcess> {
-  const fixtureProcess = await startProcess({
-    name: fixture,
-    args: ['--require', TELEMETRY_PRELOAD, require.resolve(`./fixtures/${fixture}.js`)],
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, LOG_FORMAT: 'json', ...env },
-  });
-  await fixtureProcess.exited;
-  return fixtureProcess;
+/** Runs a fixture process under the telemetry preload, exporting to a receiver of its own, until it exits; then `check`s what it left. */
+async function afterFixture(
+  fixture: string,
+  env: Record<string, string>,
+  check: (fixtureProcess: RunningProcess, otlp: OtlpReceiver) => Promise<void>,
+): Promise<void> {
+  const otlp = await startOtlpReceiver();
+  try {
+    const fixtureProcess = await startProcess({
+      name: fixture,
+      args: ['--require', TELEMETRY_PRELOAD, require.resolve(`./fixtures/${fixture}.js`)],
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, LOG_FORMAT: 'json', ...env },
+    });
+    await fixtureProcess.exited;
+    await check(fixtureProcess, otlp);
+  } finally {
+    await otlp.close();
+  }
 }
 
 test('a crash is logged on stdout, and its log record and the spans still queued are exported before the process exits', async () => {
-  const otlp = await startOtlpReceiver();
-  try {
-    // Batch delays far longer than the test: only flushes at the crash can deliver anything.
-    const crashing = await runFixture('crash-after-start', otlp, { OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_BLRP_SCHEDULE_DELAY: '600000' });
+  // Batch delays far longer than the test: only flushes at the crash can deliver anything.
+  const longDelays = { OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_BLRP_SCHEDULE_DELAY: '600000' };
+  await afterFixture('crash-after-start', longDelays, async (crashing, otlp) => {
     assert.equal((await crashing.exited).code, 1);
     const fatal = crashing.jsonLines().find((line) => line['msg'] === 'uncaught exception');
     assert.equal(fatal?.['level'], 'fatal', 'the crash is on stdout');
@@ -94,48 +102,34 @@ test('a crash is logged on stdout, and its log record and the spans still queued
     assert.equal(record.severityNumber, SeverityNumber.FATAL);
     assert.equal(record.resource['service.name'], 'kit');
     assert.ok(otlp.spans().some((span) => span.name === 'work before the crash'), 'the span queued before the crash was exported');
-  } finally {
-    await otlp.close();
-  }
+  });
 });
 
 test('a line logged after the log-export worker has ended still reaches stdout, and nothing crashes', async () => {
-  const otlp = await startOtlpReceiver();
-  try {
-    const late = await runFixture('log-after-shutdown', otlp);
+  await afterFixture('log-after-shutdown', {}, async (late, otlp) => {
     assert.deepEqual(await late.exited, { code: 0, signal: null });
     const messages = late.jsonLines().map((line) => line['msg']);
     assert.deepEqual(messages.filter((msg) => msg === 'before shutdown' || msg === 'after shutdown'), ['before shutdown', 'after shutdown']);
     assert.ok(otlp.logs().some((log) => log.body === 'before shutdown'), 'the line before the shutdown was exported');
-  } finally {
-    await otlp.close();
-  }
+  });
 });
 
 test('a burst of lines handed to the worker together reaches stdout whole and in order, and each line is exported once', async () => {
-  const otlp = await startOtlpReceiver();
-  try {
-    const burst = await runFixture('log-burst', otlp);
+  await afterFixture('log-burst', {}, async (burst, otlp) => {
     assert.deepEqual(await burst.exited, { code: 0, signal: null });
     const stdoutSequence = burst.jsonLines().filter((line) => line['msg'] === 'burst line').map((line) => line['sequence']);
     const expected = Array.from({ length: BURST_LINES }, (_, sequence) => sequence);
     assert.deepEqual(stdoutSequence, expected, 'every line once on stdout, in the order logged');
     const exported = otlp.logs().filter((log) => log.body === 'burst line').map((log) => Number(log.attributes['sequence']));
     assert.deepEqual(exported.sort((a, b) => a - b), expected, 'every line exported exactly once');
-  } finally {
-    await otlp.close();
-  }
+  });
 });
 
 test('a line logged right before process.exit, with no flush, still reaches stdout', async () => {
-  const otlp = await startOtlpReceiver();
-  try {
-    const exiting = await runFixture('exit-right-after-log', otlp);
+  await afterFixture('exit-right-after-log', {}, async (exiting) => {
     assert.deepEqual(await exiting.exited, { code: 0, signal: null });
     assert.ok(exiting.jsonLines().some((line) => line['msg'] === 'last words'), `stdout: ${exiting.lines().join('\n')}`);
-  } finally {
-    await otlp.close();
-  }
+  });
 });
 
 test('the log-export worker loads neither prom-client nor the kit\'s registry (it would run default metrics of its own)', () => {
