@@ -58,11 +58,19 @@ const phase = options.phase;
 const main = serviceMain('metadata');
 const STOCK_PRELOAD = require.resolve('@opentelemetry/auto-instrumentations-node/register');
 
+const BARE = 'bare koa';
+const KIT_OFF = 'kit, telemetry off';
+const STOCK = 'stock auto-instr.';
+const STOCK_ON_BARE = 'stock on bare koa';
+
+/** Every mode but the two bare ones runs the kit's metadata service (and is seeded through its API). */
+const runsKitService = (name: string) => name !== BARE && name !== STOCK_ON_BARE;
+
 function modes(sinkUrl: string): Mode[] {
   const exporting = { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, LOG_FORMAT: 'json' };
   return [
-    { name: 'bare koa', args: [path.join(REPOSITORY_ROOT, 'bench/dist/src/bare-koa.js')], env: {} },
-    { name: 'kit, telemetry off', args: [main], env: { OTEL_SDK_DISABLED: 'true', LOG_FORMAT: 'json' } },
+    { name: BARE, args: [path.join(REPOSITORY_ROOT, 'bench/dist/src/bare-koa.js')], env: {} },
+    { name: KIT_OFF, args: [main], env: { OTEL_SDK_DISABLED: 'true', LOG_FORMAT: 'json' } },
     { name: 'kit, all on, 100%', args: ['--require', TELEMETRY_PRELOAD, main], env: exporting },
     {
       name: 'kit, all on, 10%',
@@ -71,9 +79,9 @@ function modes(sinkUrl: string): Mode[] {
     },
     // The stock zero-code setup: every default instrumentation, traces and logs over OTLP — on the
     // same service, and on the bare Koa app (what the stock setup alone costs).
-    { name: 'stock auto-instr.', args: ['--require', STOCK_PRELOAD, main], env: { ...exporting, OTEL_METRICS_EXPORTER: 'none' } },
+    { name: STOCK, args: ['--require', STOCK_PRELOAD, main], env: { ...exporting, OTEL_METRICS_EXPORTER: 'none' } },
     {
-      name: 'stock on bare koa',
+      name: STOCK_ON_BARE,
       args: ['--require', STOCK_PRELOAD, path.join(REPOSITORY_ROOT, 'bench/dist/src/bare-koa.js')],
       env: { ...exporting, OTEL_METRICS_EXPORTER: 'none' },
     },
@@ -100,7 +108,7 @@ async function start(mode: Mode): Promise<RunningMode> {
     readyUrl: `${url}/.well-known/health`,
     stdout: 'drain',
   });
-  if (!mode.name.includes('bare')) {
+  if (runsKitService(mode.name)) {
     const response = await fetch(`${url}${PATH}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
@@ -111,28 +119,31 @@ async function start(mode: Mode): Promise<RunningMode> {
   return { mode, process, url };
 }
 
-/** Starts every mode's process, runs `body`, and stops them all whatever happens. */
-async function withRunningModes(all: Mode[], body: (running: RunningMode[]) => Promise<void>): Promise<void> {
+/**
+ * Starts every mode's process, warms each up, then runs rounds of one window per mode (the order
+ * rotating, so no mode always comes first or last), and stops them all whatever happens.
+ */
+async function inRounds<T>(
+  all: Mode[],
+  warmUp: (r: RunningMode) => Promise<unknown>,
+  window: (r: RunningMode) => Promise<T>,
+): Promise<(T & { mode: string; round: number })[]> {
   const running: RunningMode[] = [];
+  const samples: (T & { mode: string; round: number })[] = [];
   try {
     for (const mode of all) running.push(await start(mode));
-    await body(running);
+    for (const r of running) await warmUp(r);
+    for (let round = 0; round < rounds; round += 1) {
+      for (let i = 0; i < running.length; i += 1) {
+        const r = running[(i + round) % running.length] as RunningMode;
+        samples.push({ ...(await window(r)), mode: r.mode.name, round });
+      }
+      process.stderr.write(`round ${round + 1} of ${rounds} done\n`);
+    }
+    return samples;
   } finally {
     await Promise.all(running.map((r) => r.process.stop()));
   }
-}
-
-/** Rounds of one window per mode; the order rotates so no mode always comes first or last. */
-async function inRounds<T>(running: RunningMode[], window: (r: RunningMode) => Promise<T>): Promise<(T & { mode: string; round: number })[]> {
-  const samples: (T & { mode: string; round: number })[] = [];
-  for (let round = 0; round < rounds; round += 1) {
-    for (let i = 0; i < running.length; i += 1) {
-      const r = running[(i + round) % running.length] as RunningMode;
-      samples.push({ ...(await window(r)), mode: r.mode.name, round });
-    }
-    process.stderr.write(`round ${round + 1} of ${rounds} done\n`);
-  }
-  return samples;
 }
 
 function load(url: string, durationSeconds: number): Promise<autocannon.Result> {
@@ -182,23 +193,15 @@ function byRound<T extends { mode: string; round: number }>(samples: T[]) {
   return { sampleOf, medianOf, medianOverRounds };
 }
 
-const BARE = 'bare koa';
-const KIT_OFF = 'kit, telemetry off';
-const STOCK = 'stock auto-instr.';
-
 async function saturation(all: Mode[]): Promise<void> {
-  let samples: Sample[] = [];
-  await withRunningModes(all, async (running) => {
-    for (const r of running) await load(r.url, warmupSeconds);
-    samples = await inRounds(running, saturationWindow);
-  });
+  const samples: Sample[] = await inRounds(all, (r) => load(r.url, warmupSeconds), saturationWindow);
   const { sampleOf, medianOf, medianOverRounds } = byRound(samples);
   const cpu = (mode: string, round: number) => sampleOf(mode, round).cpuMicrosPerRequest;
   console.log(`\nbench/overhead, saturation: ${rounds} rounds of ${seconds}-second windows per mode after ${warmupSeconds} s of warm-up each, ${connections} connections, GET /metadata/:id\n`);
   console.log('mode                  CPU µs/req   ×bare  telemetry µs  ÷stock   main µs/req     req/s   ×bare   p50 ms   p99 ms   RSS MiB');
   for (const { name } of all) {
-    // Telemetry's cost is what it adds to the same service: every mode but the bare ones runs the kit service.
-    const onKit = name !== BARE && name !== 'stock on bare koa';
+    // Telemetry's cost is what it adds to the same service.
+    const onKit = runsKitService(name);
     const added = onKit ? fmt(medianOverRounds((round) => cpu(name, round) - cpu(KIT_OFF, round))) + '     ' : '        -     ';
     const ratio =
       onKit && name !== KIT_OFF
@@ -216,12 +219,8 @@ async function saturation(all: Mode[]): Promise<void> {
 }
 
 async function latency(all: Mode[]): Promise<void> {
-  let samples: { mode: string; round: number; p50: number; p99: number }[] = [];
-  const measured = all.filter((m) => m.name !== 'stock on bare koa');
-  await withRunningModes(measured, async (running) => {
-    for (const r of running) await steadyLoad(r.url, PATH, fixedRate, warmupSeconds);
-    samples = await inRounds(running, latencyWindow);
-  });
+  const measured = all.filter((m) => m.name !== STOCK_ON_BARE);
+  const samples = await inRounds(measured, (r) => steadyLoad(r.url, PATH, fixedRate, warmupSeconds), latencyWindow);
   const { sampleOf, medianOf, medianOverRounds } = byRound(samples);
   console.log(`\nOpen loop, ${fixedRate} req/s evenly spaced: ${rounds} rounds of ${seconds}-second windows per mode after ${warmupSeconds} s of warm-up each\n`);
   console.log('mode                  p50 ms   p99 ms  p99 − bare   p99 of each window');
