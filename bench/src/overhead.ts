@@ -19,7 +19,8 @@ import autocannon from 'autocannon';
 import { freePort, REPOSITORY_ROOT, serviceMain, startProcess, TELEMETRY_PRELOAD, type RunningProcess } from '@cinemetrics/testing';
 import { startOtlpSink } from './otlp-sink.js';
 import { cpuSeconds, mainThreadCpuSeconds, rssMiB } from './proc-stats.js';
-import { percentile, steadyLoad } from './steady-load.js';
+import { median, quantile, quartiles } from './spread.js';
+import { steadyLoad } from './steady-load.js';
 
 interface Mode {
   name: string;
@@ -174,29 +175,28 @@ async function latencyWindow({ mode, url }: RunningMode): Promise<{ p50: number;
   await steadyLoad(url, PATH, fixedRate, LEAD_IN_SECONDS);
   const { latenciesMs, failures } = await steadyLoad(url, PATH, fixedRate, seconds);
   if (failures > 0) throw new Error(`${mode.name}: ${failures} failed requests at ${fixedRate} req/s`);
-  return { p50: percentile(latenciesMs, 0.5), p99: percentile(latenciesMs, 0.99) };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return { p50: quantile(latenciesMs, 0.5), p99: quantile(latenciesMs, 0.99) };
 }
 
 const fmt = (value: number, digits = 1) => value.toFixed(digits).padStart(8);
+const fmtQuartiles = (values: [number, number, number], digits: number) => values.map((value) => fmt(value, digits)).join('');
 
 /** Reads one mode's sample of one round, and medians over rounds of per-round figures. */
 function byRound<T extends { mode: string; round: number }>(samples: T[]) {
   const sampleOf = (mode: string, round: number) => samples.find((s) => s.mode === mode && s.round === round) as T;
   const medianOf = (mode: string, value: (s: T) => number) => median(samples.filter((s) => s.mode === mode).map(value));
-  const medianOverRounds = (figure: (round: number) => number) => median(Array.from({ length: rounds }, (_, round) => figure(round)));
-  return { sampleOf, medianOf, medianOverRounds };
+  const overRounds = (figure: (round: number) => number) => Array.from({ length: rounds }, (_, round) => figure(round));
+  const medianOverRounds = (figure: (round: number) => number) => median(overRounds(figure));
+  const quartilesOverRounds = (figure: (round: number) => number) => quartiles(overRounds(figure));
+  return { sampleOf, medianOf, medianOverRounds, quartilesOverRounds };
 }
 
 async function saturation(all: Mode[]): Promise<void> {
   const samples: Sample[] = await inRounds(all, (r) => load(r.url, warmupSeconds), saturationWindow);
-  const { sampleOf, medianOf, medianOverRounds } = byRound(samples);
+  const { sampleOf, medianOf, medianOverRounds, quartilesOverRounds } = byRound(samples);
   const cpu = (mode: string, round: number) => sampleOf(mode, round).cpuMicrosPerRequest;
+  const shareOfStock = (name: string) => (round: number) => (cpu(name, round) - cpu(KIT_OFF, round)) / (cpu(STOCK, round) - cpu(KIT_OFF, round));
+  const throughputOfBare = (name: string) => (round: number) => sampleOf(name, round).requestsPerSecond / sampleOf(BARE, round).requestsPerSecond;
   console.log(`\nbench/overhead, saturation: ${rounds} rounds of ${seconds}-second windows per mode after ${warmupSeconds} s of warm-up each, ${connections} connections, GET /metadata/:id\n`);
   console.log('mode                  CPU µs/req   ×bare  telemetry µs  ÷stock   main µs/req     req/s   ×bare   p50 ms   p99 ms   RSS MiB');
   for (const { name } of all) {
@@ -205,29 +205,38 @@ async function saturation(all: Mode[]): Promise<void> {
     const added = onKit ? fmt(medianOverRounds((round) => cpu(name, round) - cpu(KIT_OFF, round))) + '     ' : '        -     ';
     const ratio =
       onKit && name !== KIT_OFF
-        ? fmt(medianOverRounds((round) => (cpu(name, round) - cpu(KIT_OFF, round)) / (cpu(STOCK, round) - cpu(KIT_OFF, round))), 2)
+        ? fmt(medianOverRounds(shareOfStock(name)), 2)
         : '       -';
     console.log(
       `${name.padEnd(20)}${fmt(medianOf(name, (s) => s.cpuMicrosPerRequest))}${fmt(medianOverRounds((round) => cpu(name, round) / cpu(BARE, round)), 2)}${added}${ratio}      ` +
         `${fmt(medianOf(name, (s) => s.mainThreadMicrosPerRequest))}  ${fmt(medianOf(name, (s) => s.requestsPerSecond), 0)}` +
-        `${fmt(medianOverRounds((round) => sampleOf(name, round).requestsPerSecond / sampleOf(BARE, round).requestsPerSecond), 2)}` +
+        `${fmt(medianOverRounds(throughputOfBare(name)), 2)}` +
         `${fmt(medianOf(name, (s) => s.p50), 2)}${fmt(medianOf(name, (s) => s.p99), 2)}${fmt(medianOf(name, (s) => s.rssMiB), 0)}`,
     );
   }
   console.log('\nAbsolute figures are medians over rounds; ratios and differences are medians of the per-round values:');
   console.log('÷stock = (mode − kit off) ÷ (stock − kit off) in CPU per request; ×bare = mode ÷ bare in the same round.');
+  // The targets are judged on these two figures; their spread over rounds says how far the median can be trusted.
+  console.log('\nSpread over rounds (first quartile, median, third quartile):\n');
+  const quartileLabels = ['q1', 'median', 'q3'].map((label) => label.padStart(8)).join('');
+  console.log(`${''.padEnd(20)}${'÷stock'.padStart(24)}  ${'req/s ×bare'.padStart(24)}`);
+  console.log(`${'mode'.padEnd(20)}${quartileLabels}  ${quartileLabels}`);
+  for (const { name } of all.filter((mode) => runsKitService(mode.name) && mode.name !== KIT_OFF && mode.name !== STOCK)) {
+    console.log(`${name.padEnd(20)}${fmtQuartiles(quartilesOverRounds(shareOfStock(name)), 2)}  ${fmtQuartiles(quartilesOverRounds(throughputOfBare(name)), 2)}`);
+  }
 }
 
 async function latency(all: Mode[]): Promise<void> {
   const measured = all.filter((m) => m.name !== STOCK_ON_BARE);
   const samples = await inRounds(measured, (r) => steadyLoad(r.url, PATH, fixedRate, warmupSeconds), latencyWindow);
-  const { sampleOf, medianOf, medianOverRounds } = byRound(samples);
+  const { sampleOf, medianOf, quartilesOverRounds } = byRound(samples);
   console.log(`\nOpen loop, ${fixedRate} req/s evenly spaced: ${rounds} rounds of ${seconds}-second windows per mode after ${warmupSeconds} s of warm-up each\n`);
-  console.log('mode                  p50 ms   p99 ms  p99 − bare   p99 of each window');
+  console.log('mode                  p50 ms   p99 ms   p99 − bare: q1, median, q3   p99 of each window');
   for (const { name } of measured) {
-    const overBare = medianOverRounds((round) => sampleOf(name, round).p99 - sampleOf(BARE, round).p99);
+    const overBare = quartilesOverRounds((round) => sampleOf(name, round).p99 - sampleOf(BARE, round).p99);
     const windows = samples.filter((s) => s.mode === name).map((s) => s.p99.toFixed(1)).join(' ');
-    console.log(`${name.padEnd(20)}${fmt(medianOf(name, (s) => s.p50), 2)} ${fmt(medianOf(name, (s) => s.p99), 2)} ${name === BARE ? '       -' : fmt(overBare, 2)}     ${windows}`);
+    const spread = name === BARE ? '       -                ' : fmtQuartiles(overBare, 2);
+    console.log(`${name.padEnd(20)}${fmt(medianOf(name, (s) => s.p50), 2)} ${fmt(medianOf(name, (s) => s.p99), 2)}  ${spread}       ${windows}`);
   }
 }
 

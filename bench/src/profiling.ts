@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startService, type StartedService } from '@cinemetrics/testing';
+import { median } from './spread.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -103,12 +104,6 @@ interface Pair {
   arm: string;
   baseline: Window;
   measured: Window;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 const fmt = (value: number, digits = 1, width = 9) => value.toFixed(digits).padStart(width);

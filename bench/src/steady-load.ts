@@ -49,8 +49,3 @@ export async function steadyLoad(url: string, path: string, rate: number, second
   await pool.close();
   return { latenciesMs, failures };
 }
-
-export function percentile(values: readonly number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
-}

@@ -1,0 +1,18 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { median, quantile, quartiles } from '../src/spread.js';
+
+test('the median of an odd count is the middle value, of an even count the mean of the middle two', () => {
+  assert.equal(median([5, 1, 3]), 3);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+});
+
+test('quartiles interpolate between neighbours and do not depend on input order', () => {
+  assert.deepEqual(quartiles([10, 1, 4, 7]), [3.25, 5.5, 7.75]);
+  assert.deepEqual(quartiles([1, 4, 7, 10]), quartiles([10, 7, 4, 1]));
+});
+
+test('quantile of no values is NaN, of one value that value', () => {
+  assert.ok(Number.isNaN(quantile([], 0.5)));
+  assert.equal(quantile([42], 0.25), 42);
+});
