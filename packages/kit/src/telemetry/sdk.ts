@@ -18,7 +18,6 @@ import type { TelemetrySettings } from './settings.js';
 
 export interface Telemetry {
   enabled: boolean;
-  tracesExported: boolean;
   /** Set when log lines are exported over OTLP: the logger then writes through the log-export worker. */
   logExport: LogExportSettings | undefined;
   serviceName: string;
@@ -46,7 +45,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   const identity = identifyService();
   const serviceName = settings.env.OTEL_SERVICE_NAME ?? identity.name;
   if (!settings.enabled) {
-    return { enabled: false, tracesExported: false, logExport: undefined, serviceName, shutdown: async () => undefined };
+    return { enabled: false, logExport: undefined, serviceName, shutdown: async () => undefined };
   }
   // getNodeAutoInstrumentations reads the standard variables itself; the kit only supplies the default.
   process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = settings.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS;
@@ -92,7 +91,6 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   sdk.start();
   return {
     enabled: true,
-    tracesExported: settings.traces !== undefined,
     logExport,
     serviceName,
     shutdown: async () => {
