@@ -181,7 +181,7 @@ async function latencyWindow({ mode, url }: RunningMode): Promise<{ p50: number;
 const fmt = (value: number, digits = 1) => value.toFixed(digits).padStart(8);
 const fmtQuartiles = (values: [number, number, number], digits: number) => values.map((value) => fmt(value, digits)).join('');
 
-/** Reads one mode's sample of one round, and medians over rounds of per-round figures. */
+/** Reads one mode's sample of one round, and medians and quartiles over rounds of per-round figures. */
 function byRound<T extends { mode: string; round: number }>(samples: T[]) {
   const sampleOf = (mode: string, round: number) => samples.find((s) => s.mode === mode && s.round === round) as T;
   const medianOf = (mode: string, value: (s: T) => number) => median(samples.filter((s) => s.mode === mode).map(value));
@@ -235,7 +235,7 @@ async function latency(all: Mode[]): Promise<void> {
   for (const { name } of measured) {
     const overBare = quartilesOverRounds((round) => sampleOf(name, round).p99 - sampleOf(BARE, round).p99);
     const windows = samples.filter((s) => s.mode === name).map((s) => s.p99.toFixed(1)).join(' ');
-    const spread = name === BARE ? '       -                ' : fmtQuartiles(overBare, 2);
+    const spread = name === BARE ? '-'.padStart(8).padEnd(24) : fmtQuartiles(overBare, 2);
     console.log(`${name.padEnd(20)}${fmt(medianOf(name, (s) => s.p50), 2)} ${fmt(medianOf(name, (s) => s.p99), 2)}  ${spread}       ${windows}`);
   }
 }

@@ -42,7 +42,7 @@ export function exportingLogDestination(options: LogExportSettings, pretty?: pin
     options: { ...options, writeStdout: pretty === undefined } satisfies LogExportOptions,
   }) as unknown as TransportStream;
   openStreams.add(transport);
-  const worker = withStdoutFallback(transport, pretty === undefined);
+  const worker = gatheringDestination(transport, pretty === undefined);
   if (!pretty) return worker;
   return pino.multistream([
     { stream: pretty, level: 'trace' },
@@ -56,7 +56,7 @@ export function exportingLogDestination(options: LogExportSettings, pretty?: pin
  * the OTLP copy of the logs, never the logs, and never the process (an unhandled stream error would
  * crash it).
  */
-function withStdoutFallback(transport: TransportStream, writeStdout: boolean): FlushableDestination {
+function gatheringDestination(transport: TransportStream, writeStdout: boolean): FlushableDestination {
   let stdout: pino.DestinationStream | undefined;
   let gathered = '';
   let timer: NodeJS.Timeout | undefined;
