@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the real servers the tests start (MariaDB, Prometheus with promtool, Alertmanager) when
-# they are missing, from Debian's packages. Runs before `npm test`; needs root (or sudo) to install.
+# Installs what the tests start when it is missing: the real servers (MariaDB, Prometheus with
+# promtool, Alertmanager) and script(1), from Debian's packages. Runs before `npm test`; needs root (or sudo) to install.
 set -euo pipefail
 
 need=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
+# script(1) gives a service a pseudo-terminal in the pretty-logs test; Debian ships it in bsdutils.
+command -v script >/dev/null 2>&1 || need+=(bsdutils)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "installing for the tests: ${need[*]}" >&2

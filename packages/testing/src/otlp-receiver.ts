@@ -1,6 +1,6 @@
 /**
- * An in-process OTLP/HTTP receiver for tests: services export to it as they would to an
- * OpenTelemetry Collector, and tests read back decoded spans, log records and metrics.
+ * An in-process OTLP receiver for tests, speaking OTLP/HTTP and OTLP/gRPC: services export to it as
+ * they would to an OpenTelemetry Collector, and tests read back decoded spans, log records and metrics.
  *
  * Where the protobuf definitions come from. The receiver decodes with the official
  * opentelemetry-proto messages, never with field numbers written here. The OTel JS packages
@@ -26,6 +26,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
 import generatedRoot = require('otlp-transformer-protobufjs/build/src/generated/root');
+import { listenOtlpGrpc, type GrpcAnswer, type GrpcListener } from './otlp-grpc-listener.js';
 import { waitUntil } from './wait.js';
 
 const gunzip = promisify(gunzipCallback);
@@ -95,29 +96,36 @@ export interface ReceivedMetric {
 }
 
 export interface ReceivedRequest {
+  /** POST for every gRPC call. */
   method: string;
+  /** The HTTP path, or the gRPC method path (`/opentelemetry.proto.collector.trace.v1.TraceService/Export`). */
   path: string;
-  /** The Content-Type header as sent ('' when absent). */
+  /** The Content-Type header as sent ('' when absent); `application/grpc` for gRPC calls. */
   contentType: string;
-  /** The Content-Encoding header when present (e.g. 'gzip'). */
+  /** The Content-Encoding header when present (e.g. 'gzip'); never set for gRPC calls. */
   contentEncoding?: string;
-  /** Size of the body as received on the wire (compressed, when it was). */
+  /** Size of the body as received on the wire (compressed, when it was); for gRPC, of the decompressed message. */
   bytes: number;
   /** The body after decompression. */
   body: Buffer;
-  /** The status answered; absent while the request hangs. */
+  /**
+   * The status answered; absent while the request hangs. gRPC calls record the HTTP equivalent of
+   * their gRPC status: 200 for OK, 400 for INVALID_ARGUMENT, 503 for UNAVAILABLE.
+   */
   status?: number;
   /** Why the request was rejected (decode error, unsupported media type, ...). */
   error?: string;
 }
 
-/** 'ok' accepts data; 'fail503' answers 503 Service Unavailable; 'hang' reads requests and never answers. */
+/** 'ok' accepts data; 'fail503' answers 503 Service Unavailable (gRPC: UNAVAILABLE); 'hang' reads requests and never answers. */
 export type OtlpReceiverBehaviour = 'ok' | 'fail503' | 'hang';
 
 export interface OtlpReceiver {
   /** `http://127.0.0.1:<port>`: the OTEL_EXPORTER_OTLP_ENDPOINT; signal paths are /v1/traces, /v1/logs, /v1/metrics. */
   readonly url: string;
   readonly port: number;
+  /** `http://127.0.0.1:<port>` of the OTLP/gRPC listener: the OTEL_EXPORTER_OTLP_ENDPOINT with OTEL_EXPORTER_OTLP_PROTOCOL=grpc. */
+  readonly grpcUrl: string;
   /** Accepted spans, in arrival order. */
   spans(): ReceivedSpan[];
   /** Accepted log records, in arrival order. */
@@ -143,7 +151,10 @@ const HOST = '127.0.0.1';
 const DEFAULT_WAIT_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-/** Starts an OTLP/HTTP receiver (protobuf and JSON, optionally gzipped) on a free loopback port. */
+/**
+ * Starts an OTLP receiver on free loopback ports: OTLP/HTTP (protobuf and JSON, optionally gzipped)
+ * at `url`, OTLP/gRPC at `grpcUrl`. Both feed the same spans, logs, metrics and requests.
+ */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const receiver = new Receiver();
   await receiver.listen();
@@ -260,6 +271,9 @@ interface PlainMetrics {
 // ---------------------------------------------------------------------------------------
 
 interface Signal {
+  httpPath: string;
+  /** The Export method of the signal's collector service. */
+  grpcPath: string;
   request: MessageType;
   response: MessageType;
   store(plain: Record<string, unknown>): void;
@@ -271,39 +285,40 @@ class Receiver implements OtlpReceiver {
   private readonly receivedLogs: ReceivedLog[] = [];
   private readonly receivedMetrics: ReceivedMetric[] = [];
   private readonly receivedRequests: ReceivedRequest[] = [];
-  private readonly signals: ReadonlyMap<string, Signal>;
+  private readonly signalAtHttpPath: ReadonlyMap<string, Signal>;
+  private readonly signalAtGrpcPath: ReadonlyMap<string, Signal>;
   private behaviour: OtlpReceiverBehaviour = 'ok';
   private closed: Promise<void> | undefined;
   private boundPort = 0;
+  private grpc: GrpcListener | undefined;
 
   constructor() {
     const v1 = otlp.collector;
-    this.signals = new Map<string, Signal>([
-      [
-        '/v1/traces',
-        {
-          request: v1.trace.v1.ExportTraceServiceRequest,
-          response: v1.trace.v1.ExportTraceServiceResponse,
-          store: (plain) => this.receivedSpans.push(...toSpans(plain as PlainTraces)),
-        },
-      ],
-      [
-        '/v1/logs',
-        {
-          request: v1.logs.v1.ExportLogsServiceRequest,
-          response: v1.logs.v1.ExportLogsServiceResponse,
-          store: (plain) => this.receivedLogs.push(...toLogs(plain as PlainLogs)),
-        },
-      ],
-      [
-        '/v1/metrics',
-        {
-          request: v1.metrics.v1.ExportMetricsServiceRequest,
-          response: v1.metrics.v1.ExportMetricsServiceResponse,
-          store: (plain) => this.receivedMetrics.push(...toMetrics(plain as PlainMetrics)),
-        },
-      ],
-    ]);
+    const signals: Signal[] = [
+      {
+        httpPath: '/v1/traces',
+        grpcPath: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        request: v1.trace.v1.ExportTraceServiceRequest,
+        response: v1.trace.v1.ExportTraceServiceResponse,
+        store: (plain) => this.receivedSpans.push(...toSpans(plain as PlainTraces)),
+      },
+      {
+        httpPath: '/v1/logs',
+        grpcPath: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+        request: v1.logs.v1.ExportLogsServiceRequest,
+        response: v1.logs.v1.ExportLogsServiceResponse,
+        store: (plain) => this.receivedLogs.push(...toLogs(plain as PlainLogs)),
+      },
+      {
+        httpPath: '/v1/metrics',
+        grpcPath: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+        request: v1.metrics.v1.ExportMetricsServiceRequest,
+        response: v1.metrics.v1.ExportMetricsServiceResponse,
+        store: (plain) => this.receivedMetrics.push(...toMetrics(plain as PlainMetrics)),
+      },
+    ];
+    this.signalAtHttpPath = new Map(signals.map((signal) => [signal.httpPath, signal]));
+    this.signalAtGrpcPath = new Map(signals.map((signal) => [signal.grpcPath, signal]));
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) answer(response, 500, 'text/plain', `receiver error: ${String(error)}`);
@@ -320,12 +335,17 @@ class Receiver implements OtlpReceiver {
     return this.boundPort;
   }
 
+  get grpcUrl(): string {
+    return `http://${HOST}:${this.grpc?.port ?? 0}`;
+  }
+
   async listen(): Promise<void> {
     this.server.listen(0, HOST);
     await once(this.server, 'listening');
     const address = this.server.address();
     if (address === null || typeof address === 'string') throw new Error(`OTLP receiver: unexpected address ${String(address)}`);
     this.boundPort = address.port;
+    this.grpc = await listenOtlpGrpc(HOST, [...this.signalAtGrpcPath.keys()], (path, message) => this.answerGrpc(path, message));
   }
 
   spans(): ReceivedSpan[] {
@@ -365,6 +385,7 @@ class Receiver implements OtlpReceiver {
   }
 
   close(): Promise<void> {
+    this.grpc?.close();
     this.closed ??= new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       // Keep-alive and hanging connections would otherwise hold close() open.
@@ -392,7 +413,7 @@ class Receiver implements OtlpReceiver {
       record.error = error;
       answer(response, status, 'text/plain', error);
     };
-    const signal = this.signals.get(path);
+    const signal = this.signalAtHttpPath.get(path);
     if (signal === undefined) return reject(404, `no OTLP signal at ${path}; use /v1/traces, /v1/logs or /v1/metrics`);
     if (request.method !== 'POST') return reject(405, `${request.method ?? '?'} not allowed; OTLP/HTTP uses POST`);
     if (this.behaviour === 'hang') return; // Never answered; close() destroys the connection.
@@ -407,23 +428,40 @@ class Receiver implements OtlpReceiver {
     if (format === undefined) {
       return reject(415, `unsupported Content-Type '${record.contentType}'; use application/x-protobuf or application/json`);
     }
-    let plain: Record<string, unknown>;
     try {
-      const message =
-        format === 'protobuf'
-          ? signal.request.decode(record.body)
-          : signal.request.fromObject(hexIdsToBytes(JSON.parse(record.body.toString('utf8'))));
-      plain = signal.request.toObject(message, TO_PLAIN);
+      store(signal, record.body, format);
     } catch (error) {
       return reject(400, `cannot decode ${format} ${path} request: ${String(error)}`);
     }
-    signal.store(plain);
     record.status = 200;
     if (format === 'protobuf') {
       answer(response, 200, 'application/x-protobuf', Buffer.from(signal.response.encode({}).finish()));
     } else {
       answer(response, 200, 'application/json', '{}');
     }
+  }
+
+  /** One gRPC Export call: recorded like an HTTP request, answered as the behaviour says. */
+  private answerGrpc(path: string, message: Buffer): GrpcAnswer {
+    const record: ReceivedRequest = { method: 'POST', path, contentType: 'application/grpc', bytes: message.length, body: message };
+    this.receivedRequests.push(record);
+    const signal = this.signalAtGrpcPath.get(path);
+    if (signal === undefined) throw new Error(`no OTLP signal registered for the gRPC method ${path}`);
+    if (this.behaviour === 'hang') return { kind: 'hang' };
+    if (this.behaviour === 'fail503') {
+      record.status = 503;
+      record.error = 'OTLP receiver set to fail with UNAVAILABLE';
+      return { kind: 'unavailable', message: record.error };
+    }
+    try {
+      store(signal, message, 'protobuf');
+    } catch (error) {
+      record.status = 400;
+      record.error = `cannot decode protobuf ${path} request: ${String(error)}`;
+      return { kind: 'invalid', message: record.error };
+    }
+    record.status = 200;
+    return { kind: 'ok', response: signal.response.encode({}).finish() };
   }
 
   private summary(): string {
@@ -435,6 +473,12 @@ class Receiver implements OtlpReceiver {
       `Metrics (${this.receivedMetrics.length}): ${this.receivedMetrics.map((metric) => metric.name).join(', ') || 'none'}`,
     ].join('\n');
   }
+}
+
+/** Decodes a request body with the signal's official message definition and stores what it holds; throws what does not decode. */
+function store(signal: Signal, body: Buffer, format: 'protobuf' | 'json'): void {
+  const message = format === 'protobuf' ? signal.request.decode(body) : signal.request.fromObject(hexIdsToBytes(JSON.parse(body.toString('utf8'))));
+  signal.store(signal.request.toObject(message, TO_PLAIN));
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { ROOT_CONTEXT, SeverityNumber, SpanKind, SpanStatusCode, TraceFlags, trace, type HrTime } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -418,3 +421,37 @@ function postJson(path: string, payload: unknown): Promise<Response> {
     body: JSON.stringify(payload),
   });
 }
+
+test('decodes spans and log records from the real OTLP/gRPC exporters, gzipped; fail503 answers UNAVAILABLE', async () => {
+  const spanExporter = new GrpcTraceExporter({ url: receiver.grpcUrl, compression: CompressionAlgorithm.GZIP });
+  const tracing = new TracerProvider({ resource: resourceFromAttributes(RESOURCE), spanProcessors: [new SimpleSpanProcessor({ exporter: spanExporter })] });
+  const span = tracing.getTracer('grpc-tracer').startSpan('GET /ratings/:type/:id', { kind: SpanKind.SERVER, attributes: { 'http.route': '/ratings/:type/:id' } });
+  span.end();
+  const logExporter = new GrpcLogExporter({ url: receiver.grpcUrl });
+  const logging = new LoggerProvider({ resource: resourceFromAttributes(RESOURCE), processors: [new SimpleLogRecordProcessor({ exporter: logExporter })] });
+  logging.getLogger('grpc-logger').emit({ severityNumber: SeverityNumber.INFO, body: 'request', context: trace.setSpan(ROOT_CONTEXT, span) });
+  await Promise.all([tracing.forceFlush(), logging.forceFlush()]);
+
+  const [received] = await receiver.waitFor(() => (receiver.spans().length === 1 ? receiver.spans() : undefined));
+  assert.deepEqual(
+    [received?.traceId, received?.spanId, received?.name, received?.kind, received?.attributes, received?.resource, received?.scope],
+    [span.spanContext().traceId, span.spanContext().spanId, 'GET /ratings/:type/:id', 'SERVER', { 'http.route': '/ratings/:type/:id' }, RESOURCE, 'grpc-tracer'],
+  );
+  const [log] = await receiver.waitFor(() => (receiver.logs().length === 1 ? receiver.logs() : undefined));
+  assert.deepEqual([log?.body, log?.severityNumber, log?.traceId, log?.scope], ['request', 9, span.spanContext().traceId, 'grpc-logger']);
+  assert.deepEqual(
+    receiver.requests().map((request) => [request.path, request.contentType, request.status]).sort(),
+    [
+      ['/opentelemetry.proto.collector.logs.v1.LogsService/Export', 'application/grpc', 200],
+      ['/opentelemetry.proto.collector.trace.v1.TraceService/Export', 'application/grpc', 200],
+    ],
+  );
+
+  receiver.clear();
+  receiver.setBehaviour('fail503');
+  const failed = await new Promise<ExportResult>((resolve) => spanExporter.export([], resolve));
+  assert.equal(failed.code, ExportResultCode.FAILED);
+  assert.match(String(failed.error), /UNAVAILABLE|14/);
+  assert.deepEqual(receiver.requests().map((request) => request.status), [503]);
+  await Promise.all([tracing.shutdown(), logging.shutdown()]);
+});

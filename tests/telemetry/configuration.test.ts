@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { freePort, serviceMain, startOtlpReceiver, startProcess, startService, TELEMETRY_PRELOAD, type OtlpReceiver } from '@cinemetrics/testing';
+import { otlpEnv } from '../support/stack.js';
+
+const KOA_SCOPE = '@opentelemetry/instrumentation-koa';
+const HTTP_SCOPE = '@opentelemetry/instrumentation-http';
+
+const get = async (url: string): Promise<void> => {
+  await (await fetch(url)).arrayBuffer();
+};
+
+function serverSpanAt(otlp: OtlpReceiver, path: string) {
+  return otlp.waitFor(() => otlp.spans().find((span) => span.kind === 'SERVER' && span.attributes['url.path'] === path));
+}
+
+test('OTEL_EXPORTER_OTLP_PROTOCOL=grpc sends spans and log records over OTLP/gRPC, and nothing over HTTP', async () => {
+  const otlp = await startOtlpReceiver();
+  const metadata = await startService('metadata', { env: otlpEnv(otlp, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.grpcUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }) });
+  try {
+    await get(`${metadata.url}/metadata/over-grpc`);
+    const server = await serverSpanAt(otlp, '/metadata/over-grpc');
+    assert.equal(server.attributes['http.route'], '/metadata/:id');
+    assert.equal(server.resource['service.name'], 'metadata');
+    const access = await otlp.waitFor(() => otlp.logs().find((log) => log.traceId === server.traceId && log.body === 'request completed'));
+    assert.equal(access.attributes['http.route'], '/metadata/:id');
+    const paths = new Set(otlp.requests().map((request) => request.path));
+    assert.deepEqual([...paths].sort(), [
+      '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+      '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    ]);
+  } finally {
+    await metadata.stop();
+    await otlp.close();
+  }
+});
+
+test('OTEL_NODE_DISABLED_INSTRUMENTATIONS turns an instrumentation off; by default koa route spans are there', async () => {
+  const otlp = await startOtlpReceiver();
+  const [withKoa, withoutKoa] = await Promise.all([
+    startService('metadata', { env: otlpEnv(otlp, { OTEL_SERVICE_NAME: 'metadata-default' }) }),
+    startService('metadata', { env: otlpEnv(otlp, { OTEL_SERVICE_NAME: 'metadata-no-koa', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'koa' }) }),
+  ]);
+  try {
+    await Promise.all([get(`${withKoa.url}/metadata/default`), get(`${withoutKoa.url}/metadata/no-koa`)]);
+    const scopesOf = async (path: string) => {
+      const server = await serverSpanAt(otlp, path);
+      // The koa span ends before the server span, so it is in the same batch or an earlier one.
+      return new Set(otlp.spans().filter((span) => span.traceId === server.traceId).map((span) => span.scope));
+    };
+    const byDefault = await scopesOf('/metadata/default');
+    assert.ok(byDefault.has(KOA_SCOPE) && byDefault.has(HTTP_SCOPE), `default scopes: ${[...byDefault].join(', ')}`);
+    const disabled = await scopesOf('/metadata/no-koa');
+    assert.ok(disabled.has(HTTP_SCOPE));
+    assert.ok(!disabled.has(KOA_SCOPE), `no koa span when koa is disabled: ${[...disabled].join(', ')}`);
+  } finally {
+    await Promise.all([withKoa.stop(), withoutKoa.stop()]);
+    await otlp.close();
+  }
+});
+
+test('with no OTLP endpoint, requests still get trace ids, and nothing warns or fails', async () => {
+  const metadata = await startService('metadata', { env: { LOG_FORMAT: 'json', OTEL_EXPORTER_OTLP_ENDPOINT: undefined } });
+  for (let i = 0; i < 20; i += 1) await get(`${metadata.url}/metadata/quiet-${i}`);
+  assert.deepEqual(await metadata.stop(), { code: 0, signal: null });
+  const lines = metadata.jsonLines();
+  const access = lines.filter((line) => line['msg'] === 'request completed' && line['url.path'] !== '/.well-known/health');
+  assert.equal(access.length, 20);
+  for (const line of access) assert.match(String(line['trace_id']), /^[0-9a-f]{32}$/);
+  const inMemoryStore = (line: Record<string, unknown>) => line['store'] === 'memory';
+  const complaints = lines.filter((line) => ['warn', 'error', 'fatal'].includes(String(line['level'])) && !inMemoryStore(line));
+  assert.deepEqual(complaints, [], 'the only warning is the in-memory store\'s');
+  assert.deepEqual(metadata.lines().filter((line) => !line.startsWith('{')), [], 'every line is a JSON log line: no SDK diagnostics');
+});
+
+/** pino-pretty's first line of an access-log entry: `[time] LEVEL: message`. */
+const PRETTY_ACCESS_LINE = /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: request completed$/;
+
+const stripColours = (line: string): string => line.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r$/, '');
+
+test('on a terminal the logs are pretty; LOG_FORMAT=pretty forces it, and the records are still exported once', async () => {
+  // `script` gives the service a pseudo-terminal as stdout, as an interactive shell would.
+  const port = await freePort();
+  const quoted = [process.execPath, '--require', TELEMETRY_PRELOAD, serviceMain('metadata')].map((word) => `'${word}'`).join(' ');
+  const onTerminal = await startProcess({
+    name: 'metadata-tty',
+    command: 'script',
+    args: ['--quiet', '--flush', '--return', '--command', quoted, '/dev/null'],
+    env: { PORT: String(port), ADMIN_PORT: String(await freePort()), LOG_LEVEL: 'info', LOG_FORMAT: undefined, OTEL_SDK_DISABLED: 'true' },
+    readyUrl: `http://127.0.0.1:${port}/.well-known/health`,
+  });
+  try {
+    await get(`http://127.0.0.1:${port}/metadata/on-a-tty`);
+    const line = stripColours(await onTerminal.waitForLine((text) => text.includes('request completed')));
+    assert.match(line, PRETTY_ACCESS_LINE);
+    assert.ok(onTerminal.lines().some((text) => /\x1b\[\d+m/.test(text)), 'colours on a terminal');
+    assert.deepEqual(onTerminal.jsonLines(), [], 'no JSON on a terminal');
+  } finally {
+    await onTerminal.stop();
+  }
+
+  const otlp = await startOtlpReceiver();
+  const forced = await startService('metadata', { env: otlpEnv(otlp, { LOG_FORMAT: 'pretty' }) });
+  try {
+    await get(`${forced.url}/metadata/forced-pretty`);
+    const server = await serverSpanAt(otlp, '/metadata/forced-pretty');
+    const records = await otlp.waitFor(() => {
+      const found = otlp.logs().filter((log) => log.traceId === server.traceId && log.body === 'request completed');
+      return found.length > 0 ? found : undefined;
+    });
+    await forced.stop();
+    assert.equal(otlp.logs().filter((log) => log.traceId === server.traceId && log.body === 'request completed').length, 1, 'exported once');
+    assert.equal(records[0]?.attributes['url.path'], '/metadata/forced-pretty');
+    // pino-pretty writes the message on one line and each field indented on the lines below it.
+    const lines = forced.lines().map(stripColours);
+    const traceLine = lines.findIndex((text) => text === `    trace_id: "${server.traceId}"`);
+    assert.ok(traceLine > 0, `the pretty output shows the trace id:\n${lines.join('\n')}`);
+    assert.match(lines.slice(0, traceLine).findLast((text) => !text.startsWith(' ')) ?? '', PRETTY_ACCESS_LINE);
+    assert.deepEqual(forced.jsonLines(), [], 'no JSON on stdout either');
+    assert.ok(!forced.lines().some((text) => /\x1b\[/.test(text)), 'no colours on a pipe');
+  } finally {
+    await forced.stop();
+    await otlp.close();
+  }
+});
