@@ -123,3 +123,30 @@ test('on a terminal the logs are pretty; LOG_FORMAT=pretty forces it, and the re
     await otlp.close();
   }
 });
+
+test('parent-based sampling: a sampled caller\'s trace is continued and exported; unsampled and new traces are not', async () => {
+  const otlp = await startOtlpReceiver();
+  const metadata = await startService('metadata', {
+    env: otlpEnv(otlp, { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }),
+  });
+  const sampled = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', parentId: '00f067aa0ba902b7' };
+  const unsampled = '5bf92f3577b34da6a3ce929d0e0e4737';
+  try {
+    await get(`${metadata.url}/metadata/no-caller`);
+    await (await fetch(`${metadata.url}/metadata/unsampled-caller`, { headers: { traceparent: `00-${unsampled}-00f067aa0ba902b7-00` } })).arrayBuffer();
+    await (await fetch(`${metadata.url}/metadata/sampled-caller`, { headers: { traceparent: `00-${sampled.traceId}-${sampled.parentId}-01` } })).arrayBuffer();
+    const server = await serverSpanAt(otlp, '/metadata/sampled-caller');
+    assert.deepEqual([server.traceId, server.parentSpanId], [sampled.traceId, sampled.parentId]);
+    // Spans are exported in the order they end: anything from the two earlier requests came first.
+    assert.deepEqual([...new Set(otlp.spans().map((span) => span.traceId))], [sampled.traceId]);
+    assert.ok(otlp.spans().some((span) => span.name === 'Repository/Get' && span.parentSpanId !== undefined));
+
+    const access = (path: string) => metadata.jsonLines().find((line) => line['msg'] === 'request completed' && line['url.path'] === path);
+    assert.equal(access('/metadata/unsampled-caller')?.['trace_id'], unsampled, 'an unsampled trace still correlates its log lines');
+    assert.equal(access('/metadata/unsampled-caller')?.['trace_flags'], '00');
+    assert.equal(access('/metadata/sampled-caller')?.['trace_flags'], '01');
+  } finally {
+    await metadata.stop();
+    await otlp.close();
+  }
+});

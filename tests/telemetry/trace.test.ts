@@ -137,3 +137,21 @@ test('log records of all three services carry the trace id and are sent exactly 
     assert.ok(stdout.some((line) => line['msg'] === 'request completed' && typeof line['span_id'] === 'string' && line['trace_flags'] === '01'));
   }
 });
+
+// Last in this file: it takes the database away.
+test('a failure is recorded where it happened: the repository span and the server span say ERROR, with the exception', async () => {
+  stack.otlp.clear();
+  await stack.mariadb.kill();
+  const response = await httpJson('GET', `${stack.metadata.url}/metadata/tt0113277`);
+  assert.equal(response.status, 503);
+  const failed = await stack.otlp.waitFor(() => stack.otlp.spans().find((span) => span.name === 'Repository/Get' && service(span) === 'metadata'));
+  assert.equal(failed.status.code, 'ERROR');
+  assert.ok(failed.status.message, 'the status carries the error message');
+  const exception = failed.events.find((event) => event.name === 'exception');
+  assert.ok(exception, 'recordException added an exception event');
+  assert.equal(typeof exception.attributes['exception.message'], 'string');
+  assert.equal(typeof exception.attributes['exception.stacktrace'], 'string');
+  const server = await stack.otlp.waitFor(() => stack.otlp.spans().find((span) => span.kind === 'SERVER' && span.traceId === failed.traceId));
+  assert.equal(server.status.code, 'ERROR', 'a 5xx answer marks the server span');
+  assert.equal(server.attributes['http.response.status_code'], 503);
+});

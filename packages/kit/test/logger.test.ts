@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { componentLogger } from '../src/logger.js';
+import { capturingLogger } from './support.js';
+
+test('credentials under the redacted names never reach a line; everything else does', () => {
+  const { logger, lines } = capturingLogger('metadata');
+  logger.info(
+    {
+      password: 'pw-1',
+      token: 'tk-2',
+      accessToken: 'at-3',
+      access_token: 'at-4',
+      refreshToken: 'rt-5',
+      refresh_token: 'rt-6',
+      client_secret: 'cs-7',
+      secret: 'sc-8',
+      authorization: 'Bearer au-9',
+      cookie: 'session=ck-10',
+      body: { password: 'pw-11', client_secret: 'cs-12', username: 'alice' },
+      headers: { authorization: 'Bearer au-13', cookie: 'session=ck-14', 'set-cookie': ['session=ck-15'], accept: 'application/json' },
+      req: { headers: { authorization: 'Bearer au-16', cookie: 'session=ck-17', 'user-agent': 'curl/8' } },
+      res: { headers: { 'set-cookie': 'session=ck-18', 'content-type': 'application/json' } },
+      'movie.id': 'tt0113277',
+    },
+    'credentials seen',
+  );
+  const [line] = lines;
+  assert.ok(line);
+  assert.doesNotMatch(JSON.stringify(line), /pw-|tk-|at-|rt-|cs-|sc-|au-|ck-/);
+  assert.deepEqual(line['body'], { password: '[redacted]', client_secret: '[redacted]', username: 'alice' });
+  assert.deepEqual(line['headers'], { authorization: '[redacted]', cookie: '[redacted]', 'set-cookie': '[redacted]', accept: 'application/json' });
+  assert.deepEqual(line['req'], { headers: { authorization: '[redacted]', cookie: '[redacted]', 'user-agent': 'curl/8' } });
+  assert.deepEqual(line['res'], { headers: { 'set-cookie': '[redacted]', 'content-type': 'application/json' } });
+  for (const field of ['password', 'token', 'accessToken', 'access_token', 'refreshToken', 'refresh_token', 'client_secret', 'secret', 'authorization', 'cookie']) {
+    assert.equal(line[field], '[redacted]', field);
+  }
+  assert.equal(line['movie.id'], 'tt0113277');
+});
+
+test('a line: level as text, ISO time, service, component on child loggers, constant message with data in fields', () => {
+  const { logger, lines } = capturingLogger('rating');
+  componentLogger(logger, 'controller').warn({ 'record.type': 'movie' }, 'aggregate stale');
+  const [line] = lines;
+  assert.ok(line);
+  assert.equal(line['level'], 'warn');
+  assert.match(String(line['time']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  assert.deepEqual(
+    [line['service'], line['component'], line['msg'], line['record.type']],
+    ['rating', 'controller', 'aggregate stale', 'movie'],
+  );
+});
