@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { httpJson, startPrometheus, waitUntil, type PrometheusServer } from '@cinemetrics/testing';
+import { httpJson, REPOSITORY_ROOT, startPrometheus, waitUntil, type PrometheusServer } from '@cinemetrics/testing';
 import { startMovieStack, type MovieStack } from '../support/stack.js';
 
 let stack: MovieStack;
@@ -83,4 +85,31 @@ test('an exemplar on the latency histogram names a trace the collector received'
       .find((span) => span.kind === 'SERVER' && span.resource['service.name'] === 'movie' && exemplarTraceIds.includes(span.traceId)),
   );
   assert.equal(match.attributes['http.route'], '/movies/:id');
+});
+
+/** Every backticked expression in the "example query" column of docs/telemetry.md's tables. */
+function documentedExampleQueries(): string[] {
+  const doc = readFileSync(path.join(REPOSITORY_ROOT, 'docs', 'telemetry.md'), 'utf8');
+  const queries: string[] = [];
+  let queryColumn = -1;
+  for (const line of doc.split('\n')) {
+    if (!line.startsWith('|')) {
+      queryColumn = -1;
+      continue;
+    }
+    const cells = line.slice(1, -1).split('|').map((cell) => cell.trim());
+    if (queryColumn === -1) queryColumn = cells.indexOf('example query');
+    else if (!/^-+$/.test(cells[0] ?? '')) queries.push(...[...(cells[queryColumn] ?? '').matchAll(/`([^`]+)`/g)].map((match) => match[1] as string));
+  }
+  return queries;
+}
+
+test('every example query in docs/telemetry.md runs on Prometheus against the services\' metrics', async () => {
+  const queries = documentedExampleQueries();
+  assert.ok(queries.length >= 25, `found ${queries.length} example queries`);
+  const failures: string[] = [];
+  for (const query of queries) {
+    await prometheus.query(query).catch((error: unknown) => failures.push(`${query}: ${String(error)}`));
+  }
+  assert.deepEqual(failures, []);
 });
