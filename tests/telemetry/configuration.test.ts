@@ -141,10 +141,13 @@ test('parent-based sampling: a sampled caller\'s trace is continued and exported
     assert.deepEqual([...new Set(otlp.spans().map((span) => span.traceId))], [sampled.traceId]);
     assert.ok(otlp.spans().some((span) => span.name === 'Repository/Get' && span.parentSpanId !== undefined));
 
-    const access = (path: string) => metadata.jsonLines().find((line) => line['msg'] === 'request completed' && line['url.path'] === path);
-    assert.equal(access('/metadata/unsampled-caller')?.['trace_id'], unsampled, 'an unsampled trace still correlates its log lines');
-    assert.equal(access('/metadata/unsampled-caller')?.['trace_flags'], '00');
-    assert.equal(access('/metadata/sampled-caller')?.['trace_flags'], '01');
+    // Lines reach stdout through the log-export worker, a little after the response.
+    const access = async (path: string) =>
+      JSON.parse(await metadata.waitForLine((_line, json) => json?.['msg'] === 'request completed' && json['url.path'] === path)) as Record<string, unknown>;
+    const unsampledLine = await access('/metadata/unsampled-caller');
+    assert.equal(unsampledLine['trace_id'], unsampled, 'an unsampled trace still correlates its log lines');
+    assert.equal(unsampledLine['trace_flags'], '00');
+    assert.equal((await access('/metadata/sampled-caller'))['trace_flags'], '01');
   } finally {
     await metadata.stop();
     await otlp.close();
