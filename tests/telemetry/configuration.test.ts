@@ -14,9 +14,9 @@ function serverSpanAt(otlp: OtlpReceiver, path: string) {
   return otlp.waitFor(() => otlp.spans().find((span) => span.kind === 'SERVER' && span.attributes['url.path'] === path));
 }
 
-test('OTEL_EXPORTER_OTLP_PROTOCOL=grpc sends spans and log records over OTLP/gRPC, and nothing over HTTP', async () => {
+test('OTEL_EXPORTER_OTLP_PROTOCOL=grpc sends spans and log records over OTLP/gRPC with the configured headers, and nothing over HTTP', async () => {
   const otlp = await startOtlpReceiver();
-  const metadata = await startService('metadata', { env: otlpEnv(otlp, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.grpcUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }) });
+  const metadata = await startService('metadata', { env: otlpEnv(otlp, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.grpcUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=movies' }) });
   try {
     await get(`${metadata.url}/metadata/over-grpc`);
     const server = await serverSpanAt(otlp, '/metadata/over-grpc');
@@ -29,6 +29,7 @@ test('OTEL_EXPORTER_OTLP_PROTOCOL=grpc sends spans and log records over OTLP/gRP
       '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
       '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
     ]);
+    assert.ok(otlp.requests().every((request) => request.headers['x-tenant'] === 'movies'), 'OTEL_EXPORTER_OTLP_HEADERS become gRPC metadata');
   } finally {
     await metadata.stop();
     await otlp.close();
@@ -152,4 +153,43 @@ test('parent-based sampling: a sampled caller\'s trace is continued and exported
     await metadata.stop();
     await otlp.close();
   }
+});
+
+test('standard OTLP variables: per-signal endpoints, headers, gzip, service name and resource attributes, on both signals', async () => {
+  const [tracesTo, logsTo] = await Promise.all([startOtlpReceiver(), startOtlpReceiver()]);
+  const secret = 'collector-secret-0123456789';
+  const metadata = await startService('metadata', {
+    env: {
+      LOG_FORMAT: 'json',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_BLRP_SCHEDULE_DELAY: '100',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${tracesTo.url}/v1/traces`,
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${logsTo.url}/v1/logs`,
+      OTEL_EXPORTER_OTLP_HEADERS: `x-tenant=movies,authorization=Bearer%20${secret}`,
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+      OTEL_SERVICE_NAME: 'catalogue',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.namespace=cinemetrics,team=movies',
+    },
+  });
+  try {
+    await get(`${metadata.url}/metadata/standard-variables`);
+    const server = await serverSpanAt(tracesTo, '/metadata/standard-variables');
+    const log = await logsTo.waitFor(() => logsTo.logs().find((record) => record.traceId === server.traceId));
+    for (const resource of [server.resource, log.resource]) {
+      assert.deepEqual([resource['service.name'], resource['service.namespace'], resource['team']], ['catalogue', 'cinemetrics', 'movies']);
+    }
+    assert.deepEqual([tracesTo.logs(), logsTo.spans()], [[], []], 'each signal went to its own endpoint');
+    for (const [receiver, path] of [[tracesTo, '/v1/traces'], [logsTo, '/v1/logs']] as const) {
+      for (const request of receiver.requests()) {
+        assert.deepEqual(
+          [request.path, request.contentEncoding, request.status, request.headers['x-tenant'], request.headers['authorization']],
+          [path, 'gzip', 200, 'movies', `Bearer ${secret}`],
+        );
+      }
+    }
+  } finally {
+    await metadata.stop();
+    await Promise.all([tracesTo.close(), logsTo.close()]);
+  }
+  assert.ok(!metadata.lines().some((line) => line.includes(secret)), 'the collector credential is never logged');
 });

@@ -4,7 +4,16 @@
  * raw message bytes only; decoding them with the official definitions is the receiver's job, shared
  * with OTLP/HTTP. grpc-js undoes gzip message compression before the bytes reach `answer`.
  */
-import { Server, ServerCredentials, status, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status, type Metadata, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+
+export interface GrpcCall {
+  /** The full method path, `/opentelemetry.proto.collector.trace.v1.TraceService/Export`. */
+  path: string;
+  /** The request message's bytes, decompressed. */
+  message: Buffer;
+  /** The call's metadata (its request headers), by lower-case name. */
+  metadata: Record<string, string>;
+}
 
 /** What to do with one Export call. */
 export type GrpcAnswer =
@@ -37,12 +46,13 @@ function exportService(path: string): ServiceDefinition {
 }
 
 /** Listens on `host`, a free port, for Export calls on each of `paths` (full gRPC method paths). */
-export async function listenOtlpGrpc(host: string, paths: readonly string[], answer: (path: string, message: Buffer) => GrpcAnswer): Promise<GrpcListener> {
+export async function listenOtlpGrpc(host: string, paths: readonly string[], answer: (call: GrpcCall) => GrpcAnswer): Promise<GrpcListener> {
   const server = new Server();
   for (const path of paths) {
     const implementation: UntypedServiceImplementation = {
-      Export: (call: { request: Buffer }, callback: (error: { code: status; details: string } | null, response?: Buffer) => void) => {
-        const outcome = answer(path, call.request);
+      Export: (call: { request: Buffer; metadata: Metadata }, callback: (error: { code: status; details: string } | null, response?: Buffer) => void) => {
+        const metadata = Object.fromEntries(Object.entries(call.metadata.getMap()).map(([name, value]) => [name, String(value)]));
+        const outcome = answer({ path, message: call.request, metadata });
         if (outcome.kind === 'ok') callback(null, Buffer.from(outcome.response));
         else if (outcome.kind === 'unavailable') callback({ code: status.UNAVAILABLE, details: outcome.message });
         else if (outcome.kind === 'invalid') callback({ code: status.INVALID_ARGUMENT, details: outcome.message });

@@ -26,7 +26,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
 import generatedRoot = require('otlp-transformer-protobufjs/build/src/generated/root');
-import { listenOtlpGrpc, type GrpcAnswer, type GrpcListener } from './otlp-grpc-listener.js';
+import { listenOtlpGrpc, type GrpcAnswer, type GrpcCall, type GrpcListener } from './otlp-grpc-listener.js';
 import { waitUntil } from './wait.js';
 
 const gunzip = promisify(gunzipCallback);
@@ -104,6 +104,8 @@ export interface ReceivedRequest {
   contentType: string;
   /** The Content-Encoding header when present (e.g. 'gzip'); never set for gRPC calls. */
   contentEncoding?: string;
+  /** Every request header (for gRPC calls, the call's metadata), by lower-case name. */
+  headers: Record<string, string>;
   /** Size of the body as received on the wire (compressed, when it was); for gRPC, of the decompressed message. */
   bytes: number;
   /** The body after decompression. */
@@ -345,7 +347,7 @@ class Receiver implements OtlpReceiver {
     const address = this.server.address();
     if (address === null || typeof address === 'string') throw new Error(`OTLP receiver: unexpected address ${String(address)}`);
     this.boundPort = address.port;
-    this.grpc = await listenOtlpGrpc(HOST, [...this.signalAtGrpcPath.keys()], (path, message) => this.answerGrpc(path, message));
+    this.grpc = await listenOtlpGrpc(HOST, [...this.signalAtGrpcPath.keys()], (call) => this.answerGrpc(call));
   }
 
   spans(): ReceivedSpan[] {
@@ -402,6 +404,7 @@ class Receiver implements OtlpReceiver {
       method: request.method ?? '',
       path,
       contentType: request.headers['content-type'] ?? '',
+      headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)])),
       bytes: wire.length,
       body: wire,
     };
@@ -442,8 +445,8 @@ class Receiver implements OtlpReceiver {
   }
 
   /** One gRPC Export call: recorded like an HTTP request, answered as the behaviour says. */
-  private answerGrpc(path: string, message: Buffer): GrpcAnswer {
-    const record: ReceivedRequest = { method: 'POST', path, contentType: 'application/grpc', bytes: message.length, body: message };
+  private answerGrpc({ path, message, metadata }: GrpcCall): GrpcAnswer {
+    const record: ReceivedRequest = { method: 'POST', path, contentType: 'application/grpc', headers: metadata, bytes: message.length, body: message };
     this.receivedRequests.push(record);
     const signal = this.signalAtGrpcPath.get(path);
     if (signal === undefined) throw new Error(`no OTLP signal registered for the gRPC method ${path}`);
