@@ -193,3 +193,21 @@ test('standard OTLP variables: per-signal endpoints, headers, gzip, service name
   }
   assert.ok(!metadata.lines().some((line) => line.includes(secret)), 'the collector credential is never logged');
 });
+
+test('a bad OTEL_* value stops start-up in the preload with exit code 2, naming every bad variable', async () => {
+  const proc = await startProcess({
+    name: 'metadata-bad-telemetry',
+    args: ['--require', TELEMETRY_PRELOAD, serviceMain('metadata')],
+    env: {
+      PORT: String(await freePort()),
+      ADMIN_PORT: String(await freePort()),
+      OTEL_TRACES_SAMPLER: 'sometimes',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'udp',
+      OTEL_BSP_MAX_QUEUE_SIZE: 'lots',
+    },
+  });
+  assert.deepEqual(await proc.exited, { code: 2, signal: null });
+  const output = proc.lines().join('\n');
+  for (const variable of ['OTEL_TRACES_SAMPLER', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_BSP_MAX_QUEUE_SIZE']) assert.match(output, new RegExp(`${variable}: `));
+  assert.doesNotMatch(output, /service started/, 'nothing started');
+});
