@@ -138,6 +138,35 @@ test('log records of all three services carry the trace id and are sent exactly 
   }
 });
 
+test('the metadata cache lookup and each downstream call have spans of their own; a cache hit calls nobody', async () => {
+  const join = spans.find((span) => span.name === 'Controller/GetMovieDetails');
+  const lookup = spans.find((span) => span.name === 'Cache/metadata Get');
+  assert.ok(join && lookup);
+  assert.equal(lookup.parentSpanId, join.spanId);
+  assert.deepEqual([lookup.attributes['cinemetrics.cache.hit'], lookup.attributes['cinemetrics.cache.key']], [false, 'tt0113277']);
+  for (const peer of ['metadata', 'rating']) {
+    const call = spans.find((span) => span.name === `Downstream/${peer} GET`);
+    assert.ok(call, `a span for the call to ${peer}`);
+    assert.deepEqual(
+      [call.attributes['peer.service'], call.attributes['cinemetrics.downstream.attempts'], call.attributes['cinemetrics.circuit_breaker.state']],
+      [peer, 1, 'closed'],
+    );
+    assert.equal(typeof call.attributes['cinemetrics.deadline.budget_ms'], 'number');
+    const attempts = childrenOf(call).filter((span) => span.kind === 'CLIENT' && span.scope === '@opentelemetry/instrumentation-undici');
+    assert.equal(attempts.length, 1, `one HTTP attempt under the call to ${peer}`);
+  }
+  assert.equal(spans.find((span) => span.name === 'Downstream/metadata GET')?.parentSpanId, lookup.spanId, 'a miss loads through the cache span');
+
+  assert.equal((await httpJson('GET', `${stack.movie.url}/movies/tt0113277`)).status, 200);
+  const hit = await stack.otlp.waitFor(() =>
+    stack.otlp.spans().find((span) => span.name === 'Cache/metadata Get' && span.attributes['cinemetrics.cache.hit'] === true),
+  );
+  const root = await stack.otlp.waitFor(() => stack.otlp.spans().find((span) => span.traceId === hit.traceId && span.kind === 'SERVER' && service(span) === 'movie'));
+  assert.equal(root.attributes['http.response.status_code'], 200);
+  const inHitTrace = stack.otlp.spans().filter((span) => span.traceId === hit.traceId);
+  assert.ok(!inHitTrace.some((span) => service(span) === 'metadata' || span.name === 'Downstream/metadata GET'), 'metadata is not called on a hit');
+});
+
 // Last in this file: it takes the database away.
 test('a failure is recorded where it happened: the repository span and the server span say ERROR, with the exception', async () => {
   stack.otlp.clear();
