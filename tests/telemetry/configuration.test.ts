@@ -6,8 +6,8 @@ import { otlpEnv } from '../support/stack.js';
 const KOA_SCOPE = '@opentelemetry/instrumentation-koa';
 const HTTP_SCOPE = '@opentelemetry/instrumentation-http';
 
-const get = async (url: string): Promise<void> => {
-  await (await fetch(url)).arrayBuffer();
+const get = async (url: string, headers: Record<string, string> = {}): Promise<void> => {
+  await (await fetch(url, { headers })).arrayBuffer();
 };
 
 function serverSpanAt(otlp: OtlpReceiver, path: string) {
@@ -134,8 +134,8 @@ test('parent-based sampling: a sampled caller\'s trace is continued and exported
   const unsampled = '5bf92f3577b34da6a3ce929d0e0e4737';
   try {
     await get(`${metadata.url}/metadata/no-caller`);
-    await (await fetch(`${metadata.url}/metadata/unsampled-caller`, { headers: { traceparent: `00-${unsampled}-00f067aa0ba902b7-00` } })).arrayBuffer();
-    await (await fetch(`${metadata.url}/metadata/sampled-caller`, { headers: { traceparent: `00-${sampled.traceId}-${sampled.parentId}-01` } })).arrayBuffer();
+    await get(`${metadata.url}/metadata/unsampled-caller`, { traceparent: `00-${unsampled}-00f067aa0ba902b7-00` });
+    await get(`${metadata.url}/metadata/sampled-caller`, { traceparent: `00-${sampled.traceId}-${sampled.parentId}-01` });
     const server = await serverSpanAt(otlp, '/metadata/sampled-caller');
     assert.deepEqual([server.traceId, server.parentSpanId], [sampled.traceId, sampled.parentId]);
     // Spans are exported in the order they end: anything from the two earlier requests came first.

@@ -2,13 +2,11 @@
  * The OTLP/gRPC side of the test receiver: a real @grpc/grpc-js server offering the three OTLP
  * collector services (`opentelemetry.proto.collector.<signal>.v1.<Signal>Service/Export`). It moves
  * raw message bytes only; decoding them with the official definitions is the receiver's job, shared
- * with OTLP/HTTP. grpc-js undoes gzip message compression before the bytes reach `answer`.
+ * with OTLP/HTTP. grpc-js undoes gzip message compression before the bytes reach the answering function.
  */
 import { Server, ServerCredentials, status, type Metadata, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 
 export interface GrpcCall {
-  /** The full method path, `/opentelemetry.proto.collector.trace.v1.TraceService/Export`. */
-  path: string;
   /** The request message's bytes, decompressed. */
   message: Buffer;
   /** The call's metadata (its request headers), by lower-case name. */
@@ -45,14 +43,17 @@ function exportService(path: string): ServiceDefinition {
   };
 }
 
-/** Listens on `host`, a free port, for Export calls on each of `paths` (full gRPC method paths). */
-export async function listenOtlpGrpc(host: string, paths: readonly string[], answer: (call: GrpcCall) => GrpcAnswer): Promise<GrpcListener> {
+/**
+ * Listens on `host`, a free port, for Export calls: `exports` maps each full gRPC method path
+ * (`/opentelemetry.proto.collector.trace.v1.TraceService/Export`) to what answers its calls.
+ */
+export async function listenOtlpGrpc(host: string, exports: ReadonlyMap<string, (call: GrpcCall) => GrpcAnswer>): Promise<GrpcListener> {
   const server = new Server();
-  for (const path of paths) {
+  for (const [path, answer] of exports) {
     const implementation: UntypedServiceImplementation = {
       Export: (call: { request: Buffer; metadata: Metadata }, callback: (error: { code: status; details: string } | null, response?: Buffer) => void) => {
         const metadata = Object.fromEntries(Object.entries(call.metadata.getMap()).map(([name, value]) => [name, String(value)]));
-        const outcome = answer({ path, message: call.request, metadata });
+        const outcome = answer({ message: call.request, metadata });
         if (outcome.kind === 'ok') callback(null, Buffer.from(outcome.response));
         else if (outcome.kind === 'unavailable') callback({ code: status.UNAVAILABLE, details: outcome.message });
         else if (outcome.kind === 'invalid') callback({ code: status.INVALID_ARGUMENT, details: outcome.message });

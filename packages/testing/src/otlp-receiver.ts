@@ -288,7 +288,7 @@ class Receiver implements OtlpReceiver {
   private readonly receivedMetrics: ReceivedMetric[] = [];
   private readonly receivedRequests: ReceivedRequest[] = [];
   private readonly signalAtHttpPath: ReadonlyMap<string, Signal>;
-  private readonly signalAtGrpcPath: ReadonlyMap<string, Signal>;
+  private readonly signals: readonly Signal[];
   private behaviour: OtlpReceiverBehaviour = 'ok';
   private closed: Promise<void> | undefined;
   private boundPort = 0;
@@ -320,7 +320,7 @@ class Receiver implements OtlpReceiver {
       },
     ];
     this.signalAtHttpPath = new Map(signals.map((signal) => [signal.httpPath, signal]));
-    this.signalAtGrpcPath = new Map(signals.map((signal) => [signal.grpcPath, signal]));
+    this.signals = signals;
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) answer(response, 500, 'text/plain', `receiver error: ${String(error)}`);
@@ -347,7 +347,8 @@ class Receiver implements OtlpReceiver {
     const address = this.server.address();
     if (address === null || typeof address === 'string') throw new Error(`OTLP receiver: unexpected address ${String(address)}`);
     this.boundPort = address.port;
-    this.grpc = await listenOtlpGrpc(HOST, [...this.signalAtGrpcPath.keys()], (call) => this.answerGrpc(call));
+    const exports = new Map(this.signals.map((signal) => [signal.grpcPath, (call: GrpcCall) => this.answerGrpc(signal, call)]));
+    this.grpc = await listenOtlpGrpc(HOST, exports);
   }
 
   spans(): ReceivedSpan[] {
@@ -445,11 +446,10 @@ class Receiver implements OtlpReceiver {
   }
 
   /** One gRPC Export call: recorded like an HTTP request, answered as the behaviour says. */
-  private answerGrpc({ path, message, metadata }: GrpcCall): GrpcAnswer {
+  private answerGrpc(signal: Signal, { message, metadata }: GrpcCall): GrpcAnswer {
+    const path = signal.grpcPath;
     const record: ReceivedRequest = { method: 'POST', path, contentType: 'application/grpc', headers: metadata, bytes: message.length, body: message };
     this.receivedRequests.push(record);
-    const signal = this.signalAtGrpcPath.get(path);
-    if (signal === undefined) throw new Error(`no OTLP signal registered for the gRPC method ${path}`);
     if (this.behaviour === 'hang') return { kind: 'hang' };
     if (this.behaviour === 'fail503') {
       record.status = 503;
