@@ -6,12 +6,15 @@
  * apart see the same phase, minutes apart they do not. Server CPU time per request is the steadiest
  * figure.
  *
- *   npm run bench:overhead [-- --rounds 10 --seconds 3 --warmup 20 --connections 8 --rate 400 --phase both|saturation|latency]
+ *   npm run bench:overhead [-- --rounds 10 --seconds 3 --warmup 20 --connections 8 --rate 400 --phase both|saturation|latency --floor]
  *
  * Every process first serves --warmup seconds of the load it is measured under (saturating, or the
  * steady stream): an instrumented service keeps V8's background threads compiling for 10–25 s under
  * load, and that one-off cost is not what a long-running service pays per request. Each window then
  * starts with a second of unmeasured load, so the process is back from idle when measuring starts.
+ *
+ * `--floor` adds the kit's telemetry preload on the bare Koa app, at 100 % and 10 % sampling: what the
+ * same OpenTelemetry SDK and instrumentations cost with none of the kit's request handling around them.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,8 +25,12 @@ import { cpuSeconds, mainThreadCpuSeconds, rssMiB } from './proc-stats.js';
 import { median, quantile, quartiles } from './spread.js';
 import { steadyLoad } from './steady-load.js';
 
+/** The app a mode runs: the kit's metadata service, or plain Koa serving the same read. */
+type App = 'kit' | 'bare';
+
 interface Mode {
   name: string;
+  app: App;
   args: string[];
   env: Record<string, string>;
 }
@@ -47,6 +54,7 @@ const { values: options } = parseArgs({
     connections: { type: 'string', default: '8' },
     rate: { type: 'string', default: '400' },
     phase: { type: 'string', default: 'both' },
+    floor: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(options.rounds);
@@ -55,6 +63,7 @@ const warmupSeconds = Number(options.warmup);
 const connections = Number(options.connections);
 const fixedRate = Number(options.rate);
 const phase = options.phase;
+const floor = options.floor;
 
 const main = serviceMain('metadata');
 const STOCK_PRELOAD = require.resolve('@opentelemetry/auto-instrumentations-node/register');
@@ -64,28 +73,31 @@ const KIT_OFF = 'kit, telemetry off';
 const STOCK = 'stock auto-instr.';
 const STOCK_ON_BARE = 'stock on bare koa';
 
-/** Every mode but the two bare ones runs the kit's metadata service (and is seeded through its API). */
-const runsKitService = (name: string) => name !== BARE && name !== STOCK_ON_BARE;
+/** What telemetry's cost is measured against, per app: the same app without telemetry, and the stock setup on it. */
+const BASELINE: Record<App, string> = { kit: KIT_OFF, bare: BARE };
+const STOCK_ON: Record<App, string> = { kit: STOCK, bare: STOCK_ON_BARE };
+const isReference = (name: string) => name === BARE || name === KIT_OFF || name === STOCK || name === STOCK_ON_BARE;
 
 function modes(sinkUrl: string): Mode[] {
+  const bareKoa = path.join(REPOSITORY_ROOT, 'bench/dist/src/bare-koa.js');
   const exporting = { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, LOG_FORMAT: 'json' };
-  return [
-    { name: BARE, args: [path.join(REPOSITORY_ROOT, 'bench/dist/src/bare-koa.js')], env: {} },
-    { name: KIT_OFF, args: [main], env: { OTEL_SDK_DISABLED: 'true', LOG_FORMAT: 'json' } },
-    { name: 'kit, all on, 100%', args: ['--require', TELEMETRY_PRELOAD, main], env: exporting },
-    {
-      name: 'kit, all on, 10%',
-      args: ['--require', TELEMETRY_PRELOAD, main],
-      env: { ...exporting, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
-    },
+  const tenPercent = { ...exporting, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' };
+  const stockEnv = { ...exporting, OTEL_METRICS_EXPORTER: 'none' };
+  const all: Mode[] = [
+    { name: BARE, app: 'bare', args: [bareKoa], env: {} },
+    { name: KIT_OFF, app: 'kit', args: [main], env: { OTEL_SDK_DISABLED: 'true', LOG_FORMAT: 'json' } },
+    { name: 'kit, all on, 100%', app: 'kit', args: ['--require', TELEMETRY_PRELOAD, main], env: exporting },
+    { name: 'kit, all on, 10%', app: 'kit', args: ['--require', TELEMETRY_PRELOAD, main], env: tenPercent },
     // The stock zero-code setup: every default instrumentation, traces and logs over OTLP — on the
     // same service, and on the bare Koa app (what the stock setup alone costs).
-    { name: STOCK, args: ['--require', STOCK_PRELOAD, main], env: { ...exporting, OTEL_METRICS_EXPORTER: 'none' } },
-    {
-      name: STOCK_ON_BARE,
-      args: ['--require', STOCK_PRELOAD, path.join(REPOSITORY_ROOT, 'bench/dist/src/bare-koa.js')],
-      env: { ...exporting, OTEL_METRICS_EXPORTER: 'none' },
-    },
+    { name: STOCK, app: 'kit', args: ['--require', STOCK_PRELOAD, main], env: stockEnv },
+    { name: STOCK_ON_BARE, app: 'bare', args: ['--require', STOCK_PRELOAD, bareKoa], env: stockEnv },
+  ];
+  if (!floor) return all;
+  return [
+    ...all,
+    { name: 'kit preload, bare 100%', app: 'bare', args: ['--require', TELEMETRY_PRELOAD, bareKoa], env: exporting },
+    { name: 'kit preload, bare 10%', app: 'bare', args: ['--require', TELEMETRY_PRELOAD, bareKoa], env: tenPercent },
   ];
 }
 
@@ -109,7 +121,7 @@ async function start(mode: Mode): Promise<RunningMode> {
     readyUrl: `${url}/.well-known/health`,
     stdout: 'drain',
   });
-  if (runsKitService(mode.name)) {
+  if (mode.app === 'kit') {
     const response = await fetch(`${url}${PATH}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
@@ -195,34 +207,34 @@ async function saturation(all: Mode[]): Promise<void> {
   const samples: Sample[] = await inRounds(all, (r) => load(r.url, warmupSeconds), saturationWindow);
   const { sampleOf, medianOf, medianOverRounds, quartilesOverRounds } = byRound(samples);
   const cpu = (mode: string, round: number) => sampleOf(mode, round).cpuMicrosPerRequest;
-  const shareOfStock = (name: string) => (round: number) => (cpu(name, round) - cpu(KIT_OFF, round)) / (cpu(STOCK, round) - cpu(KIT_OFF, round));
+  // Telemetry's cost is what it adds to the same app; what the stock setup adds to that app is the yardstick.
+  const addedCpu = ({ name, app }: Mode) => (round: number) => cpu(name, round) - cpu(BASELINE[app], round);
+  const shareOfStock = (mode: Mode) => (round: number) => addedCpu(mode)(round) / addedCpu({ ...mode, name: STOCK_ON[mode.app] })(round);
   const throughputOfBare = (name: string) => (round: number) => sampleOf(name, round).requestsPerSecond / sampleOf(BARE, round).requestsPerSecond;
   console.log(`\nbench/overhead, saturation: ${rounds} rounds of ${seconds}-second windows per mode after ${warmupSeconds} s of warm-up each, ${connections} connections, GET /metadata/:id\n`);
-  console.log('mode                  CPU µs/req   ×bare  telemetry µs  ÷stock   main µs/req     req/s   ×bare   p50 ms   p99 ms   RSS MiB');
-  for (const { name } of all) {
-    // Telemetry's cost is what it adds to the same service.
-    const onKit = runsKitService(name);
-    const added = onKit ? fmt(medianOverRounds((round) => cpu(name, round) - cpu(KIT_OFF, round))) + '     ' : '        -     ';
-    const ratio =
-      onKit && name !== KIT_OFF
-        ? fmt(medianOverRounds(shareOfStock(name)), 2)
-        : '       -';
+  console.log('mode                    CPU µs/req   ×bare  telemetry µs  ÷stock   main µs/req     req/s   ×bare   p50 ms   p99 ms   RSS MiB');
+  for (const mode of all) {
+    const { name } = mode;
+    const isBaseline = name === BASELINE[mode.app];
+    const added = isBaseline ? '        -     ' : fmt(medianOverRounds(addedCpu(mode))) + '     ';
+    const ratio = isBaseline ? '       -' : fmt(medianOverRounds(shareOfStock(mode)), 2);
     console.log(
-      `${name.padEnd(20)}${fmt(medianOf(name, (s) => s.cpuMicrosPerRequest))}${fmt(medianOverRounds((round) => cpu(name, round) / cpu(BARE, round)), 2)}${added}${ratio}      ` +
+      `${name.padEnd(22)}${fmt(medianOf(name, (s) => s.cpuMicrosPerRequest))}${fmt(medianOverRounds((round) => cpu(name, round) / cpu(BARE, round)), 2)}${added}${ratio}      ` +
         `${fmt(medianOf(name, (s) => s.mainThreadMicrosPerRequest))}  ${fmt(medianOf(name, (s) => s.requestsPerSecond), 0)}` +
         `${fmt(medianOverRounds(throughputOfBare(name)), 2)}` +
         `${fmt(medianOf(name, (s) => s.p50), 2)}${fmt(medianOf(name, (s) => s.p99), 2)}${fmt(medianOf(name, (s) => s.rssMiB), 0)}`,
     );
   }
   console.log('\nAbsolute figures are medians over rounds; ratios and differences are medians of the per-round values:');
-  console.log('÷stock = (mode − kit off) ÷ (stock − kit off) in CPU per request; ×bare = mode ÷ bare in the same round.');
+  console.log('telemetry µs = mode − the same app without telemetry (kit off, or bare Koa); ÷stock = that ÷ what the stock');
+  console.log('setup adds to the same app; ×bare = mode ÷ bare in the same round.');
   // The targets are judged on these two figures; their spread over rounds says how far the median can be trusted.
   console.log('\nSpread over rounds (first quartile, median, third quartile):\n');
   const quartileLabels = ['q1', 'median', 'q3'].map((label) => label.padStart(8)).join('');
-  console.log(`${''.padEnd(20)}${'÷stock'.padStart(24)}  ${'req/s ×bare'.padStart(24)}`);
-  console.log(`${'mode'.padEnd(20)}${quartileLabels}  ${quartileLabels}`);
-  for (const { name } of all.filter((mode) => runsKitService(mode.name) && mode.name !== KIT_OFF && mode.name !== STOCK)) {
-    console.log(`${name.padEnd(20)}${fmtQuartiles(quartilesOverRounds(shareOfStock(name)), 2)}  ${fmtQuartiles(quartilesOverRounds(throughputOfBare(name)), 2)}`);
+  console.log(`${''.padEnd(22)}${'÷stock'.padStart(24)}  ${'req/s ×bare'.padStart(24)}`);
+  console.log(`${'mode'.padEnd(22)}${quartileLabels}  ${quartileLabels}`);
+  for (const mode of all.filter(({ name }) => !isReference(name))) {
+    console.log(`${mode.name.padEnd(22)}${fmtQuartiles(quartilesOverRounds(shareOfStock(mode)), 2)}  ${fmtQuartiles(quartilesOverRounds(throughputOfBare(mode.name)), 2)}`);
   }
 }
 
@@ -231,12 +243,12 @@ async function latency(all: Mode[]): Promise<void> {
   const samples = await inRounds(measured, (r) => steadyLoad(r.url, PATH, fixedRate, warmupSeconds), latencyWindow);
   const { sampleOf, medianOf, quartilesOverRounds } = byRound(samples);
   console.log(`\nOpen loop, ${fixedRate} req/s evenly spaced: ${rounds} rounds of ${seconds}-second windows per mode after ${warmupSeconds} s of warm-up each\n`);
-  console.log('mode                  p50 ms   p99 ms   p99 − bare: q1, median, q3   p99 of each window');
+  console.log('mode                    p50 ms   p99 ms   p99 − bare: q1, median, q3   p99 of each window');
   for (const { name } of measured) {
     const overBare = quartilesOverRounds((round) => sampleOf(name, round).p99 - sampleOf(BARE, round).p99);
     const windows = samples.filter((s) => s.mode === name).map((s) => s.p99.toFixed(1)).join(' ');
     const spread = name === BARE ? '-'.padStart(8).padEnd(24) : fmtQuartiles(overBare, 2);
-    console.log(`${name.padEnd(20)}${fmt(medianOf(name, (s) => s.p50), 2)} ${fmt(medianOf(name, (s) => s.p99), 2)}  ${spread}       ${windows}`);
+    console.log(`${name.padEnd(22)}${fmt(medianOf(name, (s) => s.p50), 2)} ${fmt(medianOf(name, (s) => s.p99), 2)}  ${spread}       ${windows}`);
   }
 }
 
