@@ -76,7 +76,7 @@ const STOCK_ON_BARE = 'stock on bare koa';
 /** What telemetry's cost is measured against, per app: the same app without telemetry, and the stock setup on it. */
 const BASELINE: Record<App, string> = { kit: KIT_OFF, bare: BARE };
 const STOCK_ON: Record<App, string> = { kit: STOCK, bare: STOCK_ON_BARE };
-const isReference = (name: string) => name === BARE || name === KIT_OFF || name === STOCK || name === STOCK_ON_BARE;
+const REFERENCES = new Set([...Object.values(BASELINE), ...Object.values(STOCK_ON)]);
 
 function modes(sinkUrl: string): Mode[] {
   const bareKoa = path.join(REPOSITORY_ROOT, 'bench/dist/src/bare-koa.js');
@@ -208,15 +208,15 @@ async function saturation(all: Mode[]): Promise<void> {
   const { sampleOf, medianOf, medianOverRounds, quartilesOverRounds } = byRound(samples);
   const cpu = (mode: string, round: number) => sampleOf(mode, round).cpuMicrosPerRequest;
   // Telemetry's cost is what it adds to the same app; what the stock setup adds to that app is the yardstick.
-  const addedCpu = ({ name, app }: Mode) => (round: number) => cpu(name, round) - cpu(BASELINE[app], round);
-  const shareOfStock = (mode: Mode) => (round: number) => addedCpu(mode)(round) / addedCpu({ ...mode, name: STOCK_ON[mode.app] })(round);
+  const addedCpu = (name: string, app: App) => (round: number) => cpu(name, round) - cpu(BASELINE[app], round);
+  const shareOfStock = ({ name, app }: Mode) => (round: number) => addedCpu(name, app)(round) / addedCpu(STOCK_ON[app], app)(round);
   const throughputOfBare = (name: string) => (round: number) => sampleOf(name, round).requestsPerSecond / sampleOf(BARE, round).requestsPerSecond;
   console.log(`\nbench/overhead, saturation: ${rounds} rounds of ${seconds}-second windows per mode after ${warmupSeconds} s of warm-up each, ${connections} connections, GET /metadata/:id\n`);
   console.log('mode                    CPU µs/req   ×bare  telemetry µs  ÷stock   main µs/req     req/s   ×bare   p50 ms   p99 ms   RSS MiB');
   for (const mode of all) {
     const { name } = mode;
     const isBaseline = name === BASELINE[mode.app];
-    const added = isBaseline ? '        -     ' : fmt(medianOverRounds(addedCpu(mode))) + '     ';
+    const added = isBaseline ? '        -     ' : fmt(medianOverRounds(addedCpu(name, mode.app))) + '     ';
     const ratio = isBaseline ? '       -' : fmt(medianOverRounds(shareOfStock(mode)), 2);
     console.log(
       `${name.padEnd(22)}${fmt(medianOf(name, (s) => s.cpuMicrosPerRequest))}${fmt(medianOverRounds((round) => cpu(name, round) / cpu(BARE, round)), 2)}${added}${ratio}      ` +
@@ -233,7 +233,7 @@ async function saturation(all: Mode[]): Promise<void> {
   const quartileLabels = ['q1', 'median', 'q3'].map((label) => label.padStart(8)).join('');
   console.log(`${''.padEnd(22)}${'÷stock'.padStart(24)}  ${'req/s ×bare'.padStart(24)}`);
   console.log(`${'mode'.padEnd(22)}${quartileLabels}  ${quartileLabels}`);
-  for (const mode of all.filter(({ name }) => !isReference(name))) {
+  for (const mode of all.filter(({ name }) => !REFERENCES.has(name))) {
     console.log(`${mode.name.padEnd(22)}${fmtQuartiles(quartilesOverRounds(shareOfStock(mode)), 2)}  ${fmtQuartiles(quartilesOverRounds(throughputOfBare(mode.name)), 2)}`);
   }
 }
