@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { cp, mkdir, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { after, test } from 'node:test';
-import { makeTempDir, type TempDir } from '@cinemetrics/testing';
+import { after, before, test } from 'node:test';
+import { makeTempDir, stackBinary, type TempDir } from '@cinemetrics/testing';
 import { repoPath, run } from './support.js';
 
-// Debian's prometheus package provides promtool (2.42 here); prometheus-alertmanager provides amtool.
-const PROMTOOL = 'promtool';
-const AMTOOL = 'amtool';
+// The same versions as the stack runs: built from their pinned modules by npm run stack:build.
+let promtool = '';
+let amtool = '';
+before(async () => {
+  promtool = await stackBinary('prometheus', 'promtool');
+  amtool = await stackBinary('alertmanager', 'amtool');
+});
 
 const temps: TempDir[] = [];
 after(async () => {
@@ -15,7 +19,7 @@ after(async () => {
 });
 
 test('promtool check config: prometheus.yml with the local target list (the repository layout)', async () => {
-  const result = await run(PROMTOOL, ['check', 'config', repoPath('prometheus', 'prometheus.yml')]);
+  const result = await run(promtool, ['check', 'config', repoPath('prometheus', 'prometheus.yml')]);
   assert.equal(result.code, 0, result.output);
   assert.match(result.output, /SUCCESS: 2 rule files found/);
   assert.match(result.output, /prometheus\.yml is valid prometheus config file syntax/);
@@ -29,13 +33,13 @@ test('promtool check config: the same prometheus.yml with the compose target lis
   await cp(repoPath('prometheus', 'prometheus.yml'), path.join(dir.path, 'prometheus', 'prometheus.yml'));
   await cp(repoPath('prometheus', 'targets', 'compose.json'), path.join(dir.path, 'prometheus', 'targets', 'active.json'));
   await symlink(repoPath('alerts'), path.join(dir.path, 'alerts'));
-  const result = await run(PROMTOOL, ['check', 'config', path.join(dir.path, 'prometheus', 'prometheus.yml')]);
+  const result = await run(promtool, ['check', 'config', path.join(dir.path, 'prometheus', 'prometheus.yml')]);
   assert.equal(result.code, 0, result.output);
   assert.match(result.output, /SUCCESS: 2 rule files found/);
 });
 
 test('promtool check rules: every generated rule file', async () => {
-  const result = await run(PROMTOOL, ['check', 'rules', repoPath('alerts', 'slo.rules.yml'), repoPath('alerts', 'service.rules.yml')]);
+  const result = await run(promtool, ['check', 'rules', repoPath('alerts', 'slo.rules.yml'), repoPath('alerts', 'service.rules.yml')]);
   assert.equal(result.code, 0, result.output);
   assert.doesNotMatch(result.output, /WARNING/);
 });
@@ -51,7 +55,7 @@ test('promtool test rules: every alert fires when it should and stays silent whe
     'slo-slow-burn.test.yml',
   ]);
   // One promtool per file, side by side: each evaluates every rule at every step of its series.
-  const results = await Promise.all(files.map((file) => run(PROMTOOL, ['test', 'rules', file], repoPath('alerts', 'tests'))));
+  const results = await Promise.all(files.map((file) => run(promtool, ['test', 'rules', file], repoPath('alerts', 'tests'))));
   results.forEach((result, index) => {
     assert.equal(result.code, 0, `${files[index]}:\n${result.output}`);
     assert.match(result.output, /SUCCESS/, files[index]);
@@ -67,13 +71,13 @@ test('promtool test rules fails when an expectation is wrong (the tests can fail
     .replace('../slo.rules.yml', repoPath('alerts', 'slo.rules.yml'))
     .replace('- eval_time: 38m', '- eval_time: 37m');
   await writeFile(path.join(dir.path, 'negative.test.yml'), text);
-  const result = await run(PROMTOOL, ['test', 'rules', 'negative.test.yml'], dir.path);
+  const result = await run(promtool, ['test', 'rules', 'negative.test.yml'], dir.path);
   assert.equal(result.code, 1, result.output);
   assert.match(result.output, /alertname: LatencyErrorBudgetBurn, time: 37m/);
 });
 
 test('amtool check-config: alertmanager.yml', async () => {
-  const result = await run(AMTOOL, ['check-config', repoPath('alertmanager', 'alertmanager.yml')]);
+  const result = await run(amtool, ['check-config', repoPath('alertmanager', 'alertmanager.yml')]);
   assert.equal(result.code, 0, result.output);
   assert.match(result.output, /SUCCESS/);
   assert.match(result.output, /2 inhibit rules/);

@@ -20,7 +20,7 @@ export function run(command: string, args: string[], cwd = ROOT): Promise<Comman
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.on('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new Error(`${command} not found: install it with apt-get install -y prometheus prometheus-alertmanager`) : error),
+      reject(error.code === 'ENOENT' ? new Error(`${command} not found: build it with npm run stack:build`) : error),
     );
     child.on('close', (code) => resolve({ code, output }));
   });

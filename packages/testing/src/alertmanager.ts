@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { stackBinary } from '@cinemetrics/stack';
 import { findBinary } from './binaries.js';
 import { startDaemon } from './daemon.js';
 import { getJson } from './prometheus-http.js';
@@ -14,7 +15,7 @@ export interface AlertmanagerOptions {
   config: Record<string, unknown>;
   /** Appended to the command line (e.g. '--log.level=debug'). */
   extraFlags?: string[];
-  /** Executable; default Debian's `prometheus-alertmanager`, else upstream's `alertmanager`. */
+  /** Executable; default the one `npm run stack:build` built from the pinned module. */
   binary?: string;
   /** Default 30 s. */
   readyTimeoutMs?: number;
@@ -50,7 +51,7 @@ export interface AlertmanagerServer {
   dispose(): Promise<void>;
 }
 
-const INSTALL_HINT = 'Install Alertmanager with: apt-get install -y prometheus-alertmanager';
+const INSTALL_HINT = 'Build the stack with: npm run stack:build';
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
 
 /**
@@ -89,12 +90,7 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<A
 }
 
 async function findAlertmanager(binary: string | undefined): Promise<string> {
-  if (binary !== undefined) return findBinary(binary, INSTALL_HINT);
-  try {
-    return await findBinary('prometheus-alertmanager', INSTALL_HINT);
-  } catch {
-    return findBinary('alertmanager', INSTALL_HINT);
-  }
+  return binary !== undefined ? findBinary(binary, INSTALL_HINT) : stackBinary('alertmanager', 'alertmanager');
 }
 
 class Alertmanager implements AlertmanagerServer {

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stackBinary } from '@cinemetrics/stack';
 import { findBinary } from './binaries.js';
 import { startDaemon } from './daemon.js';
 import { fetchWithTimeout, prometheusApi } from './prometheus-http.js';
@@ -34,7 +35,7 @@ export interface PrometheusOptions extends PrometheusConfigOptions {
   alertResendDelay?: string;
   /** Appended to the command line (e.g. '--log.level=debug'). */
   extraFlags?: string[];
-  /** Executable; default `prometheus` from PATH or /usr/bin. */
+  /** Executable; default the one `npm run stack:build` built from the pinned module. */
   binary?: string;
   /** Default 30 s. */
   readyTimeoutMs?: number;
@@ -138,7 +139,7 @@ export interface PrometheusServer {
   dispose(): Promise<void>;
 }
 
-const INSTALL_HINT = 'Install Prometheus with: apt-get install -y prometheus';
+const INSTALL_HINT = 'Build the stack with: npm run stack:build';
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
 const DEFAULT_TARGETS_TIMEOUT_MS = 20_000;
 const DEFAULT_INTERVAL = '1s';
@@ -149,7 +150,7 @@ const RULES_FILE = 'rules.json';
  * and TSDB in a fresh temporary directory, and waits until /-/ready answers 200.
  */
 export async function startPrometheus(options: PrometheusOptions = {}): Promise<PrometheusServer> {
-  const binary = await findBinary(options.binary ?? 'prometheus', INSTALL_HINT);
+  const binary = options.binary !== undefined ? await findBinary(options.binary, INSTALL_HINT) : await stackBinary('prometheus', 'prometheus');
   const dir = await makeTempDir('cinemetrics-prometheus-');
   try {
     const server = new Prometheus(dir, options);
@@ -347,7 +348,7 @@ class Prometheus implements PrometheusServer {
       // The HTTP answer only says that something failed; the reason is in the log.
       const errors = this.output()
         .slice(linesBefore)
-        .filter((line) => line.includes('level=error'));
+        .filter((line) => /level=error/i.test(line));
       throw new Error(`prometheus: reload failed with ${response.status}: ${text.trim()}\n${errors.join('\n')}`);
     }
   }

@@ -102,10 +102,10 @@ test('an always-firing rule reaches Alertmanager and then the webhook receiver',
   );
 });
 
-test('Alertmanager: a missing binary is reported with the install command, a bad config with its error', async () => {
+test('Alertmanager: a missing binary is reported with the build command, a bad config with its error', async () => {
   await assert.rejects(
     startAlertmanager({ binary: '/nonexistent/alertmanager', config: {} }),
-    /apt-get install -y prometheus-alertmanager/,
+    /npm run stack:build/,
   );
   await assert.rejects(
     startAlertmanager({ config: { route: { receiver: 'nobody' }, receivers: [] } }),

@@ -151,7 +151,7 @@ test('reload() applies new targets and rule groups', async () => {
 
   await assert.rejects(
     prometheus.reload({ ruleGroups: [{ name: 'broken', rules: [{ record: 'x', expr: 'sum(' }] }] }),
-    /prometheus: reload failed with 500: failed to reload config.*\n.*level=error.*parse error/s,
+    /prometheus: reload failed with 500: failed to reload config.*\n.*level=error.*parse error/is,
   );
   assert.equal(prometheus.running, true, 'a failed reload keeps the previous configuration running');
 });
@@ -163,12 +163,12 @@ test('a bad configuration fails startup with Prometheus\' own error', async () =
   );
 });
 
-test('a missing binary is reported with the install command', async () => {
+test('a missing binary is reported with the build command', async () => {
   await assert.rejects(
     startPrometheus({ binary: '/nonexistent/prometheus' }),
-    /\/nonexistent\/prometheus does not exist or is not executable\. Install Prometheus with: apt-get install -y prometheus/,
+    /\/nonexistent\/prometheus does not exist or is not executable\. Build the stack with: npm run stack:build/,
   );
-  await assert.rejects(startPrometheus({ binary: 'no-such-prometheus' }), /no-such-prometheus not found in PATH.*apt-get install -y prometheus/);
+  await assert.rejects(startPrometheus({ binary: 'no-such-prometheus' }), /no-such-prometheus not found in PATH.*npm run stack:build/);
 });
 
 test('stop() and dispose() end the process and remove the temporary directory', async () => {

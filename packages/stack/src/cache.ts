@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { REPOSITORY_ROOT, component, type ComponentName, type StackComponent } from './components.js';
+
+/**
+ * Where built binaries live: outside the repository, so a fresh clone on a machine that built them
+ * before reuses them. CINEMETRICS_STACK_CACHE overrides it.
+ */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env['CINEMETRICS_STACK_CACHE'];
+  if (override) return path.resolve(override);
+  const base = env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache');
+  return path.join(base, 'cinemetrics', 'stack');
+}
+
+export interface ResolvedComponent {
+  component: StackComponent;
+  /** The pinned version of its upstream module, read from go.mod. */
+  moduleVersion: string;
+  /** Upstream's release name for it. */
+  release: string;
+  /** The cache folder: component, release and a digest of everything the build reads. */
+  directory: string;
+}
+
+export async function moduleVersion(stackComponent: StackComponent, root = REPOSITORY_ROOT): Promise<string> {
+  const goMod = await readFile(path.join(root, stackComponent.moduleDir, 'go.mod'), 'utf8');
+  const escaped = stackComponent.versionModule.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+(v\\S+)`, 'm').exec(goMod);
+  if (!match?.[1]) throw new Error(`${stackComponent.moduleDir}/go.mod does not require ${stackComponent.versionModule}`);
+  return match[1];
+}
+
+/** A digest of the module's files and the build settings: any change builds anew under a new folder. */
+async function buildDigest(stackComponent: StackComponent, root: string): Promise<string> {
+  const hash = createHash('sha256');
+  const dir = path.join(root, stackComponent.moduleDir);
+  const files = (await readdir(dir)).filter((file) => file === 'go.mod' || file === 'go.sum' || file.endsWith('.go')).sort();
+  for (const file of files) hash.update(file).update('\0').update(await readFile(path.join(dir, file))).update('\0');
+  for (const binary of stackComponent.binaries) {
+    hash.update(JSON.stringify({ ...binary, versionStamp: binary.versionStamp?.('') }));
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+/** `root` is the repository holding the component's module folder (tests use a copy). */
+export async function resolveComponent(name: ComponentName, env: NodeJS.ProcessEnv = process.env, root = REPOSITORY_ROOT): Promise<ResolvedComponent> {
+  const stackComponent = component(name);
+  const version = await moduleVersion(stackComponent, root);
+  const release = stackComponent.release(version);
+  const directory = path.join(cacheRoot(env), `${name}-${release}-${await buildDigest(stackComponent, root)}`);
+  return { component: stackComponent, moduleVersion: version, release, directory };
+}
+
+/** The path of a built binary; throws, saying how to build it, when it is not in the cache. */
+export async function stackBinary(name: ComponentName, binary: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const resolved = await resolveComponent(name, env);
+  const file = path.join(resolved.directory, binary);
+  if (!existsSync(file)) {
+    throw new Error(`${binary} (${name} ${resolved.release}) is not built yet: run npm run stack:build (expected ${file})`);
+  }
+  return file;
+}

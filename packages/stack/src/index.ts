@@ -1,0 +1,6 @@
+export { COMPONENTS, COMPONENT_NAMES, REPOSITORY_ROOT, component, type ComponentName, type StackComponent } from './components.js';
+export { cacheRoot, resolveComponent, stackBinary, type ResolvedComponent } from './cache.js';
+export { BuildError, ensureBuilt, goVersion } from './build.js';
+export { buildStack } from './build-cli.js';
+export { DEFAULT_STACK_PORTS, freeStackPorts, type StackPorts } from './ports.js';
+export { startStack, type RunningStack, type ScrapeTarget, type StackOptions } from './launch.js';

@@ -1,0 +1,92 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export const MAX_RATE = 2_000;
+export const MAX_DURATION_S = 24 * 3600;
+
+export const USAGE = `Usage: npm run loadgen -- [--rate R] [--duration S] [--movies N] [--hot-share F] [--base-port B]
+
+Sends realistic weighted traffic to the services started by npm start or npm run stack: read a
+movie's details (movie service), browse the catalogue (metadata), read and give ratings (rating),
+with hot and cold ids and a few unknown ones. Stops by itself after --duration and prints a summary.
+
+  --rate R        requests per second, sent open-loop (1-${MAX_RATE}, default 5)
+  --duration S    seconds to run (1-${MAX_DURATION_S}, default 60)
+  --movies N      ids tt0000001… to pick from (default 50, the npm start demo data; 10000 after npm run seed)
+  --hot-share F   share of reads that go to the hottest 10% of ids (0-1, default 0.8)
+  --seed S        random seed, so two runs send the same sequence (default 1)
+  --base-port B   the services' CINEMETRICS_PORT_BASE (default 8080: movie 8083, metadata 8081, rating 8082)
+
+Every request carries W3C trace context and the baggage entry synthetic=true, so traces, logs and
+dashboards can tell this traffic from real users'. With OTEL_EXPORTER_OTLP_ENDPOINT set (npm run stack
+sets it), the generator's own client spans are exported as service "loadgen".`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const wholeNumber = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `--${name} must be a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `--${name} must be from ${min} to ${max}`)
+    .default(fallback);
+
+const optionsSchema = z.object({
+  rate: wholeNumber('rate', 1, MAX_RATE, 5),
+  duration: wholeNumber('duration', 1, MAX_DURATION_S, 60),
+  movies: wholeNumber('movies', 1, 9_999_999, 50),
+  seed: wholeNumber('seed', 0, 4_294_967_295, 1),
+  'base-port': wholeNumber('base-port', 1, 65_535 - 14, 8080),
+  'hot-share': z
+    .string()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, '--hot-share must be a number from 0 to 1')
+    .transform(Number)
+    .default(0.8),
+});
+
+export interface LoadOptions {
+  ratePerSecond: number;
+  durationSeconds: number;
+  movies: number;
+  hotShare: number;
+  seed: number;
+  basePort: number;
+}
+
+/** Parsed options, or undefined for --help. */
+export function parseLoadOptions(argv: string[]): LoadOptions | undefined {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        rate: { type: 'string' },
+        duration: { type: 'string' },
+        movies: { type: 'string' },
+        seed: { type: 'string' },
+        'base-port': { type: 'string' },
+        'hot-share': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values['help'] === true) return undefined;
+  const { help: _help, ...rest } = values;
+  const parsed = optionsSchema.safeParse(rest);
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => issue.message).join('\n'));
+  const options = parsed.data;
+  return {
+    ratePerSecond: options.rate,
+    durationSeconds: options.duration,
+    movies: options.movies,
+    hotShare: options['hot-share'],
+    seed: options.seed,
+    basePort: options['base-port'],
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Failures the stack must show, and survive: a service killed under load pages through Alertmanager
+ * and resolves when it is back; the collector going away costs the requests nothing and telemetry
+ * resumes when it returns.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { getJson, httpJson } from '@cinemetrics/testing';
+import { eventually, newTraceparent, startFullStack, type FullStack } from './support.js';
+
+let system: FullStack;
+
+before(async () => {
+  system = await startFullStack();
+  const put = await httpJson('PUT', `${system.services.metadata.url}/metadata/tt0000001`, { title: 'Heat', year: 1995, director: 'Michael Mann', actors: ['Al Pacino'] });
+  assert.equal(put.status, 201);
+  await httpJson('PUT', `${system.services.rating.url}/ratings/movie/tt0000001`, { value: 4 }, { 'x-user-id': 'alice' });
+});
+after(async () => {
+  await system?.stop();
+});
+
+interface Sample {
+  status: number;
+  degraded: string[];
+  ms: number;
+}
+
+/** GET /movies/tt0000001 at `perSecond` for `seconds`, open-loop, as a user population would. */
+async function load(perSecond: number, seconds: number): Promise<Sample[]> {
+  const samples: Promise<Sample>[] = [];
+  const started = performance.now();
+  for (let index = 0; index < perSecond * seconds; index++) {
+    const wait = started + (index * 1000) / perSecond - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    samples.push(
+      (async () => {
+        const sentAt = performance.now();
+        const response = await httpJson('GET', `${system.services.movie.url}/movies/tt0000001`);
+        const body = response.body as { degraded?: string[] };
+        return { status: response.status, degraded: body.degraded ?? [], ms: performance.now() - sentAt };
+      })(),
+    );
+  }
+  return Promise.all(samples);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+interface AlertmanagerAlert {
+  labels: Record<string, string>;
+  status: { state: string };
+}
+
+async function activeAlerts(): Promise<AlertmanagerAlert[]> {
+  return getJson<AlertmanagerAlert[]>('alertmanager', `${system.stack.urls.alertmanager}/api/v2/alerts?active=true&silenced=false&inhibited=true`);
+}
+
+const ratingDown = (alert: AlertmanagerAlert): boolean => alert.labels['alertname'] === 'ServiceDown' && alert.labels['service'] === 'rating';
+
+test('rating killed under load: movie keeps answering, degraded; the rating page reaches Alertmanager within the rule’s promise and resolves once rating is back', async () => {
+  await system.services.rating.stop('SIGKILL');
+  const killedAt = Date.now();
+  // ServiceDown{service="rating"}: up == 0 for 2m, at a 15 s scrape and evaluation interval.
+  const promiseMs = 2 * 60_000 + 2 * 15_000 + 30_000;
+  let underLoad: Sample[] = [];
+  const traffic = (async () => {
+    while (Date.now() - killedAt < promiseMs && !(await activeAlerts()).some(ratingDown)) underLoad = underLoad.concat(await load(5, 5));
+  })();
+  await eventually('the rating page in Alertmanager', async () => (await activeAlerts()).some(ratingDown), async () => JSON.stringify(await activeAlerts()));
+  await traffic;
+  const firedAfterMs = Date.now() - killedAt;
+  assert.ok(firedAfterMs <= promiseMs, `fired after ${firedAfterMs} ms`);
+  const page = (await activeAlerts()).find(ratingDown);
+  assert.equal(page?.labels['severity'], 'page');
+  assert.ok(underLoad.length > 0);
+  assert.deepEqual([...new Set(underLoad.map((sample) => sample.status))], [200], 'movie answered every request');
+  assert.ok(underLoad.every((sample) => sample.degraded.includes('rating')), 'every answer said rating was missing');
+
+  await system.restartService('rating');
+  await eventually('the rating page resolved', async () => !(await activeAlerts()).some(ratingDown), async () => JSON.stringify(await activeAlerts()));
+});
+
+test('the collector stopped under load: requests keep succeeding at the same speed, the export queues stay bounded, telemetry resumes when it returns', async () => {
+  const before = await load(20, 10);
+  await system.stack.stopBackend('otel-collector');
+  const during = await load(20, 15);
+  assert.deepEqual([...new Set([...before, ...during].map((sample) => sample.status))], [200]);
+  const [p50Before, p50During] = [median(before.map((s) => s.ms)), median(during.map((s) => s.ms))];
+  assert.ok(p50During <= p50Before * 2 + 5, `p50 before ${p50Before.toFixed(1)} ms, during ${p50During.toFixed(1)} ms`);
+
+  const metrics = await (await fetch(`${system.services.movie.adminUrl}/metrics`)).text();
+  const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
+  assert.ok(value('otel_sdk_processor_span_queue_size') <= value('otel_sdk_processor_span_queue_capacity'), 'the span queue is bounded');
+  assert.match(metrics, /otel_sdk_exporter_span_exported_total\{[^}]*error_type="[^"]+"[^}]*\} [1-9]/, 'failed exports are counted');
+
+  await system.stack.startBackend('otel-collector');
+  const { traceId, header } = newTraceparent();
+  assert.equal((await httpJson('GET', `${system.services.movie.url}/movies/tt0000001`, undefined, { traceparent: header })).status, 200);
+  await eventually('a new trace in Jaeger after the collector returned', async () => (await system.jaeger.trace(traceId)) !== undefined);
+});

@@ -1,0 +1,169 @@
+/**
+ * The telemetry pipeline end to end, through each backend's own API: services → collector → Jaeger,
+ * Prometheus (span and service-graph metrics, exemplars) and VictoriaLogs.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { httpJson } from '@cinemetrics/testing';
+import type { FlatSpan } from './backends.js';
+import { eventually, newTraceparent, startFullStack, type FullStack } from './support.js';
+
+let system: FullStack;
+const startedAt = new Date();
+
+before(async () => {
+  system = await startFullStack();
+});
+after(async () => {
+  await system?.stop();
+});
+
+let nextId = 7_000_000;
+
+/** A movie with a rating, stored through the APIs; a fresh id each time, so movie's cache misses. */
+async function storedMovie(): Promise<string> {
+  const id = `tt${String(nextId++).padStart(7, '0')}`;
+  const put = await httpJson('PUT', `${system.services.metadata.url}/metadata/${id}`, {
+    title: 'Heat',
+    year: 1995,
+    director: 'Michael Mann',
+    actors: ['Al Pacino', 'Robert De Niro'],
+  });
+  assert.equal(put.status, 201, JSON.stringify(put.body));
+  const rated = await httpJson('PUT', `${system.services.rating.url}/ratings/movie/${id}`, { value: 5 }, { 'x-user-id': 'alice' });
+  assert.ok(rated.status === 200 || rated.status === 201, JSON.stringify(rated.body));
+  return id;
+}
+
+/** GET /movies/{id} as a traced caller; resolves with the trace id once Jaeger holds every span the test needs. */
+async function tracedMovieRequest(id: string, extraHeaders: Record<string, string> = {}, query = ''): Promise<{ traceId: string; parent: string; spans: FlatSpan[] }> {
+  const { traceId, header } = newTraceparent();
+  const response = await httpJson('GET', `${system.services.movie.url}/movies/${id}${query}`, undefined, { traceparent: header, ...extraHeaders });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  let spans: FlatSpan[] = [];
+  await eventually(`trace ${traceId} complete in Jaeger`, async () => {
+    spans = (await system.jaeger.trace(traceId)) ?? [];
+    const services = new Set(spans.filter((span) => span.kind === 'SERVER').map((span) => span.service));
+    return services.has('movie') && services.has('metadata') && services.has('rating') && spans.some((span) => isDatabaseSpan(span));
+  }, async () => `${spans.map((s) => `${s.service}:${s.kind}:${s.name}`).join(', ') || 'nothing'}\n${system.backendOutput.slice(-20).join('\n')}`);
+  return { traceId, parent: header.split('-')[2] ?? '', spans };
+}
+
+function isDatabaseSpan(span: FlatSpan): boolean {
+  return span.kind === 'CLIENT' && (span.attributes['db.system'] === 'mysql' || span.attributes['db.system.name'] === 'mysql');
+}
+
+function ancestors(span: FlatSpan, byId: Map<string, FlatSpan>): FlatSpan[] {
+  const chain: FlatSpan[] = [];
+  for (let parent = byId.get(span.parentSpanId); parent; parent = byId.get(parent.parentSpanId)) chain.push(parent);
+  return chain;
+}
+
+test('GET /movies/{id} is one trace in Jaeger: movie, metadata and rating server spans, their client spans and the MySQL spans, correctly parented', async () => {
+  const { traceId, parent, spans } = await tracedMovieRequest(await storedMovie());
+  const byId = new Map(spans.map((span) => [span.spanId, span]));
+  assert.ok(spans.every((span) => span.traceId === traceId));
+
+  const server = (service: string): FlatSpan => {
+    const found = spans.find((span) => span.service === service && span.kind === 'SERVER');
+    assert.ok(found, `a ${service} server span`);
+    return found;
+  };
+  const movie = server('movie');
+  assert.equal(movie.parentSpanId, parent, 'movie continues the caller’s trace context');
+  assert.equal(movie.attributes['http.route'], '/movies/:id');
+  for (const downstream of ['metadata', 'rating']) {
+    const span = server(downstream);
+    const caller = byId.get(span.parentSpanId);
+    assert.ok(caller, `${downstream}'s server span has its parent in the trace`);
+    assert.equal(caller.service, 'movie');
+    assert.equal(caller.kind, 'CLIENT', `${downstream} is called from a movie client span`);
+    assert.ok(ancestors(span, byId).includes(movie), `${downstream} sits below movie's server span`);
+    const database = spans.filter((candidate) => isDatabaseSpan(candidate) && candidate.service === downstream);
+    assert.ok(database.length > 0, `${downstream} has MySQL spans`);
+    for (const query of database) assert.ok(ancestors(query, byId).includes(span), `${downstream}'s MySQL span ${query.name} sits below its server span`);
+  }
+  for (const span of spans) {
+    if (span !== movie) assert.ok(byId.has(span.parentSpanId), `${span.service} ${span.name} has its parent in the trace`);
+  }
+
+  // Found by searching, as a user would in Jaeger's search form.
+  await eventually(
+    'the trace found by service and operation',
+    async () => (await system.jaeger.search('movie', startedAt, 'GET /movies/:id')).includes(traceId),
+    async () => `search movie: ${(await system.jaeger.search('movie', startedAt)).length} traces`,
+  );
+});
+
+test('span metrics for every service and service-graph edges movie→metadata and movie→rating are in Prometheus; Jaeger’s Monitor tab reads them', async () => {
+  await tracedMovieRequest(await storedMovie());
+  await eventually('server span metrics of movie, metadata and rating', async () => {
+    const calls = await system.prometheus.query('sum by (service_name) (traces_span_metrics_calls_total{span_kind="SPAN_KIND_SERVER"})');
+    const services = new Set(calls.map((sample) => sample.metric['service_name']));
+    return ['movie', 'metadata', 'rating'].every((service) => services.has(service));
+  }, async () => JSON.stringify(await system.prometheus.query('count by (service_name) (traces_span_metrics_calls_total)')));
+
+  const latency = await system.prometheus.query('sum by (service_name, le) (traces_span_metrics_duration_milliseconds_bucket{service_name="movie",span_kind="SPAN_KIND_SERVER"})');
+  assert.ok(latency.some((sample) => sample.metric['le'] === '250'), 'the movie SLO threshold (250 ms) is a bucket bound');
+
+  await eventually('service-graph edges movie→metadata and movie→rating', async () => {
+    const edges = await system.prometheus.query('sum by (client, server) (traces_service_graph_request_total)');
+    const pairs = new Set(edges.map((sample) => `${sample.metric['client']}→${sample.metric['server']}`));
+    return pairs.has('movie→metadata') && pairs.has('movie→rating');
+  }, async () => JSON.stringify(await system.prometheus.query('traces_service_graph_request_total')));
+
+  await eventually(
+    'Jaeger SPM calls for movie',
+    async () => (await system.jaeger.spm('calls', 'movie')).some((series) => series.metricPoints.length > 0),
+    async () => JSON.stringify(await system.jaeger.spm('calls', 'movie')).slice(0, 500),
+  );
+  assert.ok((await system.jaeger.spm('latencies', 'movie')).some((series) => series.metricPoints.length > 0), 'latencies for movie');
+});
+
+test('a latency exemplar on a service histogram carries a trace id that Jaeger resolves', async () => {
+  await tracedMovieRequest(await storedMovie());
+  let traceIds: string[] = [];
+  await eventually('exemplars with trace ids on movie’s request histogram', async () => {
+    const series = await system.prometheus.exemplars('http_server_request_duration_seconds_bucket{service="movie"}', startedAt.getTime() / 1000);
+    traceIds = series.flatMap((entry) => entry.exemplars.map((exemplar) => exemplar.labels['trace_id'] ?? '')).filter((id) => id !== '');
+    return traceIds.length > 0;
+  });
+  let resolved: FlatSpan[] | undefined;
+  await eventually('an exemplar trace in Jaeger', async () => {
+    for (const id of traceIds) {
+      resolved = await system.jaeger.trace(id);
+      if (resolved) return true;
+    }
+    return false;
+  }, async () => `none of ${traceIds.join(', ')}`);
+  assert.ok(resolved?.some((span) => span.service === 'movie' && span.kind === 'SERVER'));
+});
+
+test('the logs of that request, from movie, metadata and rating, are found in VictoriaLogs by its trace id', async () => {
+  const { traceId } = await tracedMovieRequest(await storedMovie());
+  let records: Record<string, string>[] = [];
+  await eventually('log records of movie, metadata and rating by trace id', async () => {
+    records = await system.logs.query(`trace_id:"${traceId}"`);
+    const services = new Set(records.map((record) => record['service.name']));
+    return ['movie', 'metadata', 'rating'].every((service) => services.has(service));
+  }, async () => JSON.stringify(records).slice(0, 800));
+  assert.ok(records.every((record) => record['trace_id'] === traceId));
+  assert.ok(records.some((record) => record['service.name'] === 'movie' && /request/i.test(record['_msg'] ?? '')), 'movie’s access line');
+});
+
+test('a request carrying secrets leaves no trace of them in Jaeger, VictoriaLogs or Prometheus', async () => {
+  const secret = `s3cr3t${randomBytes(12).toString('hex')}`;
+  const { traceId } = await tracedMovieRequest(
+    await storedMovie(),
+    { authorization: `Bearer ${secret}`, cookie: `session=${secret}; theme=dark` },
+    `?token=${secret}&access_token=${secret}`,
+  );
+  // Wait until the request's logs arrived, so the search below looks at delivered data.
+  await eventually('the request’s log records', async () => (await system.logs.query(`trace_id:"${traceId}"`)).length > 0);
+  assert.doesNotMatch(await system.jaeger.traceText(traceId), new RegExp(secret), 'Jaeger');
+  const recentLogs = await system.logs.query('_time:15m');
+  assert.ok(recentLogs.length > 0);
+  assert.doesNotMatch(JSON.stringify(recentLogs), new RegExp(secret), 'VictoriaLogs');
+  assert.doesNotMatch(await system.prometheus.allSeriesText(startedAt.getTime() / 1000), new RegExp(secret), 'Prometheus series');
+});

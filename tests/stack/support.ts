@@ -1,0 +1,100 @@
+import { freePort, makeTempDir, startMariaDb, startService, waitUntil, type MariaDb, type ServiceName, type StartedService, type TempDir } from '@cinemetrics/testing';
+import { freeStackPorts, startStack, type RunningStack } from '@cinemetrics/stack';
+import { JaegerApi, PrometheusApi, VictoriaLogsApi } from './backends.js';
+
+const SERVICES: readonly ServiceName[] = ['metadata', 'rating', 'auth', 'movie'];
+
+export interface FullStack {
+  stack: RunningStack;
+  mariadb: MariaDb;
+  services: Record<ServiceName, StartedService>;
+  jaeger: JaegerApi;
+  prometheus: PrometheusApi;
+  logs: VictoriaLogsApi;
+  /** Every line a backend wrote, for failure messages. */
+  backendOutput: string[];
+  /** Starts a stopped service again on its ports, as a supervisor would. */
+  restartService(name: ServiceName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface ServicePorts {
+  port: number;
+  adminPort: number;
+}
+
+/**
+ * The whole system as `npm run stack` runs it, on temporary folders and free loopback ports: the
+ * built collector, Jaeger, Prometheus, Alertmanager and VictoriaLogs with the repository's
+ * configuration files, and the four services on MariaDB exporting to the collector.
+ */
+export async function startFullStack(options: { alertmanagerConfig?: string } = {}): Promise<FullStack> {
+  const data: TempDir = await makeTempDir('cinemetrics-stack-');
+  const mariadb = await startMariaDb();
+  const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (name) => [name, { port: await freePort(), adminPort: await freePort() }] as const))) as Record<
+    ServiceName,
+    ServicePorts
+  >;
+  const backendOutput: string[] = [];
+  const stack = await startStack({
+    ports: await freeStackPorts(),
+    dataDir: data.path,
+    serviceTargets: SERVICES.map((service) => ({ service, address: `127.0.0.1:${ports[service].adminPort}` })),
+    spanMetricsFlushInterval: '2s',
+    ...(options.alertmanagerConfig ? { alertmanagerConfig: options.alertmanagerConfig } : {}),
+    output: (component, line) => backendOutput.push(`[${component}] ${line}`),
+  });
+  const url = (name: ServiceName): string => `http://127.0.0.1:${ports[name].port}`;
+  const envFor = (name: ServiceName): Record<string, string> => ({
+    PORT: String(ports[name].port),
+    ADMIN_PORT: String(ports[name].adminPort),
+    MYSQL_URL: mariadb.url,
+    OTEL_EXPORTER_OTLP_ENDPOINT: stack.urls.collectorOtlpHttp,
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+    OTEL_BLRP_SCHEDULE_DELAY: '200',
+    LOG_FORMAT: 'json',
+    METADATA_URL: url('metadata'),
+    RATING_URL: url('rating'),
+    AUTH_URL: url('auth'),
+  });
+  const services = {} as Record<ServiceName, StartedService>;
+  const start = async (name: ServiceName): Promise<void> => {
+    services[name] = await startService(name, { env: envFor(name) });
+  };
+  try {
+    await Promise.all(['metadata', 'rating', 'auth'].map((name) => start(name as ServiceName)));
+    await start('movie');
+  } catch (error) {
+    await stack.stop();
+    await mariadb.dispose();
+    throw error;
+  }
+  return {
+    stack,
+    mariadb,
+    services,
+    jaeger: new JaegerApi(stack.urls.jaeger),
+    prometheus: new PrometheusApi(stack.urls.prometheus),
+    logs: new VictoriaLogsApi(stack.urls.victorialogs),
+    backendOutput,
+    restartService: start,
+    async stop() {
+      await Promise.all(Object.values(services).map((service) => service.stop()));
+      await stack.stop();
+      await mariadb.dispose();
+      await data.remove();
+    },
+  };
+}
+
+/** A W3C traceparent with a fresh sampled trace id, so a test knows the trace id of its request. */
+export function newTraceparent(): { traceId: string; header: string } {
+  const hex = (bytes: number): string => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
+  const traceId = hex(16);
+  return { traceId, header: `00-${traceId}-${hex(8)}-01` };
+}
+
+/** Polls `check` until it holds, for up to 90 s (the pipeline's flush and scrape intervals add up). */
+export async function eventually(what: string, check: () => Promise<boolean>, describe?: () => Promise<string>): Promise<void> {
+  await waitUntil(async () => ((await check()) ? true : undefined), { what, timeoutMs: 90_000, intervalMs: 1_000, ...(describe ? { describe } : {}) });
+}
