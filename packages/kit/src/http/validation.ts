@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { validationFailed, type FieldError } from '../problem.js';
 
 export type InputLocation = 'path' | 'query' | 'body' | 'header';
@@ -32,6 +32,27 @@ export function fieldErrors(location: InputLocation, error: z.ZodError): FieldEr
   });
 }
 
+/**
+ * Lone UTF-16 surrogates (JSON `"\ud800"`) are not Unicode: MySQL's utf8mb4 would store them as
+ * U+FFFD, so what is read back would differ from what was acknowledged. Every string and object
+ * key of a part is checked, whatever its schema says.
+ */
+function loneSurrogateErrors(location: InputLocation, value: unknown, path: PropertyKey[] = []): FieldError[] {
+  if (typeof value === 'string') {
+    return value.isWellFormed()
+      ? []
+      : [{ field: fieldName(location, path), rule: 'lone_surrogate', message: 'contains a lone UTF-16 surrogate, which is not Unicode text' }];
+  }
+  if (Array.isArray(value)) return value.flatMap((item, index) => loneSurrogateErrors(location, item, [...path, index]));
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).flatMap(([key, item]) => [
+      ...loneSurrogateErrors(location, key, [...path, key]),
+      ...loneSurrogateErrors(location, item, [...path, key]),
+    ]);
+  }
+  return [];
+}
+
 /** Parses one part of a request or throws a 400 problem naming every failing field and rule. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, location: InputLocation): z.infer<S> {
   return parseRequestParts<{ value: z.infer<S> }>([{ key: 'value', schema, value, location }]).value;
@@ -45,10 +66,35 @@ export function parseRequestParts<T extends object>(
   const errors: FieldError[] = [];
   for (const { key, schema, value, location } of parts) {
     if (!schema) continue;
+    const invalidText = loneSurrogateErrors(location, value);
+    if (invalidText.length > 0) {
+      errors.push(...invalidText);
+      continue;
+    }
     const result = schema.safeParse(value, { reportInput: true });
     if (result.success) parsed[key] = result.data;
     else errors.push(...fieldErrors(location, result.error));
   }
   if (errors.length > 0) throw validationFailed(errors);
   return parsed as T;
+}
+
+const DECIMAL_INTEGER = /^-?\d{1,15}$/;
+
+/** Query integers by their bounds, so the OpenAPI document describes them as integers, not strings. */
+export const decimalIntegerBounds = new WeakMap<object, { minimum: number; maximum: number }>();
+
+/**
+ * A query-string integer: decimal digits with an optional minus sign only (no `0x10`, `1e3`, `1.0`,
+ * blanks or empty values, which `z.coerce.number()` would all accept), within `[min, max]`. Chain
+ * `.default()` and `.describe()` as usual.
+ */
+export function queryInteger(bounds: { min: number; max: number }) {
+  const schema = z
+    .string()
+    .regex(DECIMAL_INTEGER, 'must be a decimal integer')
+    .transform(Number)
+    .pipe(z.int().min(bounds.min).max(bounds.max));
+  decimalIntegerBounds.set(schema, { minimum: bounds.min, maximum: bounds.max });
+  return schema;
 }
