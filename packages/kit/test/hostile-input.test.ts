@@ -6,8 +6,7 @@ import { buildOpenApiDocument } from '../src/http/openapi.js';
 import { defineRoute } from '../src/http/route.js';
 import { queryInteger } from '../src/http/validation.js';
 import { requireCaller } from '../src/identity.js';
-import { httpServerDuration } from '../src/metrics/registry.js';
-import { capturingLogger, serveApp, testApiApp, type ServedApp } from './support.js';
+import { capturingLogger, measuredRequests, serveApp, testApiApp, type ServedApp } from './support.js';
 
 const ROUTE = '/items/:id';
 const itemBody = z.strictObject({ name: z.string(), tags: z.array(z.string()).default([]) });
@@ -80,17 +79,6 @@ function fields(answer: Answer): Array<{ field: string; rule: string }> {
   return ((answer.body['errors'] ?? []) as Array<{ field: string; rule: string }>).map(({ field, rule }) => ({ field, rule }));
 }
 
-async function measured(route: string, status: number): Promise<number> {
-  const values = (await httpServerDuration.get()).values;
-  return (
-    values.find(
-      (value) =>
-        value.metricName === 'http_server_request_duration_seconds_count' &&
-        value.labels.http_route === route &&
-        value.labels.http_response_status_code === String(status),
-    )?.value ?? 0
-  );
-}
 
 const PROBLEMS = 'https://cinemetrics.dev/problems/';
 const json = JSON.stringify({ name: 'x' });
@@ -130,11 +118,11 @@ test('413, 415 and malformed JSON are measured and logged under the matched rout
     [400, () => put('garbage', { 'content-encoding': 'gzip' })],
   ];
   for (const [status, send] of cases) {
-    const before = await measured(ROUTE, status);
+    const before = await measuredRequests('PUT', ROUTE, status);
     const logged = lines.length;
     const answer = await send();
     assert.equal(answer.status, status);
-    assert.equal(await measured(ROUTE, status), before + 1, `${status} counted under ${ROUTE}`);
+    assert.equal(await measuredRequests('PUT', ROUTE, status), before + 1, `${status} counted under ${ROUTE}`);
     const access = lines.slice(logged).find((line) => line['msg'] === 'request completed');
     assert.equal(access?.['http.route'], ROUTE);
   }
