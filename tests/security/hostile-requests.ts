@@ -116,6 +116,13 @@ function bodyFor(shapes: readonly (fc.Arbitrary<unknown> | undefined)[]): fc.Arb
       arbitrary: fc.constantFrom('', ' ', '{', '{"title":', '[1,2', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', 'null', '1e999').map((text) => Buffer.from(text)),
     },
     { weight: 1, arbitrary: fc.constant(Buffer.from(JSON.stringify({ title: 'x'.repeat(70 * 1024) }))) },
+    // As deep as the body limit allows: nothing that walks a body may recurse on it.
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(['[', ']'], ['{"title":', '}'], ['{"a":[', ']}'])
+        .map(([open, close]) => Buffer.from(`${open.repeat(60_000 / (open.length + close.length))}"\ud800"${close.repeat(60_000 / (open.length + close.length))}`)),
+    },
   );
 }
 

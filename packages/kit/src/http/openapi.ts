@@ -82,8 +82,8 @@ function commonErrors(route: Route): Record<string, unknown> {
   const errors: Record<string, unknown> = {};
   if (route.request) errors['400'] = { description: 'Invalid request: the problem names each field and rule', content: problemContent };
   if (route.request?.body) {
-    errors['413'] = { description: 'Request body too large', content: problemContent };
-    errors['415'] = { description: 'Request body is not JSON', content: problemContent };
+    errors['413'] = { description: 'Request body too large (after decompression)', content: problemContent };
+    errors['415'] = { description: 'Request body is not JSON, or its Content-Encoding is not identity, gzip, deflate or br', content: problemContent };
   }
   errors['500'] = { description: 'Unexpected error', content: problemContent };
   errors['503'] = { description: 'A dependency is unavailable', content: problemContent };

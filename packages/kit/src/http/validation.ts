@@ -32,25 +32,46 @@ export function fieldErrors(location: InputLocation, error: z.ZodError): FieldEr
   });
 }
 
+interface Visit {
+  value: unknown;
+  key?: PropertyKey;
+  parent?: Visit;
+}
+
+function pathOf(visit: Visit): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let at: Visit | undefined = visit; at?.parent !== undefined; at = at.parent) path.push(at.key as PropertyKey);
+  return path.reverse();
+}
+
+function loneSurrogate(location: InputLocation, path: readonly PropertyKey[]): FieldError {
+  return { field: fieldName(location, path), rule: 'lone_surrogate', message: 'contains a lone UTF-16 surrogate, which is not Unicode text' };
+}
+
 /**
  * Lone UTF-16 surrogates (JSON `"\ud800"`) are not Unicode: MySQL's utf8mb4 would store them as
  * U+FFFD, so what is read back would differ from what was acknowledged. Every string and object
- * key of a part is checked, whatever its schema says.
+ * key of a part is checked, whatever its schema says, without recursion: a body may nest as deep as
+ * its size allows.
  */
-function loneSurrogateErrors(location: InputLocation, value: unknown, path: PropertyKey[] = []): FieldError[] {
-  if (typeof value === 'string') {
-    return value.isWellFormed()
-      ? []
-      : [{ field: fieldName(location, path), rule: 'lone_surrogate', message: 'contains a lone UTF-16 surrogate, which is not Unicode text' }];
+function loneSurrogateErrors(location: InputLocation, value: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  const pending: Visit[] = [{ value }];
+  for (let visit = pending.pop(); visit !== undefined; visit = pending.pop()) {
+    if (typeof visit.value === 'string') {
+      if (!visit.value.isWellFormed()) errors.push(loneSurrogate(location, pathOf(visit)));
+      continue;
+    }
+    if (typeof visit.value !== 'object' || visit.value === null) continue;
+    const entries: Array<[PropertyKey, unknown]> = Array.isArray(visit.value) ? [...visit.value.entries()] : Object.entries(visit.value);
+    // Pushed last to first, so failures are reported in document order.
+    for (const [key, item] of entries.reverse()) {
+      const child: Visit = { value: item, key, parent: visit };
+      if (typeof key === 'string' && !key.isWellFormed()) errors.push(loneSurrogate(location, pathOf(child)));
+      pending.push(child);
+    }
   }
-  if (Array.isArray(value)) return value.flatMap((item, index) => loneSurrogateErrors(location, item, [...path, index]));
-  if (typeof value === 'object' && value !== null) {
-    return Object.entries(value).flatMap(([key, item]) => [
-      ...loneSurrogateErrors(location, key, [...path, key]),
-      ...loneSurrogateErrors(location, item, [...path, key]),
-    ]);
-  }
-  return [];
+  return errors;
 }
 
 /** Parses one part of a request or throws a 400 problem naming every failing field and rule. */
