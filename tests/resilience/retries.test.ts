@@ -58,6 +58,8 @@ before(async () => {
         METADATA_URL: scriptedMetadata.url,
         RATING_URL: scriptedRating.url,
         REQUEST_DEADLINE_MS: '2500',
+        // Low enough for the deadline tests' 80 ms caller budgets (the default floor is above that).
+        REQUEST_DEADLINE_FLOOR_MS: '50',
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
         OTEL_BSP_SCHEDULE_DELAY: '100',
       },

@@ -43,6 +43,8 @@ export const serviceEnvSchema = z.object({
    * past it. A caller's `x-timeout-ms` header can only shorten it.
    */
   REQUEST_DEADLINE_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
+  /** The shortest budget an `x-timeout-ms` from an untrusted caller can set (capped at REQUEST_DEADLINE_MS). */
+  REQUEST_DEADLINE_FLOOR_MS: z.coerce.number().int().min(0).max(600_000).default(250),
   DEPLOYMENT_ENVIRONMENT: z.string().default('development'),
   /** Inbound protection (docs/inbound-protection.md): requests per second per instance; 0 = no rate limit. */
   RATE_LIMIT_RPS: z.coerce.number().min(0).max(1_000_000).default(0),

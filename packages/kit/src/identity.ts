@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { ProblemError } from './problem.js';
+import { ProblemError, validationFailed } from './problem.js';
 
 export interface Caller {
   userId: string;
@@ -22,12 +22,9 @@ export function requireCaller(ctx: Context): Caller {
     });
   }
   if (!userId.safeParse(header).success) {
-    throw new ProblemError({
-      status: 400,
-      title: 'Invalid request',
-      detail: 'header.x-user-id: must be 1-64 characters of letters, digits, . _ @ - (rule: invalid_format)',
-      extensions: { errors: [{ field: 'header.x-user-id', rule: 'invalid_format', message: 'must be 1-64 characters of letters, digits, . _ @ -' }] },
-    });
+    throw validationFailed([
+      { field: 'header.x-user-id', rule: 'invalid_format', message: 'must be 1-64 characters of letters, digits, . _ @ -' },
+    ]);
   }
   return { userId: header };
 }

@@ -61,6 +61,9 @@ export function notFound(detail: string): ProblemError {
   return new ProblemError({ status: 404, detail });
 }
 
+/** The base of the problem type URIs the services answer with (docs/architecture.md lists them). */
+export const PROBLEM_TYPE_BASE = 'https://cinemetrics.dev/problems/';
+
 export function validationFailed(errors: FieldError[]): ProblemError {
   const first = errors[0];
   const detail = first
@@ -70,9 +73,57 @@ export function validationFailed(errors: FieldError[]): ProblemError {
   return new ProblemError({
     status: 400,
     title: 'Invalid request',
-    type: 'https://cinemetrics.dev/problems/validation',
+    type: `${PROBLEM_TYPE_BASE}validation`,
     detail,
     extensions: { errors },
+  });
+}
+
+/** The body is not JSON at all (a syntax error), as opposed to JSON of the wrong shape (`validation`). */
+export function malformedJson(): ProblemError {
+  return new ProblemError({
+    status: 400,
+    title: 'Malformed JSON',
+    type: `${PROBLEM_TYPE_BASE}malformed-json`,
+    detail: 'The request body is not valid JSON',
+  });
+}
+
+/** The body does not decompress with the coding its `Content-Encoding` names. */
+export function undecodableBody(encoding: string): ProblemError {
+  return new ProblemError({
+    status: 400,
+    title: 'Undecodable body',
+    type: `${PROBLEM_TYPE_BASE}undecodable-body`,
+    detail: `The request body is not valid ${encoding} data (Content-Encoding: ${encoding})`,
+  });
+}
+
+export function unsupportedContentEncoding(encoding: string, supported: readonly string[]): ProblemError {
+  return new ProblemError({
+    status: 415,
+    title: 'Unsupported content encoding',
+    type: `${PROBLEM_TYPE_BASE}unsupported-content-encoding`,
+    detail: `Content-Encoding ${encoding} is not supported; use one of ${supported.join(', ')}`,
+    headers: { 'accept-encoding': supported.filter((coding) => coding !== 'identity').join(', ') },
+  });
+}
+
+export function unsupportedMediaType(): ProblemError {
+  return new ProblemError({
+    status: 415,
+    title: 'Unsupported media type',
+    type: `${PROBLEM_TYPE_BASE}unsupported-media-type`,
+    detail: 'The request body must be application/json',
+  });
+}
+
+export function bodyTooLarge(limitBytes: number | undefined): ProblemError {
+  return new ProblemError({
+    status: 413,
+    title: 'Request body too large',
+    type: `${PROBLEM_TYPE_BASE}body-too-large`,
+    detail: `The request body exceeds the limit of ${limitBytes ?? '?'} bytes`,
   });
 }
 

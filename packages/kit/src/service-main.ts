@@ -69,7 +69,11 @@ export function serviceMain<S extends z.ZodType<ServiceEnv> = BaseSchema>(option
       health,
       routes: parts.routes,
       // First, so the request's budget (REQUEST_DEADLINE_MS, x-timeout-ms) bounds every downstream call.
-      apiMiddleware: [requestDeadline({ defaultMs: env.REQUEST_DEADLINE_MS }), ...(parts.apiMiddleware ?? [])],
+      // No caller can be verified yet, so none may shorten its budget below the floor.
+      apiMiddleware: [
+        requestDeadline({ defaultMs: env.REQUEST_DEADLINE_MS, floorMs: env.REQUEST_DEADLINE_FLOOR_MS }),
+        ...(parts.apiMiddleware ?? []),
+      ],
       adminRouters: parts.adminRouters ?? [],
       shutdownHooks: [...(parts.shutdownHooks ?? []), ...(store ? [store.shutdownHook] : [])],
     });

@@ -38,3 +38,11 @@ test('valid values are coerced', () => {
   assert.equal(config.SHUTDOWN_TIMEOUT_MS, 500);
   assert.equal(config.MYSQL_URL, 'mysql://u:p@db:3306');
 });
+
+test('REQUEST_DEADLINE_FLOOR_MS defaults to 250 ms and must be a whole number of milliseconds', () => {
+  assert.equal(loadConfig(schema, {}).REQUEST_DEADLINE_FLOOR_MS, 250);
+  assert.equal(loadConfig(schema, { REQUEST_DEADLINE_FLOOR_MS: '0' }).REQUEST_DEADLINE_FLOOR_MS, 0);
+  for (const bad of ['-1', '1.5', 'soon', '700000']) {
+    assert.throws(() => loadConfig(schema, { REQUEST_DEADLINE_FLOOR_MS: bad }), /REQUEST_DEADLINE_FLOOR_MS: /, bad);
+  }
+});

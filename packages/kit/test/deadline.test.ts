@@ -1,16 +1,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Context } from 'koa';
-import { currentRequestScope, parseDeadlineHeader, remainingBudgetMs, requestDeadline, runWithDeadline, RetryBudget } from '../src/index.js';
+import {
+  currentRequestScope,
+  parseDeadlineHeader,
+  remainingBudgetMs,
+  requestDeadline,
+  runWithDeadline,
+  RetryBudget,
+  type RequestDeadlineOptions,
+} from '../src/index.js';
 
 /** Just what the middleware reads from a Koa context. */
 function fakeContext(headers: Record<string, string>, requestId?: string): Context {
   return { get: (name: string) => headers[name.toLowerCase()] ?? '', state: { requestId } } as unknown as Context;
 }
 
-async function budgetSeen(headers: Record<string, string>, defaultMs = 1_000) {
+async function budgetSeen(headers: Record<string, string>, defaultMs = 1_000, floor: Partial<RequestDeadlineOptions> = {}) {
   let seen: ReturnType<typeof currentRequestScope>;
-  await requestDeadline({ defaultMs })(fakeContext(headers, 'req-1'), async () => {
+  await requestDeadline({ defaultMs, floorMs: 0, ...floor })(fakeContext(headers, 'req-1'), async () => {
     seen = currentRequestScope();
   });
   return seen;
@@ -30,8 +38,19 @@ test('a request gets the service default, or the caller’s shorter budget, neve
   assert.equal((await budgetSeen({ 'x-timeout-ms': 'soon' }))?.budgetMs, 1_000);
 });
 
+test('an untrusted caller cannot shorten the budget below the floor; a trusted one can', async () => {
+  const floor = { floorMs: 50 };
+  assert.equal((await budgetSeen({ 'x-timeout-ms': '0' }, 1_000, floor))?.budgetMs, 50);
+  assert.equal((await budgetSeen({ 'x-timeout-ms': '10' }, 1_000, floor))?.budgetMs, 50);
+  assert.equal((await budgetSeen({ 'x-timeout-ms': '300' }, 1_000, floor))?.budgetMs, 300);
+  assert.equal((await budgetSeen({ 'x-timeout-ms': '0' }, 30, floor))?.budgetMs, 30, 'the floor never exceeds the service budget');
+  const trusted = { ...floor, isTrustedCaller: () => true };
+  assert.equal((await budgetSeen({ 'x-timeout-ms': '0' }, 1_000, trusted))?.budgetMs, 0);
+  assert.equal((await budgetSeen({ 'x-timeout-ms': '60000' }, 1_000, trusted))?.budgetMs, 1_000);
+});
+
 test('the scope carries the deadline, the caller’s Authorization and the request id through async work', async () => {
-  await requestDeadline({ defaultMs: 500 })(fakeContext({ authorization: 'Bearer abc' }, 'req-42'), async () => {
+  await requestDeadline({ defaultMs: 500, floorMs: 0 })(fakeContext({ authorization: 'Bearer abc' }, 'req-42'), async () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const scope = currentRequestScope();
     assert.equal(scope?.authorization, 'Bearer abc');

@@ -6,10 +6,10 @@ import { z } from 'zod';
 import { createApiApp } from '../src/http/api-app.js';
 import { defineRoute } from '../src/http/route.js';
 import { HealthRegistry } from '../src/health.js';
-import { httpServerDuration, httpServerRejected } from '../src/metrics/registry.js';
+import { httpServerRejected } from '../src/metrics/registry.js';
 import { inboundProtection } from '../src/protection/middleware.js';
 import type { InboundProtectionSettings } from '../src/protection/settings.js';
-import { capturingLogger, serveApp, type ServedApp } from './support.js';
+import { capturingLogger, measuredRequests, serveApp, type ServedApp } from './support.js';
 
 const served: ServedApp[] = [];
 after(() => Promise.all(served.map((app) => app.close())));
@@ -110,24 +110,11 @@ async function rejected(reason: 'rate_limit' | 'overload'): Promise<number> {
   return (await httpServerRejected.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
 }
 
-async function measured(method: string, route: string, status: number): Promise<number> {
-  const values = (await httpServerDuration.get()).values;
-  return (
-    values.find(
-      (value) =>
-        value.metricName === 'http_server_request_duration_seconds_count' &&
-        value.labels.http_request_method === method &&
-        value.labels.http_route === route &&
-        value.labels.http_response_status_code === String(status),
-    )?.value ?? 0
-  );
-}
-
 test('over the rate: 429 problem+json with Retry-After from the bucket, counted, measured and logged with the route', async () => {
   // Half a token per second: no token comes back while the test runs.
   const { base, lines } = await startApp({ rateLimit: { ratePerSecond: 0.5, burst: 3 } });
   const rejectedBefore = await rejected('rate_limit');
-  const measuredBefore = await measured('GET', '/items/:id', 429);
+  const measuredBefore = await measuredRequests('GET', '/items/:id', 429);
 
   for (const remaining of [2, 1, 0]) {
     const accepted = await call(`${base}/items/1`);
@@ -165,9 +152,9 @@ test('over the rate: 429 problem+json with Retry-After from the bucket, counted,
   }
 
   assert.equal((await rejected('rate_limit')) - rejectedBefore, 3);
-  assert.equal((await measured('GET', '/items/:id', 429)) - measuredBefore, 1, 'the 429 is measured under its route template');
-  assert.equal(await measured('PUT', '/items/:id', 429), 1);
-  assert.equal(await measured('GET', 'unmatched', 429), 1);
+  assert.equal((await measuredRequests('GET', '/items/:id', 429)) - measuredBefore, 1, 'the 429 is measured under its route template');
+  assert.equal(await measuredRequests('PUT', '/items/:id', 429), 1);
+  assert.equal(await measuredRequests('GET', 'unmatched', 429), 1);
   const logged = lines.filter((line) => line['msg'] === 'request completed' && line['http.status_code'] === 429);
   assert.deepEqual(
     logged.map((line) => [line['http.method'], line['http.route']]),

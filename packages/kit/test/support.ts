@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import type Koa from 'koa';
 import { createApiApp, type ApiAppOptions } from '../src/http/api-app.js';
 import { HealthRegistry } from '../src/health.js';
+import { httpServerDuration } from '../src/metrics/registry.js';
 import { createLogger, type Logger } from '../src/logger.js';
 
 /** A real pino logger whose JSON lines are kept for assertions. */
@@ -43,4 +44,18 @@ export async function serveApp(app: Koa): Promise<ServedApp> {
 /** The public app with the settings every kit test shares: a fresh health registry, 1 KiB bodies. */
 export function testApiApp(options: Pick<ApiAppOptions, 'logger' | 'routes'> & Partial<ApiAppOptions>): Koa {
   return createApiApp({ health: new HealthRegistry(), openapi: { title: 't', version: '1' }, bodyLimit: '1kb', ...options });
+}
+
+/** How many requests `http_server_request_duration_seconds` has counted for a method, route and status. */
+export async function measuredRequests(method: string, route: string, status: number): Promise<number> {
+  const values = (await httpServerDuration.get()).values;
+  return (
+    values.find(
+      (value) =>
+        value.metricName === 'http_server_request_duration_seconds_count' &&
+        value.labels.http_request_method === method &&
+        value.labels.http_route === route &&
+        value.labels.http_response_status_code === String(status),
+    )?.value ?? 0
+  );
 }

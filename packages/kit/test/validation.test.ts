@@ -40,3 +40,14 @@ test('a wrong type is not reported as missing', () => {
 test('valid input is returned parsed, with defaults', () => {
   assert.deepEqual(parseInput(body, { title: 'x', year: 1999 }, 'body'), { title: 'x', year: 1999, actors: [] });
 });
+
+test('lone surrogates are found at any depth, and a deeply nested value is a 400, not a stack overflow', () => {
+  const nested = JSON.parse(`${'{"a":'.repeat(20_000)}"\\ud800"${'}'.repeat(20_000)}`) as unknown;
+  const deep = problemOf(() => parseInput(z.strictObject({ a: z.unknown() }), nested, 'body'));
+  assert.equal(deep.status, 400);
+  const [error] = deep.extensions['errors'] as Array<{ field: string; rule: string }>;
+  assert.equal(error?.rule, 'lone_surrogate');
+  assert.equal(error?.field, `body${'.a'.repeat(20_000)}`);
+  const arrays = JSON.parse(`${'['.repeat(30_000)}${']'.repeat(30_000)}`) as unknown;
+  assert.equal(problemOf(() => parseInput(body, arrays, 'body')).status, 400);
+});

@@ -76,7 +76,7 @@ test('every route rejects bad input with a problem naming the field and rule', a
   assertProblem(await httpJson('GET', `${service.url}/metadata/${'x'.repeat(65)}`), 400, 'path.id', 'invalid_format');
   assertProblem(await httpJson('GET', `${service.url}/metadata?limit=0`), 400, 'query.limit', 'too_small');
   assertProblem(await httpJson('GET', `${service.url}/metadata?limit=101`), 400, 'query.limit', 'too_big');
-  assertProblem(await httpJson('GET', `${service.url}/metadata?limit=ten`), 400, 'query.limit', 'invalid_type');
+  assertProblem(await httpJson('GET', `${service.url}/metadata?limit=ten`), 400, 'query.limit', 'invalid_format');
   assertProblem(await httpJson('GET', `${service.url}/metadata?cursor=not-a-cursor!`), 400, 'query.cursor', 'invalid_cursor');
   assertProblem(await put('ok-id', {}), 400, 'body.title', 'required');
   assertProblem(await put('ok-id', { title: 'x', year: 1500 }), 400, 'body.year', 'too_small');
@@ -100,6 +100,36 @@ test('malformed, oversized and non-JSON bodies; unknown routes; wrong methods', 
   assertProblem(wrong, 405);
   assert.equal(wrong.headers.get('allow'), 'HEAD, GET, PUT');
   assertProblem(await httpJson('GET', `${service.url}/metadata/missing`), 404);
+});
+
+test('query numbers are decimal integers only: hex, exponents and blanks are refused', async () => {
+  for (const limit of ['0x10', '1e30', '1e1', '', '%2010']) {
+    assertProblem(await httpJson('GET', `${service.url}/metadata?limit=${limit}`), 400, 'query.limit', 'invalid_format');
+  }
+  const document = (await httpJson('GET', `${service.url}/openapi.json`)).body as {
+    paths: Record<string, Record<string, { parameters: Array<{ name: string; schema: unknown }> }>>;
+  };
+  const limit = document.paths['/metadata']?.['get']?.parameters.find((parameter) => parameter.name === 'limit');
+  assert.deepEqual(limit?.schema, { type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Page size, 1-100' });
+});
+
+test('a lone UTF-16 surrogate is refused naming the field, and MySQL never replaces it with U+FFFD', async () => {
+  const body = '{"title":"Heat \\ud800","actors":["ok","\\udfff"]}';
+  const response = await fetch(`${service.url}/metadata/lone-surrogate`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+  const problem = { status: response.status, headers: response.headers, body: await response.json() };
+  assertProblem(problem, 400, 'body.title', 'lone_surrogate');
+  assertProblem(problem, 400, 'body.actors[1]', 'lone_surrogate');
+  assert.equal((await httpJson('GET', `${service.url}/metadata/lone-surrogate`)).status, 404, 'nothing was stored');
+  const pair = await put('surrogate-pair', { title: 'Heat \ud83c\udfac' });
+  assert.equal(pair.status, 201);
+  assert.equal(((await httpJson('GET', `${service.url}/metadata/surrogate-pair`)).body as { title: string }).title, 'Heat \ud83c\udfac');
+});
+
+test('routing is strict and case-sensitive, as the OpenAPI document says', async () => {
+  assert.equal((await put('strict-1', { title: 'x' })).status, 201);
+  for (const path of ['/metadata/', '/METADATA/strict-1', '/Metadata?limit=1', '/metadata/strict-1/', '/.well-known/Health', '/openapi.json/']) {
+    assertProblem(await httpJson('GET', `${service.url}${path}`), 404);
+  }
 });
 
 test('/openapi.json describes every route the service serves', async () => {

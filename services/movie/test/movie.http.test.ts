@@ -140,6 +140,16 @@ test('after two users rate 5 and 1 the movie shows average 3 from 2 ratings', as
   assert.deepEqual(response.body, { metadata: heat, rating: { average: 3, count: 2 }, degraded: [] });
 });
 
+test('a public x-timeout-ms of 0 cannot make movie skip its dependencies: the budget has a floor', async () => {
+  for (const budget of ['0', '1']) {
+    const response = await httpJson('GET', movieUrl('/movies/heat-1995'), undefined, { 'x-timeout-ms': budget });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    const details = response.body as { metadata: unknown; degraded: string[] };
+    assert.deepEqual(details.metadata, heat);
+    assert.deepEqual(details.degraded, [], `x-timeout-ms: ${budget}`);
+  }
+});
+
 test('the incoming x-request-id reaches both downstream services', async () => {
   const requestId = `movie-http-test-${Date.now()}`;
   const response = await httpJson('GET', movieUrl('/movies/heat-1995'), undefined, { 'x-request-id': requestId });

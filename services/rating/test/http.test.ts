@@ -182,6 +182,13 @@ describe('validation errors name the field and the rule', () => {
   test('PUT with malformed JSON is 400', async () => {
     const problem = assertProblem(await rawRequest('PUT', url(), '{"value":3', { 'content-type': 'application/json', ...as('alice') }), 400);
     assert.equal(problem.title, 'Malformed JSON');
+    assert.equal((problem as { type?: string }).type, 'https://cinemetrics.dev/problems/malformed-json');
+  });
+
+  test('PUT with a JSON value that is not an object is a validation problem naming body', async () => {
+    for (const body of ['5', '"five"', 'null']) {
+      assertFieldError(await rawRequest('PUT', url(), body, { 'content-type': 'application/json', ...as('alice') }), 'body', 'invalid_type');
+    }
   });
 
   for (const method of ['PUT', 'DELETE']) {
@@ -192,7 +199,9 @@ describe('validation errors name the field and the rule', () => {
     });
     test(`${method} with a malformed x-user-id is 400`, async () => {
       const body = method === 'PUT' ? { value: 3 } : undefined;
-      assertFieldError(await httpJson(method, url(), body, as('not valid!')), 'header.x-user-id', 'invalid_format');
+      const response = await httpJson(method, url(), body, as('not valid!'));
+      assertFieldError(response, 'header.x-user-id', 'invalid_format');
+      assert.equal((response.body as { type?: string }).type, 'https://cinemetrics.dev/problems/validation');
     });
   }
 

@@ -7,8 +7,9 @@ import type { Context, Next } from 'koa';
  *
  * Wire format: `x-timeout-ms: <integer>` — the caller's *remaining* budget in milliseconds when it
  * sent the request (relative, like gRPC's `grpc-timeout`, so clocks of different hosts never need to
- * agree). A service takes the smaller of that value and its own `REQUEST_DEADLINE_MS`, and every
- * outbound attempt sends the time it will actually wait, so the budget shrinks hop by hop.
+ * agree). A service takes the smaller of that value and its own `REQUEST_DEADLINE_MS`, but never less
+ * than `REQUEST_DEADLINE_FLOOR_MS` for an untrusted caller, and every outbound attempt sends the time
+ * it will actually wait, so the budget shrinks hop by hop.
  */
 export const DEADLINE_HEADER = 'x-timeout-ms';
 
@@ -71,17 +72,36 @@ export function parseDeadlineHeader(value: string | undefined): number | undefin
 export interface RequestDeadlineOptions {
   /** The service's own budget for a request (`REQUEST_DEADLINE_MS`); a caller can only shorten it. */
   defaultMs: number;
+  /**
+   * The shortest budget an untrusted caller can ask for (`REQUEST_DEADLINE_FLOOR_MS`), so that a
+   * public `x-timeout-ms: 0` cannot make the service skip its dependencies. Never above `defaultMs`.
+   */
+  floorMs: number;
+  /**
+   * Whether the caller may shorten the budget below the floor. No caller can be verified yet, so by
+   * default none is trusted.
+   */
+  isTrustedCaller?: (ctx: Context) => boolean;
+}
+
+/** The budget for a caller asking for `askedMs` (undefined: no valid header). */
+export function effectiveBudgetMs(askedMs: number | undefined, options: RequestDeadlineOptions, trusted: boolean): number {
+  if (askedMs === undefined) return options.defaultMs;
+  const floorMs = trusted ? 0 : Math.min(options.floorMs, options.defaultMs);
+  return Math.min(Math.max(askedMs, floorMs), options.defaultMs);
 }
 
 /**
- * Koa middleware: the request's budget is the smaller of the caller's `x-timeout-ms` and the
- * service's default, kept in AsyncLocalStorage for the outbound client. It never cuts the request
- * itself short: it bounds what the request waits for downstream.
+ * Koa middleware: the request's budget is the caller's `x-timeout-ms` bounded by the service's
+ * default above and, for untrusted callers, by the floor below; it is kept in AsyncLocalStorage for
+ * the outbound client. It never cuts the request itself short: it bounds what the request waits for
+ * downstream.
  */
 export function requestDeadline(options: RequestDeadlineOptions) {
+  const isTrusted = options.isTrustedCaller ?? (() => false);
   return async function requestDeadlineScope(ctx: Context, next: Next): Promise<void> {
     const asked = parseDeadlineHeader(ctx.get(DEADLINE_HEADER) || undefined);
-    const budgetMs = asked === undefined ? options.defaultMs : Math.min(asked, options.defaultMs);
+    const budgetMs = effectiveBudgetMs(asked, options, asked !== undefined && isTrusted(ctx));
     const requestId = ctx.state['requestId'] as string | undefined;
     const scope: RequestScope = {
       deadline: performance.now() + budgetMs,

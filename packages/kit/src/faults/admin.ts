@@ -1,4 +1,5 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { strictRouter } from '../http/route.js';
 import { requireAdminToken } from '../http/admin-app.js';
 import { parseInput } from '../http/validation.js';
 import { validationFailed } from '../problem.js';
@@ -10,7 +11,7 @@ import { faultSetSchema } from './rules.js';
  * replace them all, DELETE to remove them all.
  */
 export function faultsRouter(faults: FaultInjector, adminToken: string | undefined): Router {
-  const router = new Router();
+  const router = strictRouter();
   router.use(requireAdminToken(adminToken));
   router.get('getFaults', '/admin/faults', function getFaults(ctx) {
     ctx.set('cache-control', 'no-store');

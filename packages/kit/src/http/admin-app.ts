@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Koa, { type Context, type Next } from 'koa';
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import { metricsRouter } from '../metrics/endpoint.js';
+import { strictRouter } from './route.js';
 import { ProblemError } from '../problem.js';
 import { accessLog } from './access-log.js';
 import { problemMiddleware } from './errors.js';
@@ -59,12 +60,12 @@ export function createAdminApp(options: AdminAppOptions): { app: Koa; protectedR
   const app = new Koa();
   app.silent = true;
   app.on('error', (error: unknown) => options.logger.error({ err: error }, 'error outside the problem middleware'));
-  const open = new Router();
+  const open = strictRouter();
   open.get('alive', '/.well-known/alive', function alive(ctx) {
     ctx.body = { status: 'alive' };
   });
 
-  const protectedRoutes = new Router();
+  const protectedRoutes = strictRouter();
   protectedRoutes.use(requireAdminToken(options.adminToken));
   protectedRoutes.get('getLogLevel', '/admin/log-level', function getLogLevel(ctx) {
     ctx.body = { level: options.rootLogger.level };

@@ -1,15 +1,14 @@
 import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import type { Logger } from 'pino';
 import type { HealthRegistry } from '../health.js';
-import { ProblemError } from '../problem.js';
 import { httpServerMetrics } from '../metrics/http-server.js';
 import { accessLog } from './access-log.js';
 import { problemMiddleware } from './errors.js';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi.js';
 import { requestId } from './request-context.js';
-import type { Route, RouteInput, RouteRequestSchemas } from './route.js';
+import { jsonBodyReader } from './json-body.js';
+import { strictRouter, type Route, type RouteInput, type RouteRequestSchemas } from './route.js';
 import { parseRequestParts } from './validation.js';
 import { inboundProtection, routeLabeller } from '../protection/middleware.js';
 import type { InboundProtectionSettings } from '../protection/settings.js';
@@ -19,9 +18,9 @@ export interface ApiAppOptions {
   routes: readonly Route[];
   health: HealthRegistry;
   openapi: OpenApiInfo;
-  /** e.g. `64kb`; larger bodies get 413. */
+  /** e.g. `64kb`; larger bodies (after decompression) get 413. */
   bodyLimit: string;
-  /** Middleware for every public request after protection and before the body parser (e.g. the request deadline). */
+  /** Middleware for every public request after protection and before routing (e.g. the request deadline). */
   middleware?: readonly Koa.Middleware[];
   /**
    * Middleware run inside every matched public route, before its validation and handler, with the
@@ -31,22 +30,15 @@ export interface ApiAppOptions {
   routeHooks?: readonly Koa.Middleware[];
   /**
    * Rate limit, concurrency limit and event-loop shedding (docs/inbound-protection.md), applied
-   * after the well-known routes and before the service middleware and the body parser.
+   * after the well-known routes and before the service middleware and the routes.
    */
   protection?: InboundProtectionSettings;
 }
 
-function requireJsonBody(ctx: Context): void {
-  if (!ctx.request.is('application/json')) {
-    throw new ProblemError({ status: 415, detail: 'The request body must be application/json' });
-  }
-}
-
-function routeMiddleware(route: Route, hooks: readonly Koa.Middleware[] = []): Koa.Middleware {
+function routeMiddleware(route: Route, bodyLimit: string, hooks: readonly Koa.Middleware[] = []): Koa.Middleware {
   const { params, query, body } = route.request ?? {};
-  // Named so a trace shows which operation ran rather than an anonymous middleware.
-  const handle = async function (ctx: Context): Promise<void> {
-    if (body) requireJsonBody(ctx);
+  const readBody = body ? jsonBodyReader(bodyLimit, route.method) : undefined;
+  const validateAndHandle = async (ctx: Context): Promise<void> => {
     const input = parseRequestParts<RouteInput<RouteRequestSchemas>>([
       { key: 'params', schema: params, value: ctx.params, location: 'path' },
       // Reading ctx.query parses the query string; routes without a query schema never need it.
@@ -54,6 +46,11 @@ function routeMiddleware(route: Route, hooks: readonly Koa.Middleware[] = []): K
       { key: 'body', schema: body, value: (ctx.request as { body?: unknown }).body, location: 'body' },
     ]);
     await route.handler(ctx, input);
+  };
+  // Named so a trace shows which operation ran rather than an anonymous middleware.
+  const handle = async function (ctx: Context): Promise<void> {
+    if (readBody) await readBody(ctx, () => validateAndHandle(ctx));
+    else await validateAndHandle(ctx);
   };
   // Hooks wrap the handler inside the one route layer, so traces keep one router span per request.
   const withHooks = hooks.reduceRight<Koa.Middleware>(
@@ -64,15 +61,16 @@ function routeMiddleware(route: Route, hooks: readonly Koa.Middleware[] = []): K
   return withHooks;
 }
 
-export function buildRouter(routes: readonly Route[], hooks: readonly Koa.Middleware[] = []): Router {
-  const router = new Router();
-  for (const route of routes) router[route.method](route.operationId, route.path, routeMiddleware(route, hooks));
+export function buildRouter(routes: readonly Route[], bodyLimit: string, hooks: readonly Koa.Middleware[] = []): Router {
+  const router = strictRouter();
+  for (const route of routes) router[route.method](route.operationId, route.path, routeMiddleware(route, bodyLimit, hooks));
   return router;
 }
 
 /**
  * The public listener's app: request ids, one access-log line per request, problem+json for every
- * failure, JSON bodies bounded in size, the service's routes with 404/405, and the well-known routes.
+ * failure, the service's routes (each reading its JSON body, bounded in size) with 404/405, and the
+ * well-known routes. Routing is strict and case-sensitive: `/metadata/` and `/METADATA` are 404s.
  */
 export function createApiApp(options: ApiAppOptions): Koa {
   const app = new Koa();
@@ -82,7 +80,7 @@ export function createApiApp(options: ApiAppOptions): Koa {
   app.on('error', (error: unknown) => options.logger.error({ err: error }, 'error outside the problem middleware'));
 
   const openapi = buildOpenApiDocument(options.openapi, options.routes);
-  const wellKnown = new Router();
+  const wellKnown = strictRouter();
   wellKnown.get('alive', '/.well-known/alive', function alive(ctx) {
     ctx.body = { status: 'alive' };
   });
@@ -96,7 +94,7 @@ export function createApiApp(options: ApiAppOptions): Koa {
     ctx.body = openapi;
   });
 
-  const router = buildRouter(options.routes, options.routeHooks ?? []);
+  const router = buildRouter(options.routes, options.bodyLimit, options.routeHooks ?? []);
 
   app.use(requestId);
   app.use(httpServerMetrics);
@@ -105,13 +103,6 @@ export function createApiApp(options: ApiAppOptions): Koa {
   app.use(wellKnown.routes());
   if (options.protection) app.use(inboundProtection(options.protection, { labelRoute: routeLabeller(router) }));
   for (const middleware of options.middleware ?? []) app.use(middleware);
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: options.bodyLimit,
-      encoding: 'utf-8',
-    }),
-  );
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

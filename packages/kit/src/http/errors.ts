@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import { PROBLEM_CONTENT_TYPE, ProblemError } from '../problem.js';
+import { bodyTooLarge, malformedJson, PROBLEM_CONTENT_TYPE, ProblemError } from '../problem.js';
 
 interface HttpErrorLike {
   status?: number;
@@ -15,13 +15,9 @@ interface HttpErrorLike {
 function fromHttpError(error: Error & HttpErrorLike): ProblemError | undefined {
   const status = error.status ?? error.statusCode;
   if (status === undefined || status < 400 || status > 599) return undefined;
-  if (error.type === 'entity.too.large') {
-    return new ProblemError({ status: 413, detail: `The request body exceeds the limit of ${error.limit ?? '?'} bytes` });
-  }
-  // co-body rethrows JSON.parse's SyntaxError with status 400.
-  if (error.type === 'entity.parse.failed' || (status === 400 && error instanceof SyntaxError)) {
-    return new ProblemError({ status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON' });
-  }
+  if (error.type === 'entity.too.large') return bodyTooLarge(error.limit);
+  // co-body rethrows JSON.parse's (and bourne's prototype-poisoning) SyntaxError with status 400.
+  if (error.type === 'entity.parse.failed' || (status === 400 && error instanceof SyntaxError)) return malformedJson();
   if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
     return new ProblemError({ status: 415, detail: error.message });
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Route } from './route.js';
+import { decimalIntegerBounds } from './validation.js';
 
 export interface OpenApiInfo {
   title: string;
@@ -9,8 +10,28 @@ export interface OpenApiInfo {
 
 type JsonSchema = Record<string, unknown>;
 
+/**
+ * A query integer arrives as a string but is described as what it is read as: an integer within its
+ * bounds (with its default, which zod leaves out of input schemas of transforming pipes).
+ */
+function describeQueryIntegers(context: { zodSchema: z.core.$ZodTypes; jsonSchema: JsonSchema }): void {
+  const def = context.zodSchema._zod.def;
+  const bounds = decimalIntegerBounds.get(context.zodSchema);
+  if (bounds) {
+    for (const key of Object.keys(context.jsonSchema)) delete context.jsonSchema[key];
+    Object.assign(context.jsonSchema, { type: 'integer', ...bounds });
+  } else if (def.type === 'default' && decimalIntegerBounds.has(def.innerType)) {
+    context.jsonSchema['default'] = def.defaultValue;
+  }
+}
+
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+    override: describeQueryIntegers,
+  });
   return rest;
 }
 
@@ -61,8 +82,8 @@ function commonErrors(route: Route): Record<string, unknown> {
   const errors: Record<string, unknown> = {};
   if (route.request) errors['400'] = { description: 'Invalid request: the problem names each field and rule', content: problemContent };
   if (route.request?.body) {
-    errors['413'] = { description: 'Request body too large', content: problemContent };
-    errors['415'] = { description: 'Request body is not JSON', content: problemContent };
+    errors['413'] = { description: 'Request body too large (after decompression)', content: problemContent };
+    errors['415'] = { description: 'Request body is not JSON, or its Content-Encoding is not identity, gzip, deflate or br', content: problemContent };
   }
   errors['500'] = { description: 'Unexpected error', content: problemContent };
   errors['503'] = { description: 'A dependency is unavailable', content: problemContent };

@@ -1,3 +1,4 @@
+import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { z } from 'zod';
 
@@ -42,4 +43,12 @@ export interface Route<R extends RouteRequestSchemas = RouteRequestSchemas> {
 /** Keeps the handler's input typed by its schemas while letting routes of any shape share one list. */
 export function defineRoute<R extends RouteRequestSchemas>(route: Route<R>): Route {
   return route as unknown as Route;
+}
+
+/**
+ * Every router the kit builds: strict (`/metadata/` is not `/metadata`) and case-sensitive, as the
+ * OpenAPI documents describe the paths, so one resource has one URL and one `http.route` label.
+ */
+export function strictRouter(options: { prefix?: string } = {}): Router {
+  return new Router({ ...options, strict: true, sensitive: true });
 }

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { validationFailed, type FieldError } from '../problem.js';
 
 export type InputLocation = 'path' | 'query' | 'body' | 'header';
@@ -32,6 +32,48 @@ export function fieldErrors(location: InputLocation, error: z.ZodError): FieldEr
   });
 }
 
+interface Visit {
+  value: unknown;
+  key?: PropertyKey;
+  parent?: Visit;
+}
+
+function pathOf(visit: Visit): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let at: Visit | undefined = visit; at?.parent !== undefined; at = at.parent) path.push(at.key as PropertyKey);
+  return path.reverse();
+}
+
+function loneSurrogate(location: InputLocation, path: readonly PropertyKey[]): FieldError {
+  return { field: fieldName(location, path), rule: 'lone_surrogate', message: 'contains a lone UTF-16 surrogate, which is not Unicode text' };
+}
+
+/**
+ * Lone UTF-16 surrogates (JSON `"\ud800"`) are not Unicode: MySQL's utf8mb4 would store them as
+ * U+FFFD, so what is read back would differ from what was acknowledged. Every string and object
+ * key of a part is checked, whatever its schema says, without recursion: a body may nest as deep as
+ * its size allows.
+ */
+function loneSurrogateErrors(location: InputLocation, value: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  const pending: Visit[] = [{ value }];
+  for (let visit = pending.pop(); visit !== undefined; visit = pending.pop()) {
+    if (typeof visit.value === 'string') {
+      if (!visit.value.isWellFormed()) errors.push(loneSurrogate(location, pathOf(visit)));
+      continue;
+    }
+    if (typeof visit.value !== 'object' || visit.value === null) continue;
+    const entries: Array<[PropertyKey, unknown]> = Array.isArray(visit.value) ? [...visit.value.entries()] : Object.entries(visit.value);
+    // Pushed last to first, so failures are reported in document order.
+    for (const [key, item] of entries.reverse()) {
+      const child: Visit = { value: item, key, parent: visit };
+      if (typeof key === 'string' && !key.isWellFormed()) errors.push(loneSurrogate(location, pathOf(child)));
+      pending.push(child);
+    }
+  }
+  return errors;
+}
+
 /** Parses one part of a request or throws a 400 problem naming every failing field and rule. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, location: InputLocation): z.infer<S> {
   return parseRequestParts<{ value: z.infer<S> }>([{ key: 'value', schema, value, location }]).value;
@@ -45,10 +87,35 @@ export function parseRequestParts<T extends object>(
   const errors: FieldError[] = [];
   for (const { key, schema, value, location } of parts) {
     if (!schema) continue;
+    const invalidText = loneSurrogateErrors(location, value);
+    if (invalidText.length > 0) {
+      errors.push(...invalidText);
+      continue;
+    }
     const result = schema.safeParse(value, { reportInput: true });
     if (result.success) parsed[key] = result.data;
     else errors.push(...fieldErrors(location, result.error));
   }
   if (errors.length > 0) throw validationFailed(errors);
   return parsed as T;
+}
+
+const DECIMAL_INTEGER = /^-?\d{1,15}$/;
+
+/** Query integers by their bounds, so the OpenAPI document describes them as integers, not strings. */
+export const decimalIntegerBounds = new WeakMap<object, { minimum: number; maximum: number }>();
+
+/**
+ * A query-string integer: decimal digits with an optional minus sign only (no `0x10`, `1e3`, `1.0`,
+ * blanks or empty values, which `z.coerce.number()` would all accept), within `[min, max]`. Chain
+ * `.default()` and `.describe()` as usual.
+ */
+export function queryInteger(bounds: { min: number; max: number }) {
+  const schema = z
+    .string()
+    .regex(DECIMAL_INTEGER, 'must be a decimal integer')
+    .transform(Number)
+    .pipe(z.int().min(bounds.min).max(bounds.max));
+  decimalIntegerBounds.set(schema, { minimum: bounds.min, maximum: bounds.max });
+  return schema;
 }

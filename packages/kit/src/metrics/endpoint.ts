@@ -1,9 +1,10 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { strictRouter } from '../http/route.js';
 import { contentTypeOf, negotiateFormat, renderMetrics } from './render.js';
 
 /** `GET /metrics`: Prometheus text by default, OpenMetrics (with exemplars) when the scraper asks. */
 export function metricsRouter(): Router {
-  const router = new Router();
+  const router = strictRouter();
   router.get('metrics', '/metrics', async function metrics(ctx) {
     const format = negotiateFormat(ctx.get('accept'));
     ctx.body = await renderMetrics(format);

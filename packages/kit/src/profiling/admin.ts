@@ -1,4 +1,5 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { strictRouter } from '../http/route.js';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { requireAdminToken } from '../http/admin-app.js';
@@ -34,7 +35,7 @@ function clientGone(ctx: Context): AbortSignal {
  * `heap` (sampled live heap) and `/debug/heapsnapshot` (V8 snapshot, off unless enabled).
  */
 export function profilingRouter(profiler: Profiler, adminToken: string | undefined, service: string): Router {
-  const router = new Router();
+  const router = strictRouter();
   router.use(requireAdminToken(adminToken));
   router.get('cpuProfile', '/debug/pprof/profile', async function cpuProfile(ctx) {
     const { seconds, labels } = parseInput(cpuProfileQuery, ctx.query, 'query');

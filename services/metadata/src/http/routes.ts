@@ -1,4 +1,4 @@
-import { defineRoute, notFound, validationFailed, type Route } from '@cinemetrics/kit';
+import { defineRoute, notFound, queryInteger, validationFailed, type Route } from '@cinemetrics/kit';
 import { z } from 'zod';
 import { decodeCursor, InvalidCursorError, MetadataNotFoundError, type MetadataController } from '../controller.js';
 import { metadataFields, metadataPageSchema, metadataSchema, recordId } from '../model.js';
@@ -6,7 +6,7 @@ import { metadataFields, metadataPageSchema, metadataSchema, recordId } from '..
 const idParams = z.object({ id: recordId });
 
 const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20).describe('Page size, 1-100'),
+  limit: queryInteger({ min: 1, max: 100 }).default(20).describe('Page size, 1-100'),
   cursor: z.string().max(200).optional().describe('`nextCursor` of the previous page'),
 });
 
