@@ -29,7 +29,7 @@ function attemptsToRating(exposition: string): number {
 }
 
 function restartLines(proc: RunningProcess): string[] {
-  return proc.lines().filter((line) => /\[start\].*(unexpectedly|restarting|restarted)/.test(line));
+  return proc.lines().filter((line) => /^\[start\]\s+(\w+ .* unexpectedly$|restarting \w+ in|\w+ restarted, pid)/.test(line));
 }
 
 test('kill -9 rating: movie keeps answering degraded and fails fast while its breaker is open; rating is restarted and the breaker closes', async () => {
