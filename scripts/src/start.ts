@@ -18,6 +18,8 @@ export { DEMO_DATASET } from './start/config.js';
 export { SERVICE_NAMES, servicePorts, serviceEnv } from './start/services.js';
 
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** A stop signal repeated within this window is the same request delivered twice, not "kill at once". */
+const SAME_SIGNAL_WINDOW_MS = 1_000;
 
 /** Turns what the supervisor reports into tagged lines. */
 const reportToConsole: SupervisorListener = {
@@ -85,11 +87,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   });
   let exitCode = 0;
 
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (stop.signal.aborted) {
-      urgent();
+    if (firstSignalAt !== undefined) {
+      // One Ctrl+C can arrive twice: from the terminal and forwarded by npm.
+      if (Date.now() - firstSignalAt >= SAME_SIGNAL_WINDOW_MS) urgent();
       return;
     }
+    firstSignalAt = Date.now();
     if (process.stdout.isTTY === true) process.stdout.write('\n'); // past the ^C the terminal echoed
     say(`${signal}: stopping the services (again to kill them at once)`);
     stop.abort();

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { httpJson, startMariaDb, type MariaDb } from '@cinemetrics/testing';
 import { Dataset } from '../src/dataset.js';
 import { DEMO_DATASET } from '../src/start.js';
-import { freePortBase, interrupt, npmStart, READY_LINE } from './support/npm-start.js';
+import { freePortBase, interrupt, npmStart, READY_LINE, STOP_TIMEOUT_MS } from './support/npm-start.js';
 
 let db: MariaDb;
 before(async () => {
@@ -22,7 +22,7 @@ async function withStart(base: number, work: () => Promise<void>): Promise<strin
     await interrupt(proc);
     return proc.lines();
   } finally {
-    await proc.stop('SIGKILL');
+    await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
   }
 }
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { httpJson, startMariaDb, type RunningProcess } from '@cinemetrics/testing';
 import { Dataset } from '../src/dataset.js';
 import { DEMO_DATASET } from '../src/start.js';
-import { eventually, freePortBase, interrupt, isAlive, metricSum, npmStart, READY_LINE, servicePids } from './support/npm-start.js';
+import { eventually, freePortBase, interrupt, isAlive, metricSum, npmStart, READY_LINE, servicePids, STOP_TIMEOUT_MS } from './support/npm-start.js';
 
 const MOVIE_ID = new Dataset(DEMO_DATASET).movie(0).id;
 const DEMO_RATINGS_OF_MOVIE = [...new Dataset(DEMO_DATASET).ratings()].filter((r) => r.recordId === MOVIE_ID).length;
@@ -89,7 +89,7 @@ test('kill -9 rating: movie keeps answering degraded and fails fast while its br
     }
     await interrupt(proc);
   } finally {
-    await proc.stop('SIGKILL');
+    await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
     await db.dispose();
   }
 });
@@ -129,7 +129,7 @@ test('the database dies during and after seeding: the services answer 503, recov
     assert.deepEqual(restartLines(proc), [], 'no service was restarted');
     await interrupt(proc);
   } finally {
-    await proc.stop('SIGKILL');
+    await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
     await db.dispose();
   }
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { httpJson, startMariaDb, type MariaDb } from '@cinemetrics/testing';
+import { httpJson, REPOSITORY_ROOT, startMariaDb, startProcess, type MariaDb } from '@cinemetrics/testing';
 import { Dataset } from '../src/dataset.js';
 import { DEMO_DATASET, SERVICE_NAMES, servicePorts } from '../src/start.js';
-import { freePortBase, interrupt, isAlive, listen, npmStart, READY_LINE, servicePids } from './support/npm-start.js';
+import { freePortBase, interrupt, isAlive, listen, npmStart, READY_LINE, servicePids, STOP_TIMEOUT_MS } from './support/npm-start.js';
 
 describe('npm start', () => {
   let db: MariaDb;
@@ -63,7 +63,7 @@ describe('npm start', () => {
         await new Promise((resolve) => server.close(resolve));
       }
     } finally {
-      await proc.stop('SIGKILL');
+      await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
     }
   });
 
@@ -78,7 +78,47 @@ describe('npm start', () => {
       assert.deepEqual(page.body, { items: [], nextCursor: null });
       await interrupt(proc);
     } finally {
-      await proc.stop('SIGKILL');
+      await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
+    }
+  });
+
+  test('one Ctrl+C delivered twice at once (by the terminal and by npm) still drains the services', async () => {
+    const base = await freePortBase();
+    const proc = await npmStart({ CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: undefined, LOG_LEVEL: 'info' }, ['--no-seed']);
+    try {
+      await proc.waitForLine(READY_LINE, 120_000);
+      proc.signal('SIGINT');
+      proc.signal('SIGINT');
+      assert.deepEqual(await proc.exited, { code: 0, signal: null });
+      const output = proc.lines().join('\n');
+      assert.doesNotMatch(output, /sending SIGKILL/);
+      assert.equal(proc.lines().filter((line) => line.includes('"msg":"shutdown complete"')).length, 4, output);
+    } finally {
+      await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
+    }
+  });
+
+  test('SIGTERM to the npm process reaches the start script, which stops every service', async () => {
+    const base = await freePortBase();
+    const proc = await startProcess({
+      name: 'npm start',
+      command: 'npm',
+      args: ['start', '--', '--no-seed'],
+      cwd: REPOSITORY_ROOT,
+      env: { NO_COLOR: '1', CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: undefined, LOG_LEVEL: 'warn' },
+    });
+    try {
+      await proc.waitForLine(READY_LINE, 120_000);
+      const pids = servicePids(proc);
+      assert.equal(pids.size, 4);
+      proc.signal('SIGTERM');
+      await proc.exited;
+      assert.ok(proc.lines().some((line) => line.includes('SIGTERM: stopping the services')), proc.lines().slice(-20).join('\n'));
+      assert.ok(proc.lines().some((line) => line.includes('all services stopped')));
+      for (const [name, pid] of pids) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) is gone`);
+    } finally {
+      await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
+      for (const pid of servicePids(proc).values()) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     }
   });
 
@@ -94,7 +134,7 @@ describe('npm start', () => {
       assert.doesNotMatch(output, /restarting/);
       for (const [name, pid] of servicePids(proc)) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) is gone`);
     } finally {
-      await proc.stop('SIGKILL');
+      await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
     }
   });
 

@@ -90,3 +90,6 @@ export async function eventually(what: string, check: () => Promise<boolean>, ti
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** For a test's `finally`: SIGTERM lets the start script stop its services (SIGKILL would orphan them). */
+export const STOP_TIMEOUT_MS = 20_000;
