@@ -30,7 +30,10 @@ function reasonToInstall() {
 
 const reason = reasonToInstall();
 if (reason !== undefined) {
-  process.stderr.write(`${reason}: running npm ci\n`);
+  process.stderr.write(
+    `${reason}: running npm ci. It installs the project's Node 24 too; its EBADENGINE warnings are about ` +
+      `the Node running npm (${process.version}), not the one the project runs on.\n`,
+  );
   const npmCli = process.env.npm_execpath;
   const [command, args] = npmCli ? [process.execPath, [npmCli, 'ci', '--no-audit', '--no-fund']] : ['npm', ['ci', '--no-audit', '--no-fund']];
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
