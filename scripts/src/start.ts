@@ -58,7 +58,6 @@ async function bringUp(config: StartConfig, all: ServicePorts[], env: NodeJS.Pro
   if (late.length > 0) complain(`${late.join('\n')}\nThey keep being supervised; the demo data is tried anyway.`);
   const seed = await seedDemoData(config.seed, all, config.readyTimeoutMs, stop);
   if (stop.aborted) return;
-  if (seed.kind === 'failed') complain(`demo data not loaded: ${seed.reason}`);
   if (seed.kind === 'loaded') say(`sample: ${await sampleLine(all)}`);
   if (stop.aborted) return;
   say(banner(all, env, seed));
@@ -81,6 +80,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const all = servicePorts(config.portBase);
   const supervisor = new Supervisor(serviceSpecs(all, env), reportToConsole);
   const stop = new AbortController();
+  const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   let urgent: () => void = () => undefined;
   const urgentStop = new Promise<void>((resolve) => {
     urgent = resolve;
@@ -96,7 +96,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     }
     firstSignalAt = Date.now();
     if (process.stdout.isTTY === true) process.stdout.write('\n'); // past the ^C the terminal echoed
-    say(`${signal}: stopping the services (again to kill them at once)`);
+    say(`${signal}: stopping the services (again, a second later, to kill them at once)`);
     stop.abort();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
@@ -111,7 +111,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
 
   say(`starting ${all.map((s) => `${s.name} (:${s.port}, admin :${s.adminPort})`).join(', ')}`);
   supervisor.start();
-  const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   await bringUp(config, all, env, stop.signal);
   await stopped;
 

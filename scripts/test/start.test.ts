@@ -82,6 +82,30 @@ describe('npm start', () => {
     }
   });
 
+  test('demo data that cannot be loaded is retried, then reported; the services keep running', async () => {
+    const base = await freePortBase();
+    const failingWrites = JSON.stringify({ rules: [{ route: '*', method: 'PUT', errorRate: 1 }] });
+    const proc = await npmStart({
+      CINEMETRICS_PORT_BASE: String(base),
+      CINEMETRICS_READY_TIMEOUT_MS: '3000',
+      MYSQL_URL: undefined,
+      LOG_LEVEL: 'warn',
+      FAULTS: failingWrites,
+    });
+    try {
+      await proc.waitForLine(READY_LINE, 120_000);
+      const output = proc.lines().join('\n');
+      assert.match(output, /demo data: PUT \S+ gave status 500; retrying while the services recover/);
+      assert.match(output, /Demo data: demo data not loaded: PUT \S+ still gave status 500 when the time for seeding ran out/);
+      const health = await httpJson('GET', `http://127.0.0.1:${base + 3}/.well-known/health`);
+      assert.equal(health.status, 200);
+      assert.equal(proc.running, true);
+      await interrupt(proc);
+    } finally {
+      await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
+    }
+  });
+
   test('one Ctrl+C delivered twice at once (by the terminal and by npm) still drains the services', async () => {
     const base = await freePortBase();
     const proc = await npmStart({ CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: undefined, LOG_LEVEL: 'info' }, ['--no-seed']);
