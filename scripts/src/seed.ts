@@ -11,6 +11,7 @@
  * Environment: MYSQL_URL (required, mysql://user:password@host:3306), LOG_LEVEL (kit log lines on
  * stderr; default warn). Exit codes: 0 done, 2 bad options or configuration, 1 anything else.
  */
+import '@cinemetrics/kit/node-version';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';

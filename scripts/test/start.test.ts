@@ -1,66 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { httpJson, startMariaDb, startProcess, type MariaDb, type RunningProcess } from '@cinemetrics/testing';
+import { httpJson, REPOSITORY_ROOT, startMariaDb, startProcess, type MariaDb } from '@cinemetrics/testing';
 import { Dataset } from '../src/dataset.js';
 import { DEMO_DATASET, SERVICE_NAMES, servicePorts } from '../src/start.js';
-
-const START_JS = path.resolve(__dirname, '../src/start.js');
-const READY_LINE = (line: string) => line.includes('Press Ctrl+C to stop.');
-
-function listen(port: number): Promise<Server | undefined> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(undefined));
-    server.listen({ port, exclusive: true }, () => resolve(server));
-  });
-}
-
-/**
- * A base B such that B+1..B+4 and B+11..B+14 are all free right now. B stays below Linux's ephemeral
- * range (32768 and up), where other tests' listen(0) ports and outgoing connections take ports at any
- * moment and could take one of ours between this check and the services' listen.
- */
-async function freePortBase(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 1_200) * 10;
-    const ports = servicePorts(base).flatMap((s) => [s.port, s.adminPort]);
-    const servers: Server[] = [];
-    for (const port of ports) {
-      const server = await listen(port);
-      if (server === undefined) break;
-      servers.push(server);
-    }
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    if (servers.length === ports.length) return base;
-  }
-  throw new Error('no free block of ports found');
-}
-
-/** The pid of each service, from start.ts's "<name> started, pid N" lines. */
-function servicePids(proc: RunningProcess): Map<string, number> {
-  const pids = new Map<string, number>();
-  for (const line of proc.lines()) {
-    const match = /\[start\]\s+(\w+) started, pid (\d+)/.exec(line);
-    if (match?.[1] && match[2]) pids.set(match[1], Number(match[2]));
-  }
-  return pids;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    assert.equal((error as NodeJS.ErrnoException).code, 'ESRCH');
-    return false;
-  }
-}
-
-async function startAll(env: Record<string, string | undefined>, args: string[] = []): Promise<RunningProcess> {
-  return startProcess({ name: 'start', args: [START_JS, ...args], env: { NO_COLOR: '1', CINEMETRICS_READY_TIMEOUT_MS: '60000', ...env } });
-}
+import { freePortBase, interrupt, isAlive, listen, npmStart, READY_LINE, servicePids, STOP_TIMEOUT_MS } from './support/npm-start.js';
 
 describe('npm start', () => {
   let db: MariaDb;
@@ -71,10 +14,10 @@ describe('npm start', () => {
     await db?.dispose();
   });
 
-  test('runs all four services on MySQL, seeds through the APIs, and SIGINT stops everything with exit 0', async () => {
+  test('runs all four services on MySQL, seeds the empty database through the APIs, and SIGINT stops everything with exit 0', async () => {
     const base = await freePortBase();
     const ports = servicePorts(base);
-    const proc = await startAll({ CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: db.url, LOG_LEVEL: 'info' });
+    const proc = await npmStart({ CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: db.url, LOG_LEVEL: 'info' });
     try {
       await proc.waitForLine(READY_LINE, 120_000);
       const pids = servicePids(proc);
@@ -85,6 +28,7 @@ describe('npm start', () => {
       assert.ok(proc.lines().some((line) => line.startsWith('[metadata] ')), 'tagged service output');
       assert.ok(!proc.lines().some((line) => line.includes('\x1b[')), 'no colour codes in a pipe');
       assert.ok(proc.lines().some((line) => line.includes(`curl localhost:${base + 3}/movies/tt0000001`)));
+      assert.ok(proc.lines().some((line) => line.includes('loaded demo data into the empty database')));
 
       const dataset = new Dataset(DEMO_DATASET);
       const expected = dataset.movie(0);
@@ -110,9 +54,7 @@ describe('npm start', () => {
         assert.equal(metrics.status, 200, `${service.name} metrics`);
       }
 
-      proc.signal('SIGINT');
-      const status = await proc.exited;
-      assert.deepEqual(status, { code: 0, signal: null }, proc.lines().slice(-30).join('\n'));
+      await interrupt(proc);
       assert.ok(proc.lines().some((line) => line.includes('all services stopped')));
       for (const [name, pid] of pids) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) is gone`);
       for (const service of ports) {
@@ -121,26 +63,102 @@ describe('npm start', () => {
         await new Promise((resolve) => server.close(resolve));
       }
     } finally {
-      await proc.stop('SIGKILL');
+      await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
     }
   });
 
-  test('a service dying on its own stops the others and exits 1', async () => {
+  test('--no-seed loads nothing and says so', async () => {
     const base = await freePortBase();
-    const proc = await startAll({ CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: undefined, LOG_LEVEL: 'warn' }, ['--no-seed']);
+    const proc = await npmStart({ CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: undefined, LOG_LEVEL: 'warn' }, ['--no-seed']);
     try {
       await proc.waitForLine(READY_LINE, 120_000);
       assert.ok(proc.lines().some((line) => line.includes('in-memory stores')));
+      assert.ok(proc.lines().some((line) => line.includes('Demo data: seeding skipped')));
+      const page = await httpJson('GET', `http://127.0.0.1:${base + 1}/metadata?limit=1`);
+      assert.deepEqual(page.body, { items: [], nextCursor: null });
+      await interrupt(proc);
+    } finally {
+      await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
+    }
+  });
+
+  test('demo data that cannot be loaded is retried, then reported; the services keep running', async () => {
+    const base = await freePortBase();
+    const failingWrites = JSON.stringify({ rules: [{ route: '*', method: 'PUT', errorRate: 1 }] });
+    const proc = await npmStart({
+      CINEMETRICS_PORT_BASE: String(base),
+      CINEMETRICS_READY_TIMEOUT_MS: '3000',
+      MYSQL_URL: undefined,
+      LOG_LEVEL: 'warn',
+      FAULTS: failingWrites,
+    });
+    try {
+      await proc.waitForLine(READY_LINE, 120_000);
+      const output = proc.lines().join('\n');
+      assert.match(output, /demo data: PUT \S+ gave status 500; retrying while the services recover/);
+      assert.match(output, /Demo data: demo data not loaded: PUT \S+ still gave status 500 when the time for seeding ran out/);
+      const health = await httpJson('GET', `http://127.0.0.1:${base + 3}/.well-known/health`);
+      assert.equal(health.status, 200);
+      assert.equal(proc.running, true);
+      await interrupt(proc);
+    } finally {
+      await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
+    }
+  });
+
+  test('one Ctrl+C delivered twice at once (by the terminal and by npm) still drains the services', async () => {
+    const base = await freePortBase();
+    const proc = await npmStart({ CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: undefined, LOG_LEVEL: 'info' }, ['--no-seed']);
+    try {
+      await proc.waitForLine(READY_LINE, 120_000);
+      proc.signal('SIGINT');
+      proc.signal('SIGINT');
+      assert.deepEqual(await proc.exited, { code: 0, signal: null });
+      const output = proc.lines().join('\n');
+      assert.doesNotMatch(output, /sending SIGKILL/);
+      assert.equal(proc.lines().filter((line) => line.includes('"msg":"shutdown complete"')).length, 4, output);
+    } finally {
+      await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
+    }
+  });
+
+  test('SIGTERM to the npm process reaches the start script, which stops every service', async () => {
+    const base = await freePortBase();
+    const proc = await startProcess({
+      name: 'npm start',
+      command: 'npm',
+      args: ['start', '--', '--no-seed'],
+      cwd: REPOSITORY_ROOT,
+      env: { NO_COLOR: '1', CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: undefined, LOG_LEVEL: 'warn' },
+    });
+    try {
+      await proc.waitForLine(READY_LINE, 120_000);
       const pids = servicePids(proc);
-      const ratingPid = pids.get('rating');
-      assert.ok(ratingPid);
-      process.kill(ratingPid, 'SIGKILL');
-      const status = await proc.exited;
-      assert.deepEqual(status, { code: 1, signal: null }, proc.lines().slice(-30).join('\n'));
-      assert.ok(proc.lines().some((line) => /rating was killed by SIGKILL unexpectedly; stopping the others/.test(line)));
+      assert.equal(pids.size, 4);
+      proc.signal('SIGTERM');
+      await proc.exited;
+      assert.ok(proc.lines().some((line) => line.includes('SIGTERM: stopping the services')), proc.lines().slice(-20).join('\n'));
+      assert.ok(proc.lines().some((line) => line.includes('all services stopped')));
       for (const [name, pid] of pids) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) is gone`);
     } finally {
-      await proc.stop('SIGKILL');
+      await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
+      for (const pid of servicePids(proc).values()) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  test('a service rejecting its configuration (exit code 2) stops everything with exit code 2', async () => {
+    const base = await freePortBase();
+    const faults = JSON.stringify({ rules: [{ route: '/no-such-route', errorRate: 0.5 }] });
+    const proc = await npmStart({ CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: undefined, FAULTS: faults });
+    try {
+      assert.deepEqual(await proc.exited, { code: 2, signal: null }, proc.lines().slice(-30).join('\n'));
+      const output = proc.lines().join('\n');
+      assert.match(output, /FAULTS\.rules\.0\.route/, 'the service says which variable');
+      assert.match(output, /rejected its configuration \(exit code 2/);
+      assert.doesNotMatch(output, /restarting/);
+      for (const [name, pid] of servicePids(proc)) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) is gone`);
+    } finally {
+      await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
     }
   });
 
@@ -149,7 +167,7 @@ describe('npm start', () => {
     const blocker = await listen(base + 13); // movie's admin port
     assert.ok(blocker);
     try {
-      const proc = await startAll({ CINEMETRICS_PORT_BASE: String(base) });
+      const proc = await npmStart({ CINEMETRICS_PORT_BASE: String(base) });
       const status = await proc.exited;
       assert.deepEqual(status, { code: 1, signal: null });
       const output = proc.lines().join('\n');
@@ -161,9 +179,12 @@ describe('npm start', () => {
     }
   });
 
-  test('a bad CINEMETRICS_PORT_BASE is refused', async () => {
-    const proc = await startAll({ CINEMETRICS_PORT_BASE: 'eighty' });
-    assert.deepEqual(await proc.exited, { code: 2, signal: null });
-    assert.match(proc.lines().join('\n'), /CINEMETRICS_PORT_BASE must be a whole number/);
+  test('a bad CINEMETRICS_PORT_BASE or CINEMETRICS_SEED is refused with exit code 2', async () => {
+    const badBase = await npmStart({ CINEMETRICS_PORT_BASE: 'eighty' });
+    assert.deepEqual(await badBase.exited, { code: 2, signal: null });
+    assert.match(badBase.lines().join('\n'), /CINEMETRICS_PORT_BASE must be a whole number/);
+    const badSeed = await npmStart({ CINEMETRICS_SEED: 'always' });
+    assert.deepEqual(await badSeed.exited, { code: 2, signal: null });
+    assert.match(badSeed.lines().join('\n'), /CINEMETRICS_SEED must be one of auto, off \(got "always"\)/);
   });
 });

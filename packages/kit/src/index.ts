@@ -1,3 +1,4 @@
+import './node-version.js';
 export * from './config.js';
 export * from './health.js';
 export * from './identity.js';

@@ -3,6 +3,7 @@
  * application module so require hooks see koa, http, undici, mysql2 and pino load; it therefore
  * imports nothing that those instrumentations patch.
  */
+import '../node-version.js';
 import { isMainThread } from 'node:worker_threads';
 import { ConfigError } from '../config.js';
 import { startTelemetry } from './sdk.js';

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
+import path from 'node:path';
+import { startProcess, type RunningProcess } from '@cinemetrics/testing';
+import { servicePorts } from '../../src/start.js';
+
+const START_JS = path.resolve(__dirname, '../../src/start.js');
+
+/** The last line of the start script's banner: every service is up and the demo data step has finished. */
+export const READY_LINE = (line: string): boolean => line.includes('Press Ctrl+C to stop.');
+
+export function listen(port: number): Promise<Server | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen({ port, exclusive: true }, () => resolve(server));
+  });
+}
+
+/**
+ * A base B such that B+1..B+4 and B+11..B+14 are all free right now. B stays below Linux's ephemeral
+ * range (32768 and up), where other tests' listen(0) ports and outgoing connections take ports at any
+ * moment and could take one of ours between this check and the services' listen.
+ */
+export async function freePortBase(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 1_200) * 10;
+    const ports = servicePorts(base).flatMap((s) => [s.port, s.adminPort]);
+    const servers: Server[] = [];
+    for (const port of ports) {
+      const server = await listen(port);
+      if (server === undefined) break;
+      servers.push(server);
+    }
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    if (servers.length === ports.length) return base;
+  }
+  throw new Error('no free block of ports found');
+}
+
+/** The latest pid of each service, from the start script's "<name> started|restarted, pid N" lines. */
+export function servicePids(proc: RunningProcess): Map<string, number> {
+  const pids = new Map<string, number>();
+  for (const line of proc.lines()) {
+    const match = /\[start\]\s+(\w+) (?:started|restarted), pid (\d+)/.exec(line);
+    if (match?.[1] && match[2]) pids.set(match[1], Number(match[2]));
+  }
+  return pids;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    assert.equal((error as NodeJS.ErrnoException).code, 'ESRCH');
+    return false;
+  }
+}
+
+/** Runs the compiled start script (what `npm start` runs after building) with colour off. */
+export async function npmStart(env: Record<string, string | undefined>, args: string[] = []): Promise<RunningProcess> {
+  return startProcess({ name: 'start', args: [START_JS, ...args], env: { NO_COLOR: '1', CINEMETRICS_READY_TIMEOUT_MS: '60000', ...env } });
+}
+
+/** SIGINT, as Ctrl+C would send, and the exit status. */
+export async function interrupt(proc: RunningProcess): Promise<void> {
+  proc.signal('SIGINT');
+  const status = await proc.exited;
+  assert.deepEqual(status, { code: 0, signal: null }, proc.lines().slice(-30).join('\n'));
+}
+
+/** The sum of the samples of `metric` whose labels include all of `labels`, from a Prometheus text exposition. */
+export function metricSum(exposition: string, metric: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of exposition.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (match?.[1] !== metric) continue;
+    const labelText = match[2] ?? '';
+    if (Object.entries(labels).every(([name, value]) => labelText.includes(`${name}="${value}"`))) sum += Number(match[3]);
+  }
+  return sum;
+}
+
+/** Polls `check` every 100 ms until it returns true; fails naming `what` after timeoutMs. */
+export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** For a test's `finally`: SIGTERM lets the start script stop its services (SIGKILL would orphan them). */
+export const STOP_TIMEOUT_MS = 20_000;
