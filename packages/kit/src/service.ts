@@ -105,9 +105,11 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
     },
     'inbound protection',
   );
+  const httpLogger = componentLogger(logger, 'http');
+  const adminLogger = componentLogger(logger, 'admin');
   const api = new DrainableListener(
     createApiApp({
-      logger: componentLogger(logger, 'http'),
+      logger: httpLogger,
       routes: definition.routes,
       health: definition.health,
       openapi: { title: `${definition.name} API`, version: definition.version, description: definition.description },
@@ -117,15 +119,16 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
       routeHooks: [profilingLabels, faults.middleware],
     }),
     timeouts,
+    httpLogger,
   );
   const { app: adminApp } = createAdminApp({
-    logger: componentLogger(logger, 'admin'),
+    logger: adminLogger,
     rootLogger: logger,
     adminToken: env.ADMIN_TOKEN,
     bodyLimit: env.HTTP_BODY_LIMIT,
     routers: [faultsRouter(faults, env.ADMIN_TOKEN), profilingRouter(profiler, env.ADMIN_TOKEN, definition.name), ...(definition.adminRouters ?? [])],
   });
-  const admin = new DrainableListener(adminApp, timeouts);
+  const admin = new DrainableListener(adminApp, timeouts, adminLogger);
 
   const apiAddress = await api.listen(env.PORT, definition.host);
   const adminAddress = await admin.listen(env.ADMIN_PORT, definition.host);

@@ -14,6 +14,7 @@ import { receiveForwardedSelfObservability } from './self-observability-receiver
 import { closeLogExport, type LogExportSettings } from './log-export.js';
 import { selfObservabilityMeterProvider } from './self-observability.js';
 import { identifyService } from './service-identity.js';
+import { REDACTED_QUERY_PARAMETERS } from './query-redaction.js';
 import type { TelemetrySettings } from './settings.js';
 
 export interface Telemetry {
@@ -77,6 +78,8 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
           ignoreIncomingRequestHook: isProbe,
           // The exporters' own requests run with tracing suppressed; skip them before any attribute work.
           ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()),
+          redactedQueryParams: [...REDACTED_QUERY_PARAMETERS],
+          redactedQueryParamsServer: [...REDACTED_QUERY_PARAMETERS],
         },
         // Router layers carry http.route; a span per middleware costs CPU and explains nothing.
         '@opentelemetry/instrumentation-koa': { ignoreLayersType: ['middleware' as never] },
