@@ -31,7 +31,7 @@ export interface ServiceDefinition {
   shutdownHooks?: readonly ShutdownHook[];
   apiMiddleware?: readonly Koa.Middleware[];
   adminRouters?: readonly Router[];
-  /** Host to bind; all interfaces by default (containers), loopback in tests is the caller's choice. */
+  /** Host the API listener binds; all interfaces by default (containers). The admin listener binds ADMIN_HOST. */
   host?: string;
 }
 
@@ -131,7 +131,7 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
   const admin = new DrainableListener(adminApp, timeouts, adminLogger);
 
   const apiAddress = await api.listen(env.PORT, definition.host);
-  const adminAddress = await admin.listen(env.ADMIN_PORT, definition.host);
+  const adminAddress = await admin.listen(env.ADMIN_PORT, env.ADMIN_HOST);
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
@@ -171,7 +171,7 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
   }
 
   lifecycleLogger.info(
-    { port: apiAddress.port, admin_port: adminAddress.port, version: definition.version },
+    { port: apiAddress.port, admin_port: adminAddress.port, admin_host: adminAddress.address, version: definition.version },
     'service started',
   );
   return { apiPort: apiAddress.port, adminPort: adminAddress.port, faults, shutdown };

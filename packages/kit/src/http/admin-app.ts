@@ -16,6 +16,15 @@ function digest(value: string): Buffer {
 }
 
 /**
+ * The credentials of an `Authorization: Bearer <token>` header. Auth schemes are case-insensitive
+ * (RFC 9110 §11.1), and one or more spaces separate the scheme from its credentials.
+ */
+export function bearerToken(authorization: string): string | undefined {
+  const match = /^bearer +(\S+) *$/i.exec(authorization);
+  return match?.[1];
+}
+
+/**
  * Guards admin routes with `Authorization: Bearer <ADMIN_TOKEN>`. With no token configured the
  * routes are closed (403), never open.
  */
@@ -25,8 +34,8 @@ export function requireAdminToken(adminToken: string | undefined) {
     if (!expected) {
       throw new ProblemError({ status: 403, detail: 'Admin endpoints are disabled: set ADMIN_TOKEN to enable them' });
     }
-    const match = /^Bearer (.+)$/.exec(ctx.get('authorization'));
-    if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
+    const token = bearerToken(ctx.get('authorization'));
+    if (token === undefined || !timingSafeEqual(digest(token), expected)) {
       throw new ProblemError({
         status: 401,
         detail: 'A valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)',
