@@ -29,8 +29,10 @@ export interface DownstreamOptions extends DownstreamPolicyOverrides {
   auth?: DownstreamAuth;
   /** Headers sent on every call to this downstream (the call's own headers win). */
   headers?: Record<string, string>;
-  /** Liveness endpoint used by readiness and the breaker's probes. */
+  /** Liveness endpoint, probed by the breaker (`/.well-known/alive`). */
   healthPath?: string;
+  /** Readiness endpoint, whose status this service's readiness takes (`/.well-known/health`). */
+  readinessPath?: string;
 }
 
 export interface CallOptions {
@@ -105,6 +107,19 @@ function describeError(error: unknown): string {
   return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
 }
 
+/**
+ * Why a downstream is not ready, from its health report (`{status, checks: {name: {status, critical}}}`):
+ * `status 503, unavailable (down: database)`. Only names and statuses are taken from the body.
+ */
+function notReadyReason(status: number, body: unknown): string {
+  const report = body as { status?: unknown; checks?: Record<string, { status?: unknown; critical?: unknown }> } | undefined;
+  const reported = typeof report?.status === 'string' && /^[a-z_]{1,32}$/.test(report.status) ? `, ${report.status}` : '';
+  const down = Object.entries(report?.checks ?? {})
+    .filter(([name, check]) => check?.status === 'down' && check.critical !== false && /^[\w.-]{1,64}$/.test(name))
+    .map(([name]) => name);
+  return `status ${status}${reported}${down.length > 0 ? ` (down: ${down.join(', ')})` : ''}`;
+}
+
 /** A bounded `error_type` label: `timeout`, an errno / undici code, or `_OTHER`. */
 function errorTypeOf(error: DownstreamUnavailableError): string {
   if (error.kind === 'timeout' || error.kind === 'aborted') return error.kind;
@@ -153,6 +168,7 @@ export class DownstreamClient {
   private readonly prefix: string;
   private readonly defaultHeaders: Record<string, string>;
   private readonly healthPath: string;
+  private readonly readinessPath: string;
   private readonly breaker: DownstreamBreaker;
   private readonly budget: RetryBudget;
   private readonly retryPolicy: RetryPolicy;
@@ -171,6 +187,7 @@ export class DownstreamClient {
     this.prefix = prefix;
     this.defaultHeaders = lowerCaseKeys(options.headers);
     this.healthPath = options.healthPath ?? '/.well-known/alive';
+    this.readinessPath = options.readinessPath ?? '/.well-known/health';
     // Idle connections are dropped a little before the services' own keep-alive (5 s), so the pool never
     // writes to a socket the server is closing. Timeouts per attempt come from the abort signal; the
     // pool's own are a backstop.
@@ -440,17 +457,37 @@ export class DownstreamClient {
    * breaker and untraced (probes every few seconds would bury the traces that matter).
    */
   async checkAlive(timeoutMs = this.policy.healthTimeoutMs): Promise<void> {
-    let status: number;
+    const { status } = await this.probe(this.healthPath, timeoutMs);
+    if (status !== 200) throw new DownstreamUnavailableError(this.name, 'other', `status ${status}`);
+  }
+
+  /**
+   * Readiness of the downstream, as it reports it: `GET /.well-known/health` answers 200 within
+   * `timeoutMs`. A downstream that answers but is not ready itself (its database is down, it is
+   * stopping) is not usable either; the reason names what it reported down. Untraced, like checkAlive.
+   */
+  async checkReady(timeoutMs = this.policy.healthTimeoutMs): Promise<void> {
+    const { status, body } = await this.probe(this.readinessPath, timeoutMs);
+    if (status !== 200) throw new DownstreamUnavailableError(this.name, 'other', notReadyReason(status, body));
+  }
+
+  /** One untraced GET outside the breaker; the body parsed as JSON when it is JSON. */
+  private async probe(path: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
     try {
       const response = await context.with(suppressTracing(context.active()), () =>
-        this.pool.request({ path: `${this.prefix}${this.healthPath}`, method: 'GET', signal: AbortSignal.timeout(timeoutMs) }),
+        this.pool.request({ path: `${this.prefix}${path}`, method: 'GET', signal: AbortSignal.timeout(timeoutMs) }),
       );
-      status = response.statusCode;
-      await response.body.dump();
+      const text = await response.body.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      return { status: response.statusCode, body };
     } catch (error) {
       throw this.toUnavailable(error, timeoutMs, undefined);
     }
-    if (status !== 200) throw new DownstreamUnavailableError(this.name, 'other', `status ${status}`);
   }
 
   async close(): Promise<void> {
