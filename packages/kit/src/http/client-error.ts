@@ -14,6 +14,30 @@ interface ClientErrorFacts {
 
 const PROBLEMS = 'https://cinemetrics.dev/problems';
 
+type ProblemFacts = Omit<ClientErrorFacts, 'code'>;
+
+/** Errors node answers with a status of their own; every other parser error is a 400. */
+const KNOWN: Record<string, ProblemFacts> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    type: `${PROBLEMS}/request-headers-too-large`,
+    title: 'Request Header Fields Too Large',
+    detail: 'The request line and headers together exceed the size this server accepts',
+  },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: {
+    status: 413,
+    type: `${PROBLEMS}/chunk-extensions-too-large`,
+    title: 'Content Too Large',
+    detail: 'The chunk extensions of the request body exceed the size this server accepts',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    type: `${PROBLEMS}/request-timeout`,
+    title: 'Request Timeout',
+    detail: 'The request was not received in full within the time this server allows (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS)',
+  },
+};
+
 /**
  * Answers for the errors node raises on a connection (`clientError`) in the statuses node's own
  * handler uses, but as problem documents. Parser errors carry a fixed `reason` from llhttp (never
@@ -21,42 +45,16 @@ const PROBLEMS = 'https://cinemetrics.dev/problems';
  */
 export function describeClientError(error: NodeJS.ErrnoException & { reason?: unknown }): ClientErrorFacts {
   const code = typeof error.code === 'string' ? error.code : 'UNKNOWN';
-  switch (code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return {
-        code,
-        status: 431,
-        type: `${PROBLEMS}/request-headers-too-large`,
-        title: 'Request Header Fields Too Large',
-        detail: 'The request line and headers together exceed the size this server accepts',
-      };
-    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return {
-        code,
-        status: 413,
-        type: `${PROBLEMS}/chunk-extensions-too-large`,
-        title: 'Content Too Large',
-        detail: 'The chunk extensions of the request body exceed the size this server accepts',
-      };
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return {
-        code,
-        status: 408,
-        type: `${PROBLEMS}/request-timeout`,
-        title: 'Request Timeout',
-        detail: 'The request was not received in full within the time this server allows (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS)',
-      };
-    default: {
-      const reason = typeof error.reason === 'string' && /^[\w ,.'()-]{1,120}$/.test(error.reason) ? error.reason : undefined;
-      return {
-        code,
-        status: 400,
-        type: `${PROBLEMS}/malformed-request`,
-        title: 'Malformed HTTP request',
-        detail: `The request is not valid HTTP/1.1 and was not processed${reason ? `: ${reason}` : ''} (${code})`,
-      };
-    }
-  }
+  const known = KNOWN[code];
+  if (known) return { code, ...known };
+  const reason = typeof error.reason === 'string' && /^[\w ,.'()-]{1,120}$/.test(error.reason) ? error.reason : undefined;
+  return {
+    code,
+    status: 400,
+    type: `${PROBLEMS}/malformed-request`,
+    title: 'Malformed HTTP request',
+    detail: `The request is not valid HTTP/1.1 and was not processed${reason ? `: ${reason}` : ''} (${code})`,
+  };
 }
 
 /** A whole HTTP/1.1 response, written straight to the socket: no request object exists to answer through. */
