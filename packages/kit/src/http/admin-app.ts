@@ -10,6 +10,7 @@ import { accessLog } from './access-log.js';
 import { problemMiddleware } from './errors.js';
 import { requestId } from './request-context.js';
 import { parseInput } from './validation.js';
+import { appErrorListener } from './client-error.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -67,7 +68,7 @@ export interface AdminAppOptions {
 export function createAdminApp(options: AdminAppOptions): { app: Koa; protectedRoutes: Router } {
   const app = new Koa();
   app.silent = true;
-  app.on('error', (error: unknown) => options.logger.error({ err: error }, 'error outside the problem middleware'));
+  app.on('error', appErrorListener(options.logger));
   const open = new Router();
   open.get('alive', '/.well-known/alive', function alive(ctx) {
     ctx.body = { status: 'alive' };

@@ -71,7 +71,24 @@ function problemResponse(facts: ClientErrorFacts): string {
 }
 
 /** Codes that are a normal end of a connection rather than a client doing something wrong. */
-const ORDINARY_ENDS = new Set(['ECONNRESET', 'EPIPE', 'ERR_HTTP_REQUEST_TIMEOUT']);
+const ORDINARY_ENDS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_HTTP_REQUEST_TIMEOUT']);
+
+function isConnectionEnd(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (ORDINARY_ENDS.has(code) || code.startsWith('HPE_'));
+}
+
+/**
+ * The Koa apps' `error` listener. A connection the client reset or cut short also reaches the app (as
+ * the error of the response in flight): that is the client's doing and normal, so it is a debug line
+ * with the code only. Anything else is an error of ours, logged in full.
+ */
+export function appErrorListener(logger: Logger) {
+  return function onAppError(error: unknown): void {
+    if (isConnectionEnd(error)) logger.debug({ 'error.code': error.code }, 'connection ended before the response was complete');
+    else logger.error({ err: error }, 'error outside the problem middleware');
+  };
+}
 
 /**
  * A `clientError` listener. Node's default handler writes a bare status line; and with the error
