@@ -4,6 +4,7 @@ import { DelegateBackoff, fullJitterGenerator, handleType, retry, type RetryPoli
 import type { Logger } from 'pino';
 import { Pool, type Dispatcher } from 'undici';
 import { httpClientDuration, httpClientRetries } from '../metrics/registry.js';
+import { redactQuery } from '../telemetry/query-redaction.js';
 import { withSpan } from '../telemetry/spans.js';
 import { createAuthProvider, type AuthProvider, type DownstreamAuth } from './auth.js';
 import { CircuitOpenError, DownstreamBreaker, type BreakerStateName } from './breaker.js';
@@ -240,21 +241,23 @@ export class DownstreamClient {
     const budgetMs = Math.min(callerLeft, options.deadlineMs ?? Number.POSITIVE_INFINITY);
     const deadlineAt = started + budgetMs;
     const path = this.buildPath(options);
+    // What spans and log lines show of it: credential query values redacted.
+    const shownPath = redactQuery(path);
     this.budget.recordCall();
     return withSpan(
       `Downstream/${this.name} ${method}`,
       {
         'peer.service': this.name,
         'http.request.method': method,
-        'url.path': path,
+        'url.path': shownPath,
         'cinemetrics.deadline.budget_ms': Math.max(0, Math.round(budgetMs)),
         'cinemetrics.circuit_breaker.state': this.breaker.state,
       },
-      (span) => this.call(span, method, path, options, started, deadlineAt),
+      (span) => this.call(span, method, path, shownPath, options, started, deadlineAt),
     );
   }
 
-  private async call(span: Span, method: string, path: string, options: CallOptions, started: number, deadlineAt: number): Promise<DownstreamResponse> {
+  private async call(span: Span, method: string, path: string, shownPath: string, options: CallOptions, started: number, deadlineAt: number): Promise<DownstreamResponse> {
     const signals = [AbortSignal.timeout(Math.max(0, Math.ceil(deadlineAt - performance.now())))];
     if (options.signal) signals.push(options.signal);
     const callSignal = AbortSignal.any(signals);
@@ -270,7 +273,7 @@ export class DownstreamClient {
       const line = {
         peer_service: this.name,
         'http.method': method,
-        'url.path': path,
+        'url.path': shownPath,
         attempts,
         duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
         ...fields,

@@ -46,3 +46,35 @@ function spellings(name: string): string[] {
 }
 
 export const REDACTED_QUERY_PARAMETERS: readonly string[] = [...new Set(CREDENTIAL_PARAMETERS.flatMap(spellings))];
+
+const REDACTED_SET = new Set(REDACTED_QUERY_PARAMETERS);
+
+/**
+ * A path or URL with the values of credential query parameters replaced by `REDACTED`, for the
+ * attributes and log fields the kit writes itself (and the undici spans, whose instrumentation has no
+ * redaction of its own). Everything else is left as it was written.
+ */
+export function redactQuery(pathOrUrl: string): string {
+  const start = pathOrUrl.indexOf('?');
+  if (start < 0) return pathOrUrl;
+  const end = pathOrUrl.indexOf('#', start);
+  const query = pathOrUrl.slice(start + 1, end < 0 ? undefined : end);
+  const redacted = query
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      if (equals < 0) return pair;
+      const name = decodeURIComponentSafe(pair.slice(0, equals));
+      return REDACTED_SET.has(name) ? `${pair.slice(0, equals)}=REDACTED` : pair;
+    })
+    .join('&');
+  return `${pathOrUrl.slice(0, start + 1)}${redacted}${end < 0 ? '' : pathOrUrl.slice(end)}`;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    return text;
+  }
+}
