@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { faultsEnvironmentSchema } from './faults/rules.js';
 
@@ -20,14 +21,39 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
+/** Only the server and the credentials: a service always uses its own database, named after it. */
+function namesServerOnly(value: string): boolean {
+  // Not a mysql URL at all: the URL rule reports that alone.
+  if (!URL.canParse(value) || new URL(value).protocol !== 'mysql:') return true;
+  const url = new URL(value);
+  return (url.pathname === '' || url.pathname === '/') && url.search === '' && url.hash === '';
+}
+
 export const mysqlUrl = z
   .url({ protocol: /^mysql$/, error: 'must be a URL like mysql://user:password@host:3306' })
+  .refine(namesServerOnly, {
+    error: 'must name only the server (mysql://user:password@host:3306): no database path, query string or fragment, because each service creates and uses its own database, named after the service',
+  })
   .optional();
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** An address to bind: an IPv4 or IPv6 address, or a host name that resolves to one. */
+export const bindHost = z
+  .string()
+  .refine((value) => isIP(value) !== 0 || HOST_NAME.test(value), {
+    error: 'must be an IP address or a host name to bind, e.g. 127.0.0.1 (loopback only) or 0.0.0.0 (every interface)',
+  });
 
 /** The variables every service reads (design: Configuration). */
 export const serviceEnvSchema = z.object({
   PORT: port,
   ADMIN_PORT: port,
+  /**
+   * Where the admin listener (metrics, profiling, faults, log level) binds: loopback by default, so
+   * only the machine itself reaches it; a container that is scraped from outside sets 0.0.0.0.
+   */
+  ADMIN_HOST: bindHost.default('127.0.0.1'),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),

@@ -30,6 +30,29 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/**
+ * Fields of errors that hold raw request bytes: node's parser errors carry the whole packet read so
+ * far (`rawPacket`: request line, headers and credentials), messages their raw header list.
+ */
+const RAW_REQUEST_FIELDS = ['rawPacket', 'rawHeaders', 'rawTrailers'];
+
+/** A copy without RAW_REQUEST_FIELDS at any depth (errors nest causes and wrapped errors). */
+function withoutRawRequest(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || depth > 4) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutRawRequest(item, depth + 1));
+  if (Buffer.isBuffer(value)) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (!RAW_REQUEST_FIELDS.includes(key)) copy[key] = withoutRawRequest(field, depth + 1);
+  }
+  return copy;
+}
+
+/** pino's error serializer, minus raw request bytes wherever they hide in the error and its causes. */
+export function serializeError(error: unknown): unknown {
+  return withoutRawRequest(pino.stdSerializers.err(error as Error));
+}
+
 export interface LoggerOptions {
   service: string;
   level: LevelWithSilent;
@@ -81,6 +104,7 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: isoTimeCachedPerMillisecond,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError },
     },
     options.destination ?? defaultDestination(options.format),
   );

@@ -31,7 +31,7 @@ export interface ServiceDefinition {
   shutdownHooks?: readonly ShutdownHook[];
   apiMiddleware?: readonly Koa.Middleware[];
   adminRouters?: readonly Router[];
-  /** Host to bind; all interfaces by default (containers), loopback in tests is the caller's choice. */
+  /** Host the API listener binds; all interfaces by default (containers). The admin listener binds ADMIN_HOST. */
   host?: string;
 }
 
@@ -105,9 +105,11 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
     },
     'inbound protection',
   );
+  const httpLogger = componentLogger(logger, 'http');
+  const adminLogger = componentLogger(logger, 'admin');
   const api = new DrainableListener(
     createApiApp({
-      logger: componentLogger(logger, 'http'),
+      logger: httpLogger,
       routes: definition.routes,
       health: definition.health,
       openapi: { title: `${definition.name} API`, version: definition.version, description: definition.description },
@@ -117,18 +119,19 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
       routeHooks: [profilingLabels, faults.middleware],
     }),
     timeouts,
+    httpLogger,
   );
   const { app: adminApp } = createAdminApp({
-    logger: componentLogger(logger, 'admin'),
+    logger: adminLogger,
     rootLogger: logger,
     adminToken: env.ADMIN_TOKEN,
     bodyLimit: env.HTTP_BODY_LIMIT,
     routers: [faultsRouter(faults, env.ADMIN_TOKEN), profilingRouter(profiler, env.ADMIN_TOKEN, definition.name), ...(definition.adminRouters ?? [])],
   });
-  const admin = new DrainableListener(adminApp, timeouts);
+  const admin = new DrainableListener(adminApp, timeouts, adminLogger);
 
   const apiAddress = await api.listen(env.PORT, definition.host);
-  const adminAddress = await admin.listen(env.ADMIN_PORT, definition.host);
+  const adminAddress = await admin.listen(env.ADMIN_PORT, env.ADMIN_HOST);
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
@@ -168,7 +171,7 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
   }
 
   lifecycleLogger.info(
-    { port: apiAddress.port, admin_port: adminAddress.port, version: definition.version },
+    { port: apiAddress.port, admin_port: adminAddress.port, admin_host: adminAddress.address, version: definition.version },
     'service started',
   );
   return { apiPort: apiAddress.port, adminPort: adminAddress.port, faults, shutdown };

@@ -46,3 +46,26 @@ test('REQUEST_DEADLINE_FLOOR_MS defaults to 250 ms and must be a whole number of
     assert.throws(() => loadConfig(schema, { REQUEST_DEADLINE_FLOOR_MS: bad }), /REQUEST_DEADLINE_FLOOR_MS: /, bad);
   }
 });
+
+test('MYSQL_URL names the server only: a database path, a query string or a fragment is refused, the password never echoed', () => {
+  for (const url of ['mysql://u:hunter2-pw@db:3306/movies', 'mysql://u:hunter2-pw@db:3306?ssl=true', 'mysql://u:hunter2-pw@db:3306/#x', 'mysql://u:hunter2-pw@db:3306/movies?charset=utf8']) {
+    assert.throws(
+      () => loadConfig(schema, { MYSQL_URL: url }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError, url);
+        assert.match(error.message, /MYSQL_URL: must name only the server .*no database path, query string or fragment.*its own database/, url);
+        assert.ok(!error.message.includes('hunter2'), 'the password must not appear in the message');
+        return true;
+      },
+    );
+  }
+  assert.equal(loadConfig(schema, { MYSQL_URL: 'mysql://u:p@db:3306/' }).MYSQL_URL, 'mysql://u:p@db:3306/');
+});
+
+test('the admin listener binds loopback unless ADMIN_HOST says otherwise; ADMIN_HOST must be an address or a host name', () => {
+  assert.equal(loadConfig(schema, {}).ADMIN_HOST, '127.0.0.1');
+  for (const host of ['0.0.0.0', '::', '::1', '10.1.2.3', 'localhost', 'admin.internal']) assert.equal(loadConfig(schema, { ADMIN_HOST: host }).ADMIN_HOST, host);
+  for (const host of ['http://0.0.0.0', '0.0.0.0:8091', 'a b', '-bad-', 'host_name']) {
+    assert.throws(() => loadConfig(schema, { ADMIN_HOST: host }), /ADMIN_HOST: must be an IP address or a host name to bind/, host);
+  }
+});

@@ -50,3 +50,21 @@ test('a line: level as text, ISO time, service, component on child loggers, cons
     ['rating', 'controller', 'aggregate stale', 'movie'],
   );
 });
+
+test('raw request bytes on an error, or on its cause, never reach a line', () => {
+  const { logger, lines } = capturingLogger('metadata');
+  const parseError = Object.assign(new Error('Parse Error: Invalid character in chunk size'), {
+    code: 'HPE_INVALID_CHUNK_SIZE',
+    rawPacket: Buffer.from('POST / HTTP/1.1\r\nAuthorization: Bearer raw-secret-1\r\n\r\n'),
+  });
+  const wrapped = Object.assign(new Error('request failed', { cause: parseError }), { rawHeaders: ['Cookie', 'session=raw-secret-2'] });
+  logger.error({ err: wrapped }, 'request failed');
+  const [line] = lines;
+  assert.ok(line);
+  const text = JSON.stringify(line);
+  assert.doesNotMatch(text, /raw-secret|rawPacket|rawHeaders/);
+  assert.doesNotMatch(text, new RegExp([...Buffer.from('raw-secret')].join(',')));
+  const err = line['err'] as Record<string, unknown>;
+  assert.equal(err['message'], 'request failed: Parse Error: Invalid character in chunk size');
+  assert.equal(err['type'], 'Error');
+});

@@ -22,9 +22,9 @@ export type Reply = (request: SeenRequest, response: http.ServerResponse) => voi
 export interface ScriptedServer {
   url: string;
   port: number;
-  /** Requests seen on paths other than `/.well-known/alive`. */
+  /** Requests seen on paths other than `/.well-known/alive` and `/.well-known/health`. */
   seen: SeenRequest[];
-  /** Liveness probes seen. */
+  /** Liveness and readiness probes seen (both answered by `alive`). */
   probes: SeenRequest[];
   /** How the next requests are answered: a queue, then `fallback` for the rest. */
   script(...replies: Reply[]): void;
@@ -77,7 +77,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
         at: performance.now(),
         remotePort: request.socket.remotePort,
       };
-      if (seen.url === '/.well-known/alive') {
+      if (seen.url === '/.well-known/alive' || seen.url === '/.well-known/health') {
         state.probes.push(seen);
         state.alive(seen, response);
         return;

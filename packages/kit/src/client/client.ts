@@ -4,6 +4,7 @@ import { DelegateBackoff, fullJitterGenerator, handleType, retry, type RetryPoli
 import type { Logger } from 'pino';
 import { Pool, type Dispatcher } from 'undici';
 import { httpClientDuration, httpClientRetries } from '../metrics/registry.js';
+import { redactQuery } from '../telemetry/query-redaction.js';
 import { withSpan } from '../telemetry/spans.js';
 import { createAuthProvider, type AuthProvider, type DownstreamAuth } from './auth.js';
 import { CircuitOpenError, DownstreamBreaker, type BreakerStateName } from './breaker.js';
@@ -29,8 +30,10 @@ export interface DownstreamOptions extends DownstreamPolicyOverrides {
   auth?: DownstreamAuth;
   /** Headers sent on every call to this downstream (the call's own headers win). */
   headers?: Record<string, string>;
-  /** Liveness endpoint used by readiness and the breaker's probes. */
+  /** Liveness endpoint, probed by the breaker (`/.well-known/alive`). */
   healthPath?: string;
+  /** Readiness endpoint, whose status this service's readiness takes (`/.well-known/health`). */
+  readinessPath?: string;
 }
 
 export interface CallOptions {
@@ -105,6 +108,19 @@ function describeError(error: unknown): string {
   return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
 }
 
+/**
+ * Why a downstream is not ready, from its health report (`{status, checks: {name: {status, critical}}}`):
+ * `status 503, unavailable (down: database)`. Only names and statuses are taken from the body.
+ */
+function notReadyReason(status: number, body: unknown): string {
+  const report = body as { status?: unknown; checks?: Record<string, { status?: unknown; critical?: unknown }> } | undefined;
+  const reported = typeof report?.status === 'string' && /^[a-z_]{1,32}$/.test(report.status) ? `, ${report.status}` : '';
+  const down = Object.entries(report?.checks ?? {})
+    .filter(([name, check]) => check?.status === 'down' && check.critical !== false && /^[\w.-]{1,64}$/.test(name))
+    .map(([name]) => name);
+  return `status ${status}${reported}${down.length > 0 ? ` (down: ${down.join(', ')})` : ''}`;
+}
+
 /** A bounded `error_type` label: `timeout`, an errno / undici code, or `_OTHER`. */
 function errorTypeOf(error: DownstreamUnavailableError): string {
   if (error.kind === 'timeout' || error.kind === 'aborted') return error.kind;
@@ -153,6 +169,7 @@ export class DownstreamClient {
   private readonly prefix: string;
   private readonly defaultHeaders: Record<string, string>;
   private readonly healthPath: string;
+  private readonly readinessPath: string;
   private readonly breaker: DownstreamBreaker;
   private readonly budget: RetryBudget;
   private readonly retryPolicy: RetryPolicy;
@@ -171,6 +188,7 @@ export class DownstreamClient {
     this.prefix = prefix;
     this.defaultHeaders = lowerCaseKeys(options.headers);
     this.healthPath = options.healthPath ?? '/.well-known/alive';
+    this.readinessPath = options.readinessPath ?? '/.well-known/health';
     // Idle connections are dropped a little before the services' own keep-alive (5 s), so the pool never
     // writes to a socket the server is closing. Timeouts per attempt come from the abort signal; the
     // pool's own are a backstop.
@@ -223,21 +241,23 @@ export class DownstreamClient {
     const budgetMs = Math.min(callerLeft, options.deadlineMs ?? Number.POSITIVE_INFINITY);
     const deadlineAt = started + budgetMs;
     const path = this.buildPath(options);
+    // What spans and log lines show of it: credential query values redacted.
+    const shownPath = redactQuery(path);
     this.budget.recordCall();
     return withSpan(
       `Downstream/${this.name} ${method}`,
       {
         'peer.service': this.name,
         'http.request.method': method,
-        'url.path': path,
+        'url.path': shownPath,
         'cinemetrics.deadline.budget_ms': Math.max(0, Math.round(budgetMs)),
         'cinemetrics.circuit_breaker.state': this.breaker.state,
       },
-      (span) => this.call(span, method, path, options, started, deadlineAt),
+      (span) => this.call(span, method, path, shownPath, options, started, deadlineAt),
     );
   }
 
-  private async call(span: Span, method: string, path: string, options: CallOptions, started: number, deadlineAt: number): Promise<DownstreamResponse> {
+  private async call(span: Span, method: string, path: string, shownPath: string, options: CallOptions, started: number, deadlineAt: number): Promise<DownstreamResponse> {
     const signals = [AbortSignal.timeout(Math.max(0, Math.ceil(deadlineAt - performance.now())))];
     if (options.signal) signals.push(options.signal);
     const callSignal = AbortSignal.any(signals);
@@ -253,7 +273,7 @@ export class DownstreamClient {
       const line = {
         peer_service: this.name,
         'http.method': method,
-        'url.path': path,
+        'url.path': shownPath,
         attempts,
         duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
         ...fields,
@@ -440,17 +460,37 @@ export class DownstreamClient {
    * breaker and untraced (probes every few seconds would bury the traces that matter).
    */
   async checkAlive(timeoutMs = this.policy.healthTimeoutMs): Promise<void> {
-    let status: number;
+    const { status } = await this.probe(this.healthPath, timeoutMs);
+    if (status !== 200) throw new DownstreamUnavailableError(this.name, 'other', `status ${status}`);
+  }
+
+  /**
+   * Readiness of the downstream, as it reports it: `GET /.well-known/health` answers 200 within
+   * `timeoutMs`. A downstream that answers but is not ready itself (its database is down, it is
+   * stopping) is not usable either; the reason names what it reported down. Untraced, like checkAlive.
+   */
+  async checkReady(timeoutMs = this.policy.healthTimeoutMs): Promise<void> {
+    const { status, body } = await this.probe(this.readinessPath, timeoutMs);
+    if (status !== 200) throw new DownstreamUnavailableError(this.name, 'other', notReadyReason(status, body));
+  }
+
+  /** One untraced GET outside the breaker; the body parsed as JSON when it is JSON. */
+  private async probe(path: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
     try {
       const response = await context.with(suppressTracing(context.active()), () =>
-        this.pool.request({ path: `${this.prefix}${this.healthPath}`, method: 'GET', signal: AbortSignal.timeout(timeoutMs) }),
+        this.pool.request({ path: `${this.prefix}${path}`, method: 'GET', signal: AbortSignal.timeout(timeoutMs) }),
       );
-      status = response.statusCode;
-      await response.body.dump();
+      const text = await response.body.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      return { status: response.statusCode, body };
     } catch (error) {
       throw this.toUnavailable(error, timeoutMs, undefined);
     }
-    if (status !== 200) throw new DownstreamUnavailableError(this.name, 'other', `status ${status}`);
   }
 
   async close(): Promise<void> {

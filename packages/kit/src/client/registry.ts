@@ -9,7 +9,7 @@ import { DEFAULT_DOWNSTREAM_POLICY, type DownstreamPolicy } from './policy.js';
 
 export interface DownstreamRegistryOptions {
   logger: Logger;
-  /** When given, every registered downstream gets a readiness check (`/.well-known/alive`). */
+  /** When given, every registered downstream gets a readiness check: the downstream's own readiness (`/.well-known/health`). */
   health?: HealthRegistry;
   /** What every downstream starts from (`downstreamPolicyFromEnv(env)`); each registration may override parts. */
   policy?: DownstreamPolicy;
@@ -37,7 +37,7 @@ export class DownstreamRegistry {
     if (this.clients.has(name)) throw new Error(`downstream "${name}" is already registered`);
     const client = new DownstreamClient(name, options, { logger: this.logger, policy: this.policy, tokenDispatcher: this.tokenAgent });
     this.clients.set(name, client);
-    this.options.health?.register({ name, critical: client.critical, check: () => client.checkAlive() });
+    this.options.health?.register({ name, critical: client.critical, check: () => client.checkReady() });
     this.logger.info(
       {
         peer_service: name,

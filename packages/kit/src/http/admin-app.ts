@@ -11,9 +11,19 @@ import { accessLog } from './access-log.js';
 import { problemMiddleware } from './errors.js';
 import { requestId } from './request-context.js';
 import { parseInput } from './validation.js';
+import { appErrorListener } from './client-error.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
+}
+
+/**
+ * The credentials of an `Authorization: Bearer <token>` header. Auth schemes are case-insensitive
+ * (RFC 9110 §11.1), and one or more spaces separate the scheme from its credentials.
+ */
+export function bearerToken(authorization: string): string | undefined {
+  const match = /^bearer +(\S+) *$/i.exec(authorization);
+  return match?.[1];
 }
 
 /**
@@ -26,8 +36,8 @@ export function requireAdminToken(adminToken: string | undefined) {
     if (!expected) {
       throw new ProblemError({ status: 403, detail: 'Admin endpoints are disabled: set ADMIN_TOKEN to enable them' });
     }
-    const match = /^Bearer (.+)$/.exec(ctx.get('authorization'));
-    if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
+    const token = bearerToken(ctx.get('authorization'));
+    if (token === undefined || !timingSafeEqual(digest(token), expected)) {
       throw new ProblemError({
         status: 401,
         detail: 'A valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)',
@@ -59,7 +69,7 @@ export interface AdminAppOptions {
 export function createAdminApp(options: AdminAppOptions): { app: Koa; protectedRoutes: Router } {
   const app = new Koa();
   app.silent = true;
-  app.on('error', (error: unknown) => options.logger.error({ err: error }, 'error outside the problem middleware'));
+  app.on('error', appErrorListener(options.logger));
   const open = strictRouter();
   open.get('alive', '/.well-known/alive', function alive(ctx) {
     ctx.body = { status: 'alive' };

@@ -12,6 +12,7 @@ import { strictRouter, type Route, type RouteInput, type RouteRequestSchemas } f
 import { parseRequestParts } from './validation.js';
 import { inboundProtection, routeLabeller } from '../protection/middleware.js';
 import type { InboundProtectionSettings } from '../protection/settings.js';
+import { appErrorListener } from './client-error.js';
 
 export interface ApiAppOptions {
   logger: Logger;
@@ -77,7 +78,7 @@ export function createApiApp(options: ApiAppOptions): Koa {
   app.proxy = false;
   // Errors are answered by the problem middleware; Koa's own printer would double-log them.
   app.silent = true;
-  app.on('error', (error: unknown) => options.logger.error({ err: error }, 'error outside the problem middleware'));
+  app.on('error', appErrorListener(options.logger));
 
   const openapi = buildOpenApiDocument(options.openapi, options.routes);
   const wellKnown = strictRouter();

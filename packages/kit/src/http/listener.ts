@@ -1,6 +1,8 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
+import pino, { type Logger } from 'pino';
+import { clientErrorHandler } from './client-error.js';
 
 export interface ListenerTimeouts {
   /** Time allowed to receive a request's headers, from its first byte (slowloris guard); answered 408. */
@@ -40,7 +42,8 @@ export class DrainableListener {
   private closed: Promise<void> | undefined;
   private idleSweep: NodeJS.Timeout | undefined;
 
-  constructor(app: Koa, timeouts: ListenerTimeouts = DEFAULT_LISTENER_TIMEOUTS) {
+  /** `logger` records connections node's parser rejects (by error code only); silent without one. */
+  constructor(app: Koa, timeouts: ListenerTimeouts = DEFAULT_LISTENER_TIMEOUTS, logger: Logger = pino({ level: 'silent' })) {
     const handler = app.callback();
     const options: http.ServerOptions = {
       headersTimeout: timeouts.headersTimeoutMs,
@@ -54,10 +57,16 @@ export class DrainableListener {
       response.once('close', () => this.responses.delete(response));
       void handler(request, response);
     });
+    this.server.on('clientError', clientErrorHandler(logger, (socket) => this.responseOn(socket)));
   }
 
   get activeRequests(): number {
     return this.responses.size;
+  }
+
+  private responseOn(socket: Socket): http.ServerResponse | undefined {
+    for (const response of this.responses) if (response.socket === socket) return response;
+    return undefined;
   }
 
   listen(port: number, host?: string): Promise<AddressInfo> {

@@ -14,6 +14,7 @@ import { receiveForwardedSelfObservability } from './self-observability-receiver
 import { closeLogExport, type LogExportSettings } from './log-export.js';
 import { selfObservabilityMeterProvider } from './self-observability.js';
 import { identifyService } from './service-identity.js';
+import { REDACTED_QUERY_PARAMETERS, redactQuery } from './query-redaction.js';
 import type { TelemetrySettings } from './settings.js';
 
 export interface Telemetry {
@@ -77,6 +78,16 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
           ignoreIncomingRequestHook: isProbe,
           // The exporters' own requests run with tracing suppressed; skip them before any attribute work.
           ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()),
+          redactedQueryParams: [...REDACTED_QUERY_PARAMETERS],
+          redactedQueryParamsServer: [...REDACTED_QUERY_PARAMETERS],
+        },
+        // It has no query redaction of its own: the kit's list, applied as the span starts.
+        '@opentelemetry/instrumentation-undici': {
+          requestHook: (span, request) => {
+            if (!request.path.includes('?')) return;
+            const path = redactQuery(request.path);
+            span.setAttributes({ 'url.full': `${request.origin}${path}`, 'url.query': path.slice(path.indexOf('?')) });
+          },
         },
         // Router layers carry http.route; a span per middleware costs CPU and explains nothing.
         '@opentelemetry/instrumentation-koa': { ignoreLayersType: ['middleware' as never] },
