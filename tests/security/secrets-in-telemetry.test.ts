@@ -102,8 +102,13 @@ function sendRaw(port: number, bytes: string, halfClose = false): Promise<string
   });
 }
 
+/** The first response in `raw` (a second one may follow it on the same connection). */
 function parseResponse(raw: string): { status: number; contentType: string | undefined; body: Record<string, unknown> | undefined } {
-  const [head = '', body = ''] = raw.split('\r\n\r\n');
+  const headEnd = raw.indexOf('\r\n\r\n');
+  const head = headEnd < 0 ? raw : raw.slice(0, headEnd);
+  const length = Number(/^content-length: *(\d+)$/im.exec(head)?.[1] ?? Number.NaN);
+  const rest = headEnd < 0 ? '' : raw.slice(headEnd + 4);
+  const body = Number.isNaN(length) ? rest : rest.slice(0, length);
   const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(head)?.[1] ?? 0);
   const contentType = /^content-type: *(.+)$/im.exec(head)?.[1]?.trim();
   let parsed: Record<string, unknown> | undefined;
@@ -130,6 +135,11 @@ const API_PATH: Record<StartedService['service'], string> = {
   auth: '/openapi.json',
 };
 const ADMIN_PATH = '/admin/log-level';
+/** Whether the path above has a PUT route that reads a JSON body. */
+const TAKES_PUT_BODY: Record<'api' | 'admin', Record<StartedService['service'], boolean>> = {
+  api: { metadata: true, rating: true, movie: false, auth: false },
+  admin: { metadata: true, rating: true, movie: true, auth: true },
+};
 
 let otlp: OtlpReceiver;
 const validRequestSpans = () => otlp.spans().filter((span) => String(span.attributes['url.query']).startsWith('valid=yes'));
@@ -160,10 +170,13 @@ test('malformed framing on every port of every service: a problem document, a wa
         const where = `${service.service} ${listener} port, ${malformed.name}`;
         if (malformed.halfClose && raw === '') continue; // the server may close before it could answer
         const response = parseResponse(raw);
-        assert.equal(response.status, malformed.status, `${where}: ${raw.slice(0, 200)}`);
+        // A body is read only inside a route that takes it: elsewhere a cut-short body is never
+        // reached, and the answer is the route's own (405, no PUT here).
+        const status = malformed.halfClose && !TAKES_PUT_BODY[listener][service.service] ? 405 : malformed.status;
+        assert.equal(response.status, status, `${where}: ${raw.slice(0, 200)}`);
         assert.equal(response.contentType, 'application/problem+json', where);
-        assert.equal(response.body?.['status'], malformed.status, where);
-        assert.match(String(response.body?.['type']), /^https:\/\/cinemetrics\.dev\/problems\//, where);
+        assert.equal(response.body?.['status'], status, where);
+        assert.match(String(response.body?.['type']), status === 405 ? /^about:blank$/ : /^https:\/\/cinemetrics\.dev\/problems\//, where);
         assert.match(String(response.body?.['detail']), /\w/, where);
         assertNoSecret(`${where}: the response`, raw);
       }
