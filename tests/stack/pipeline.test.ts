@@ -171,3 +171,20 @@ test('a request carrying secrets leaves no trace of them in Jaeger, VictoriaLogs
   assert.doesNotMatch(JSON.stringify(recentLogs), new RegExp(secret), 'VictoriaLogs');
   assert.doesNotMatch(await system.prometheus.allSeriesText(startedAt.getTime() / 1000), new RegExp(secret), 'Prometheus series');
 });
+
+test('synthetic traffic (baggage synthetic=true) is marked on every span it causes and in the span metrics; user traffic is not', async () => {
+  const synthetic = await tracedMovieRequest(await storedMovie(), { baggage: 'synthetic=true' });
+  const servers = synthetic.spans.filter((span) => span.kind === 'SERVER');
+  assert.deepEqual(servers.map((span) => [span.service, span.attributes['cinemetrics.synthetic']]).sort(), [
+    ['metadata', true],
+    ['movie', true],
+    ['rating', true],
+  ]);
+  const user = await tracedMovieRequest(await storedMovie());
+  assert.ok(user.spans.every((span) => span.attributes['cinemetrics.synthetic'] === undefined));
+  await eventually('span metrics split by cinemetrics_synthetic', async () => {
+    const series = await system.prometheus.query('sum by (cinemetrics_synthetic) (traces_span_metrics_calls_total{service_name="metadata",span_kind="SPAN_KIND_SERVER"})');
+    const values = new Set(series.map((sample) => sample.metric['cinemetrics_synthetic']));
+    return values.has('true') && values.has('false');
+  });
+});

@@ -16,6 +16,7 @@ import { selfObservabilityMeterProvider } from './self-observability.js';
 import { identifyService } from './service-identity.js';
 import { REDACTED_QUERY_PARAMETERS, redactQuery } from './query-redaction.js';
 import type { TelemetrySettings } from './settings.js';
+import { SyntheticTrafficSpanProcessor } from './synthetic-traffic.js';
 
 export interface Telemetry {
   enabled: boolean;
@@ -69,7 +70,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
     resource: resourceFromAttributes(resource),
     // env last, so OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override the defaults above.
     resourceDetectors: [processDetector, hostDetector, envDetector],
-    spanProcessors: [spanProcessor],
+    spanProcessors: [new SyntheticTrafficSpanProcessor(), spanProcessor],
     logRecordProcessors: [],
     metricReaders: [],
     instrumentations: [
