@@ -14,10 +14,10 @@
 import '@cinemetrics/kit/node-version';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, createLogger, Database, loadConfig, migrate, mysqlUrl, type Logger } from '@cinemetrics/kit';
 import type { PoolConnection } from 'mysql2/promise';
 import { z } from 'zod';
+import { integerOption, parseOptions, UsageError } from './cli-options.js';
 import { Dataset, datasetProblems, inBatches, MAX_MOVIES, MAX_RATINGS, type Movie, type Rating } from './dataset.js';
 
 export const MAX_BATCH = 10_000;
@@ -37,24 +37,14 @@ Loads a deterministic data set into the metadata and rating databases at MYSQL_U
   --batch N    rows per INSERT statement and transaction, 1-${MAX_BATCH} (default 2000)
   --help       show this help`;
 
+export { UsageError } from './cli-options.js';
+
 export interface SeedOptions {
   movies: number;
   ratings: number;
   seed: number;
   batch: number;
 }
-
-/** Raised for bad command-line options; the message says which option and why. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-const integerOption = (name: string, min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `--${name} must be a whole number`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `--${name} must be from ${min} to ${max}`);
 
 const optionsSchema = z.object({
   movies: integerOption('movies', 1, MAX_MOVIES).default(10_000),
@@ -65,36 +55,11 @@ const optionsSchema = z.object({
 
 /** Parses argv (without node and the script); returns undefined for --help. */
 export function parseSeedOptions(argv: string[]): SeedOptions | undefined {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        movies: { type: 'string' },
-        ratings: { type: 'string' },
-        seed: { type: 'string' },
-        batch: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  if (values['help'] === true) return undefined;
-  const { help: _help, ...rest } = values;
-  const parsed = optionsSchema.safeParse(rest);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const given = rest[String(issue.path[0])];
-      return `${issue.message} (got ${JSON.stringify(given)})`;
-    });
-    throw new UsageError(problems.join('\n'));
-  }
-  const problems = datasetProblems(parsed.data);
+  const options = parseOptions(argv, optionsSchema);
+  if (options === undefined) return undefined;
+  const problems = datasetProblems(options);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
-  return parsed.data;
+  return options;
 }
 
 const envSchema = z.object({

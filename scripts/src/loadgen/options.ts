@@ -1,5 +1,7 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { integerOption, parseOptions } from '../cli-options.js';
+
+export { UsageError } from '../cli-options.js';
 
 export const MAX_RATE = 2_000;
 export const MAX_DURATION_S = 24 * 3600;
@@ -21,17 +23,8 @@ Every request carries W3C trace context and the baggage entry synthetic=true, so
 dashboards can tell this traffic from real users'. With OTEL_EXPORTER_OTLP_ENDPOINT set (npm run stack
 sets it), the generator's own client spans are exported as service "loadgen".`;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-const wholeNumber = (name: string, min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `--${name} must be a whole number`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `--${name} must be from ${min} to ${max}`)
-    .default(fallback);
+/** `--name N` from min to max, or the default. */
+const wholeNumber = (name: string, min: number, max: number, fallback: number) => integerOption(name, min, max).default(fallback);
 
 const optionsSchema = z.object({
   rate: wholeNumber('rate', 1, MAX_RATE, 5),
@@ -57,30 +50,8 @@ export interface LoadOptions {
 
 /** Parsed options, or undefined for --help. */
 export function parseLoadOptions(argv: string[]): LoadOptions | undefined {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        rate: { type: 'string' },
-        duration: { type: 'string' },
-        movies: { type: 'string' },
-        seed: { type: 'string' },
-        'base-port': { type: 'string' },
-        'hot-share': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  if (values['help'] === true) return undefined;
-  const { help: _help, ...rest } = values;
-  const parsed = optionsSchema.safeParse(rest);
-  if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => issue.message).join('\n'));
-  const options = parsed.data;
+  const options = parseOptions(argv, optionsSchema);
+  if (options === undefined) return undefined;
   return {
     ratePerSecond: options.rate,
     durationSeconds: options.duration,
