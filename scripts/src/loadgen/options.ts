@@ -16,6 +16,8 @@ with hot and cold ids and a few unknown ones. Stops by itself after --duration a
   --hot-share F   share of reads that go to the hottest 10% of ids (0-1, default 0.8)
   --seed S        random seed, so two runs send the same sequence (default 1)
   --base-port B   the services' CINEMETRICS_PORT_BASE (default 8080: movie 8083, metadata 8081, rating 8082)
+  --service-hosts reach each service at its own host name (http://movie:8083, …) instead of 127.0.0.1,
+                  as on the docker compose network
 
 Every request carries W3C trace context and the baggage entry synthetic=true, so traces, logs and
 dashboards can tell this traffic from real users'. With OTEL_EXPORTER_OTLP_ENDPOINT set (npm run stack
@@ -53,6 +55,8 @@ export interface LoadOptions {
   hotShare: number;
   seed: number;
   basePort: number;
+  /** Each service at its own host name (compose) rather than all on 127.0.0.1. */
+  serviceHosts: boolean;
 }
 
 /** Parsed options, or undefined for --help. */
@@ -70,6 +74,7 @@ export function parseLoadOptions(argv: string[]): LoadOptions | undefined {
         seed: { type: 'string' },
         'base-port': { type: 'string' },
         'hot-share': { type: 'string' },
+        'service-hosts': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -77,7 +82,7 @@ export function parseLoadOptions(argv: string[]): LoadOptions | undefined {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (values['help'] === true) return undefined;
-  const { help: _help, ...rest } = values;
+  const { help: _help, 'service-hosts': serviceHosts, ...rest } = values;
   const parsed = optionsSchema.safeParse(rest);
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => issue.message).join('\n'));
   const options = parsed.data;
@@ -88,5 +93,6 @@ export function parseLoadOptions(argv: string[]): LoadOptions | undefined {
     hotShare: options['hot-share'],
     seed: options.seed,
     basePort: options['base-port'],
+    serviceHosts: serviceHosts === true,
   };
 }
