@@ -22,5 +22,12 @@ export function generateDashboards(definitions: Definitions): GeneratedDashboard
     'nodejs-runtime': runtimeDashboard(),
     'telemetry-pipeline': pipelineDashboard(),
   };
-  return Object.entries(builders).map(([name, builder]) => ({ file: `${name}.json`, json: `${JSON.stringify(builder.build(), null, 2)}\n` }));
+  return Object.entries(builders).map(([name, builder]) => {
+    const built = builder.build();
+    // Grafana needs a unique id per panel; the builders leave it unset.
+    (built.panels ?? []).forEach((panel, index) => {
+      panel.id = index + 1;
+    });
+    return { file: `${name}.json`, json: `${JSON.stringify(built, null, 2)}\n` };
+  });
 }

@@ -1,7 +1,7 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { errorBudget, type Definitions, type Slo } from '@cinemetrics/slo';
 import { DASHBOARD_UIDS } from '../datasources.js';
-import { newDashboard, statPanel, tablePanel, timeSeries } from '../panels.js';
+import { jaegerUiVariable, newDashboard, statPanel, tablePanel, timeSeries } from '../panels.js';
 
 function percent(objective: number): string {
   return `${objective}%`;
@@ -69,6 +69,7 @@ export function slosDashboard(definitions: Definitions): dashboard.DashboardBuil
     'Each SLO of alerts/slos.yaml: its SLI over the SLO window, the error budget left, the burn rate over every alert window, and the alerts firing now.',
   )
     .time({ from: 'now-6h', to: 'now' })
+    .withVariable(jaegerUiVariable())
     .withPanel(
       tablePanel({
         title: 'Alerts firing now',
