@@ -38,8 +38,9 @@ COPY --from=build /src/scripts/package.json ./scripts/package.json
 COPY --from=build /src/scripts/dist/src ./scripts/dist/src
 COPY docker/entrypoint.sh /usr/local/bin/cinemetrics-entrypoint
 
-# The image's own unprivileged user (uid 1000); nothing under /app is writable by it.
-USER node
+# The image's own unprivileged user, node (uid 1000, numeric so the host can resolve it); nothing
+# under /app is writable by it.
+USER 1000:1000
 
 # The entrypoint turns NAME_FILE secrets into NAME and starts node with the telemetry preload
 # (--require @cinemetrics/kit/register), so spans and logs cover the program from its first line.
