@@ -53,6 +53,14 @@ function dataLinks(spec: PanelSpec): dashboard.DashboardLinkBuilder[] {
   return (spec.dataLinks ?? []).map((link) => new dashboard.DashboardLinkBuilder(link.title).url(link.url));
 }
 
+/**
+ * `bad / all` per `by`, 0 (not "no data") while nothing is bad: a missing numerator series is the
+ * normal state of an error counter that has not been incremented yet.
+ */
+export function ratioQuery(bad: string, all: string, by: string): string {
+  return `(sum by (${by}) (${bad}) or 0 * sum by (${by}) (${all})) / sum by (${by}) (${all})`;
+}
+
 /** A time series of Prometheus queries; thresholds, when given, are drawn as lines. */
 export function timeSeries(spec: PanelSpec): timeseries.PanelBuilder {
   const panel = new timeseries.PanelBuilder()

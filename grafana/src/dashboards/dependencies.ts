@@ -1,7 +1,7 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as nodegraph from '@grafana/grafana-foundation-sdk/nodegraph';
 import { DASHBOARD_UIDS, JAEGER } from '../datasources.js';
-import { jaegerQuery, jaegerUiVariable, labelVariable, newDashboard, tablePanel, timeSeries } from '../panels.js';
+import { jaegerQuery, jaegerUiVariable, labelVariable, newDashboard, ratioQuery, tablePanel, timeSeries } from '../panels.js';
 
 const CLIENT = 'http_client_request_duration_seconds';
 const CALLER = 'service=~"$service", instance=~"$instance"';
@@ -35,9 +35,11 @@ export function dependenciesDashboard(): dashboard.DashboardBuilder {
         min: 0,
         queries: [
           {
-            expr:
-              `sum by (service, peer_service) (rate(${CLIENT}_count{${CALLER}, error_type!=""}[$__rate_interval]) or rate(${CLIENT}_count{${CALLER}, http_response_status_code=~"5.."}[$__rate_interval]))` +
-              ` / sum by (service, peer_service) (rate(${CLIENT}_count{${CALLER}}[$__rate_interval]))`,
+            expr: ratioQuery(
+              `rate(${CLIENT}_count{${CALLER}, error_type!=""}[$__rate_interval]) or rate(${CLIENT}_count{${CALLER}, http_response_status_code=~"5.."}[$__rate_interval])`,
+              `rate(${CLIENT}_count{${CALLER}}[$__rate_interval])`,
+              'service, peer_service',
+            ),
             legend: '{{service}} → {{peer_service}}',
           },
         ],
@@ -121,7 +123,10 @@ export function dependenciesDashboard(): dashboard.DashboardBuilder {
         min: 0,
         max: 1,
         queries: [
-          { expr: `sum by (service, cache) (rate(cache_requests_total{${CALLER}, result="hit"}[$__rate_interval])) / sum by (service, cache) (rate(cache_requests_total{${CALLER}}[$__rate_interval]))`, legend: '{{service}} {{cache}}' },
+          {
+            expr: ratioQuery(`rate(cache_requests_total{${CALLER}, result="hit"}[$__rate_interval])`, `rate(cache_requests_total{${CALLER}}[$__rate_interval])`, 'service, cache'),
+            legend: '{{service}} {{cache}}',
+          },
         ],
         width: 8,
       }),

@@ -1,6 +1,6 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { DASHBOARD_UIDS } from '../datasources.js';
-import { jaegerUiVariable, labelVariable, logsPanel, newDashboard, timeSeries } from '../panels.js';
+import { jaegerUiVariable, labelVariable, logsPanel, newDashboard, ratioQuery, timeSeries } from '../panels.js';
 
 const REQUESTS = 'http_server_request_duration_seconds';
 const SELECTED = 'service=~"$service", http_route=~"$route", instance=~"$instance"';
@@ -10,9 +10,10 @@ function latency(quantile: number): string {
 }
 
 function errorRatio(statusClass: '4..' | '5..'): string {
-  return (
-    `sum by (service, http_route) (rate(${REQUESTS}_count{${SELECTED}, http_response_status_code=~"${statusClass}"}[$__rate_interval]))` +
-    ` / sum by (service, http_route) (rate(${REQUESTS}_count{${SELECTED}}[$__rate_interval]))`
+  return ratioQuery(
+    `rate(${REQUESTS}_count{${SELECTED}, http_response_status_code=~"${statusClass}"}[$__rate_interval])`,
+    `rate(${REQUESTS}_count{${SELECTED}}[$__rate_interval])`,
+    'service, http_route',
   );
 }
 

@@ -4,8 +4,16 @@ import { jaegerUiVariable, newDashboard, timeSeries } from '../panels.js';
 
 const COLLECTOR = 'service="otel-collector"';
 
-function signals(metric: (signal: string) => string, legend: string): { expr: string; legend: string }[] {
-  return ['spans', 'metric_points', 'log_records'].map((signal) => ({ expr: metric(signal), legend: `${signal} ${legend}` }));
+/**
+ * The collector's self-metrics as Prometheus scrapes them from its :8888 reader: counters keep their
+ * OpenTelemetry names, without a `_total` suffix. Its receivers take spans and log records (the
+ * services' metrics are scraped, not pushed); its exporters also send the derived metric points.
+ */
+const RECEIVED = ['spans', 'log_records'];
+const SENT = ['spans', 'metric_points', 'log_records'];
+
+function signals(names: string[], metric: (signal: string) => string, legend: string): { expr: string; legend: string }[] {
+  return names.map((signal) => ({ expr: metric(signal), legend: `${signal} ${legend}` }));
 }
 
 /** The telemetry pipeline: is the collector keeping up, is Prometheus scraping, do span metrics flow? */
@@ -19,19 +27,19 @@ export function pipelineDashboard(): dashboard.DashboardBuilder {
     .withPanel(
       timeSeries({
         title: 'Collector: accepted per signal',
-        description: 'Spans, metric points and log records the collector\'s receivers accepted per second.',
+        description: 'Spans and log records the collector\'s OTLP receiver accepted per second (the services\' metrics are scraped by Prometheus, not pushed).',
         unit: 'short',
-        queries: signals((signal) => `sum by (receiver) (rate(otelcol_receiver_accepted_${signal}_total{${COLLECTOR}}[$__rate_interval]))`, '{{receiver}}'),
+        queries: signals(RECEIVED, (signal) => `sum by (receiver) (rate(otelcol_receiver_accepted_${signal}{${COLLECTOR}}[$__rate_interval]))`, '{{receiver}}'),
       }),
     )
     .withPanel(
       timeSeries({
         title: 'Collector: refused and failed per signal',
-        description: 'Data the receivers refused (the memory limiter pushing back: senders retry) and data the exporters failed to send (lost after retries).',
+        description: 'Data the receivers refused (the memory limiter pushing back: senders retry) and data the exporters failed to send (lost after retries). The failure counters appear with the first failure.',
         unit: 'short',
         queries: [
-          ...signals((signal) => `sum by (receiver) (rate(otelcol_receiver_refused_${signal}_total{${COLLECTOR}}[$__rate_interval]))`, 'refused {{receiver}}'),
-          ...signals((signal) => `sum by (exporter) (rate(otelcol_exporter_send_failed_${signal}_total{${COLLECTOR}}[$__rate_interval]))`, 'failed {{exporter}}'),
+          ...signals(RECEIVED, (signal) => `sum by (receiver) (rate(otelcol_receiver_refused_${signal}{${COLLECTOR}}[$__rate_interval]))`, 'refused {{receiver}}'),
+          ...signals(SENT, (signal) => `sum by (exporter) (rate(otelcol_exporter_send_failed_${signal}{${COLLECTOR}}[$__rate_interval]))`, 'failed {{exporter}}'),
         ],
         thresholds: [
           { value: null, color: 'green' },
@@ -44,7 +52,7 @@ export function pipelineDashboard(): dashboard.DashboardBuilder {
         title: 'Collector: sent per exporter',
         description: 'What each exporter delivered per second: Jaeger (spans), Prometheus (span metrics and service graph), VictoriaLogs (log records).',
         unit: 'short',
-        queries: signals((signal) => `sum by (exporter) (rate(otelcol_exporter_sent_${signal}_total{${COLLECTOR}}[$__rate_interval]))`, '{{exporter}}'),
+        queries: signals(SENT, (signal) => `sum by (exporter) (rate(otelcol_exporter_sent_${signal}{${COLLECTOR}}[$__rate_interval]))`, '{{exporter}}'),
       }),
     )
     .withPanel(
