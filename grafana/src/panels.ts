@@ -61,40 +61,49 @@ export function ratioQuery(bad: string, all: string, by: string): string {
   return `(sum by (${by}) (${bad}) or 0 * sum by (${by}) (${all})) / sum by (${by}) (${all})`;
 }
 
-/** A time series of Prometheus queries; thresholds, when given, are drawn as lines. */
-export function timeSeries(spec: PanelSpec): timeseries.PanelBuilder {
-  const panel = new timeseries.PanelBuilder()
-    .title(spec.title)
-    .description(spec.description)
-    .datasource(PROMETHEUS)
-    .unit(spec.unit)
-    .thresholds(thresholds(spec.thresholds))
-    .span(spec.width ?? 12)
-    .height(spec.height ?? 8)
-    .targets(spec.queries.map(promQuery))
-    .dataLinks(dataLinks(spec));
-  if (spec.thresholds) panel.thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
-  if (spec.min !== undefined) panel.min(spec.min);
-  if (spec.max !== undefined) panel.max(spec.max);
-  return panel;
+/** The builder methods the Prometheus panels share (time series and stat builders both have them). */
+interface PrometheusPanelBuilder<Self> {
+  title(title: string): Self;
+  description(description: string): Self;
+  datasource(datasource: common.DataSourceRef): Self;
+  unit(unit: string): Self;
+  thresholds(thresholds: cog.Builder<dashboard.ThresholdsConfig>): Self;
+  span(width: number): Self;
+  height(height: number): Self;
+  targets(targets: cog.Builder<cog.Dataquery>[]): Self;
+  dataLinks(links: cog.Builder<dashboard.DashboardLink>[]): Self;
+  min(min: number): Self;
+  max(max: number): Self;
+  decimals(decimals: number): Self;
 }
 
-/** One number per series, coloured by thresholds. */
-export function statPanel(spec: PanelSpec): stat.PanelBuilder {
-  const panel = new stat.PanelBuilder()
+function fromSpec<Panel extends PrometheusPanelBuilder<Panel>>(panel: Panel, spec: PanelSpec, size: { width: number; height: number }): Panel {
+  panel
     .title(spec.title)
     .description(spec.description)
     .datasource(PROMETHEUS)
     .unit(spec.unit)
     .thresholds(thresholds(spec.thresholds))
-    .span(spec.width ?? 6)
-    .height(spec.height ?? 5)
+    .span(spec.width ?? size.width)
+    .height(spec.height ?? size.height)
     .targets(spec.queries.map(promQuery))
     .dataLinks(dataLinks(spec));
   if (spec.min !== undefined) panel.min(spec.min);
   if (spec.max !== undefined) panel.max(spec.max);
   if (spec.decimals !== undefined) panel.decimals(spec.decimals);
   return panel;
+}
+
+/** A time series of Prometheus queries; thresholds, when given, are drawn as dashed lines. */
+export function timeSeries(spec: PanelSpec): timeseries.PanelBuilder {
+  const panel = fromSpec(new timeseries.PanelBuilder(), spec, { width: 12, height: 8 });
+  if (spec.thresholds) panel.thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
+  return panel;
+}
+
+/** One number per series, coloured by thresholds. */
+export function statPanel(spec: PanelSpec): stat.PanelBuilder {
+  return fromSpec(new stat.PanelBuilder(), spec, { width: 6, height: 5 });
 }
 
 /** Instant Prometheus queries as rows (alerts firing, edges of the service graph). */
