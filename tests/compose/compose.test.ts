@@ -92,10 +92,13 @@ test("every application service's variables are ones its configuration schema re
   // ADMIN_HOST arrives with the admin-listener work; it is listed here until the kit's schema has it.
   const known = (schema: { shape: Record<string, unknown> }): Set<string> => new Set([...Object.keys(schema.shape), 'ADMIN_HOST']);
   const schemas = { metadata: known(serviceEnvSchema), rating: known(serviceEnvSchema), auth: known(serviceEnvSchema), movie: known(movie.movieEnvSchema) };
+  // The variables docker/entrypoint.sh fills from NAME_FILE.
+  const fromFiles = new Set(/^SECRET_VARIABLES="([^"]*)"$/m.exec(readFileSync(root('docker', 'entrypoint.sh'), 'utf8'))?.[1]?.split(' '));
   const problems: string[] = [];
   for (const name of APPLICATION) {
     for (const variable of Object.keys(project.services[name]!.environment ?? {})) {
       const read = variable.replace(/_FILE$/, '');
+      if (read !== variable && !fromFiles.has(read)) problems.push(`${name}: ${variable} is not a file the entrypoint reads`);
       if (read.startsWith('OTEL_')) continue;
       if (!schemas[name].has(read)) problems.push(`${name}: ${variable} is not a variable the service reads`);
     }
