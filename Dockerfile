@@ -8,34 +8,29 @@ ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY . .
-# Every workspace's dependencies, as the lockfile pins them; install scripts stay off.
+# Every workspace's dependencies as the lockfile pins them, install scripts off; compile; then keep
+# production dependencies only (no dev tools, no optional Node.js binary: the image has its own).
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && npx tsc -b packages/kit services/metadata services/rating services/movie services/auth scripts \
- && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+ && npm prune --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
+# The runtime tree: for each workspace the programs need, its manifest, compiled output, migrations
+# and own node_modules (npm nests a workspace's dependencies there when versions differ).
+RUN mkdir /app \
+ && cp -a package.json package-lock.json node_modules /app/ \
+ && for workspace in packages/kit packages/testing services/metadata services/rating services/movie services/auth scripts; do \
+      mkdir -p "/app/$workspace/dist" \
+      && cp -a "$workspace/package.json" "/app/$workspace/" \
+      && cp -a "$workspace/dist/src" "/app/$workspace/dist/" \
+      && for extra in migrations node_modules; do \
+           if [ -d "$workspace/$extra" ]; then cp -a "$workspace/$extra" "/app/$workspace/"; fi; \
+         done; \
+    done
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # Production dependencies and compiled output only: no TypeScript sources, no dev tools.
-COPY --from=build /src/package.json /src/package-lock.json ./
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/packages/kit/package.json ./packages/kit/package.json
-COPY --from=build /src/packages/kit/dist/src ./packages/kit/dist/src
-COPY --from=build /src/packages/testing/package.json ./packages/testing/package.json
-COPY --from=build /src/packages/testing/dist/src ./packages/testing/dist/src
-COPY --from=build /src/services/metadata/package.json ./services/metadata/package.json
-COPY --from=build /src/services/metadata/dist/src ./services/metadata/dist/src
-COPY --from=build /src/services/metadata/migrations ./services/metadata/migrations
-COPY --from=build /src/services/rating/package.json ./services/rating/package.json
-COPY --from=build /src/services/rating/dist/src ./services/rating/dist/src
-COPY --from=build /src/services/rating/migrations ./services/rating/migrations
-COPY --from=build /src/services/movie/package.json ./services/movie/package.json
-COPY --from=build /src/services/movie/dist/src ./services/movie/dist/src
-COPY --from=build /src/services/auth/package.json ./services/auth/package.json
-COPY --from=build /src/services/auth/dist/src ./services/auth/dist/src
-COPY --from=build /src/services/auth/migrations ./services/auth/migrations
-COPY --from=build /src/scripts/package.json ./scripts/package.json
-COPY --from=build /src/scripts/dist/src ./scripts/dist/src
+COPY --from=build /app /app
 COPY docker/entrypoint.sh /usr/local/bin/cinemetrics-entrypoint
 
 # The image's own unprivileged user, node (uid 1000, numeric so the host can resolve it); nothing
