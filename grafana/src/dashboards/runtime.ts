@@ -27,8 +27,9 @@ export function runtimeDashboard(): dashboard.DashboardBuilder {
     )
     .withPanel(
       timeSeries({
-        title: 'Event-loop utilisation',
-        description: 'Share of wall time the process spent on CPU (user + system), a proxy for how busy the event loop is. Near 1 core the loop is saturated.',
+        title: 'Event-loop utilisation (CPU proxy)',
+        description:
+          'Share of wall time the process spent on CPU (user + system). The services export no event-loop utilisation metric, and a Node.js process does almost all its work on the loop, so this approximates it: near 1 (one core) the loop is saturated.',
         unit: 'percentunit',
         min: 0,
         queries: [{ expr: `rate(process_cpu_seconds_total{${SELECTED}}[$__rate_interval])`, legend: '{{service}} {{instance}}' }],
