@@ -1,3 +1,4 @@
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { errorBudget, type Definitions, type Slo } from '@cinemetrics/slo';
 import { DASHBOARD_UIDS } from '../datasources.js';
@@ -7,12 +8,12 @@ function percent(objective: number): string {
   return `${objective}%`;
 }
 
-function sloRow(definitions: Definitions, slo: Slo): (dashboard.RowBuilder | dashboard.PanelBuilder | ReturnType<typeof statPanel> | ReturnType<typeof timeSeries>)[] {
+/** One row per SLO: its SLI, the budget left and the burn rates, with the SLO's own thresholds. */
+function sloPanels(definitions: Definitions, slo: Slo): cog.Builder<dashboard.Panel>[] {
   const selector = `slo="${slo.name}"`;
   const budget = errorBudget(slo);
   const what = slo.sli === 'latency' ? `answered within ${(slo.threshold ?? 0) * 1000} ms` : 'answered without a server error';
   return [
-    new dashboard.RowBuilder(`${slo.name}: ${percent(slo.objective)} over ${slo.window}`),
     statPanel({
       title: `${slo.name}: SLI over ${slo.window}`,
       description: `Share of ${slo.service}'s requests ${what} over the SLO window (${slo.window}). Objective ${percent(slo.objective)}: red below it. ${slo.description}`,
@@ -81,9 +82,8 @@ export function slosDashboard(definitions: Definitions): dashboard.DashboardBuil
       }),
     );
   for (const slo of definitions.slo.slos) {
-    for (const item of sloRow(definitions, slo)) {
-      builder = item instanceof dashboard.RowBuilder ? builder.withRow(item) : builder.withPanel(item);
-    }
+    builder = builder.withRow(new dashboard.RowBuilder(`${slo.name}: ${percent(slo.objective)} over ${slo.window}`));
+    for (const panel of sloPanels(definitions, slo)) builder = builder.withPanel(panel);
   }
   return builder;
 }
