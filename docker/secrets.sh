@@ -23,7 +23,8 @@ write_once() {
 write_once mysql_root_password "$(random)"
 for service in metadata rating auth; do
   write_once "${service}_db_password" "$(random)"
-  write_once "${service}_mysql_url" "mysql://${service}:$(cat "$dir/${service}_db_password")@mysql:3306/${service}"
+  # The server only: each service creates and uses the database named after it.
+  write_once "${service}_mysql_url" "mysql://${service}:$(cat "$dir/${service}_db_password")@mysql:3306"
 done
 write_once admin_token "$(random)"
 write_once grafana_admin_password "$(random)"

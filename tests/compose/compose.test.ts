@@ -106,6 +106,18 @@ test("every application service's variables are ones its configuration schema re
   assert.deepEqual(problems, []);
 });
 
+test("docker/secrets.sh writes MYSQL_URLs the services accept: the server only, with the init script's user", () => {
+  const init = readFileSync(root('docker', 'mysql-init.sh'), 'utf8');
+  for (const service of ['metadata', 'rating', 'auth']) {
+    const value = readFileSync(path.join(secretsDir, `${service}_mysql_url`), 'utf8');
+    assert.equal(serviceEnvSchema.shape.MYSQL_URL.safeParse(value).success, true, `${service}'s MYSQL_URL`);
+    const url = new URL(value);
+    assert.deepEqual([url.hostname, url.port, url.username, url.pathname, url.search], ['mysql', '3306', service, '', '']);
+    assert.equal(decodeURIComponent(url.password), readFileSync(path.join(secretsDir, `${service}_db_password`), 'utf8'));
+  }
+  assert.match(init, /for service in metadata rating auth; do/);
+});
+
 test('secrets reach the services as files, never as values in the compose file', () => {
   for (const [name, service] of Object.entries(project.services)) {
     for (const [variable, value] of Object.entries(service.environment ?? {})) {
