@@ -15,10 +15,15 @@ export const integerOption = (name: string, min: number, max: number) =>
     .refine((n) => n >= min && n <= max, `--${name} must be from ${min} to ${max}`);
 
 /**
- * Parses `--key value` options, one per key of `schema` (plus --help), and validates them with it.
- * Returns undefined for --help; throws a UsageError naming each bad option and what was given.
+ * Parses `--key value` options, one per key of `schema` (plus --help; the keys named in `flags` are
+ * switches without a value), and validates them with it. Returns undefined for --help; throws a
+ * UsageError naming each bad option and what was given.
  */
-export function parseOptions<Shape extends z.ZodRawShape>(argv: string[], schema: z.ZodObject<Shape>): z.infer<z.ZodObject<Shape>> | undefined {
+export function parseOptions<Shape extends z.ZodRawShape>(
+  argv: string[],
+  schema: z.ZodObject<Shape>,
+  flags: readonly (keyof Shape & string)[] = [],
+): z.infer<z.ZodObject<Shape>> | undefined {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -26,7 +31,7 @@ export function parseOptions<Shape extends z.ZodRawShape>(argv: string[], schema
       strict: true,
       allowPositionals: false,
       options: {
-        ...Object.fromEntries(Object.keys(schema.shape).map((name) => [name, { type: 'string' as const }])),
+        ...Object.fromEntries(Object.keys(schema.shape).map((name) => [name, { type: flags.includes(name) ? ('boolean' as const) : ('string' as const) }])),
         help: { type: 'boolean', short: 'h' },
       },
     }));

@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const urls = serviceUrls(options.basePort);
+  const urls = serviceUrls(options.basePort, options.serviceHosts);
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
   process.stdout.write(

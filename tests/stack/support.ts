@@ -28,7 +28,7 @@ interface ServicePorts {
  * built collector, Jaeger, Prometheus, Alertmanager and VictoriaLogs with the repository's
  * configuration files, and the four services on MariaDB exporting to the collector.
  */
-export async function startFullStack(options: { alertmanagerConfig?: string } = {}): Promise<FullStack> {
+export async function startFullStack(options: { alertmanagerConfig?: string; serviceEnv?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<FullStack> {
   const data: TempDir = await makeTempDir('cinemetrics-stack-');
   const mariadb = await startMariaDb();
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (name) => [name, { port: await freePort(), adminPort: await freePort() }] as const))) as Record<
@@ -56,6 +56,7 @@ export async function startFullStack(options: { alertmanagerConfig?: string } = 
     METADATA_URL: url('metadata'),
     RATING_URL: url('rating'),
     AUTH_URL: url('auth'),
+    ...options.serviceEnv?.[name],
   });
   const services = {} as Record<ServiceName, StartedService>;
   const start = async (name: ServiceName): Promise<void> => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 
 export const REPOSITORY_ROOT = path.resolve(__dirname, '../../../..');
 
-export const COMPONENT_NAMES = ['otel-collector', 'jaeger', 'prometheus', 'alertmanager', 'victorialogs'] as const;
+export const COMPONENT_NAMES = ['otel-collector', 'jaeger', 'prometheus', 'alertmanager', 'victorialogs', 'compose-check'] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
 /** A file a module's build expects to exist but its published module zip lacks (upstream generates it). */
@@ -100,6 +100,14 @@ export const COMPONENTS: readonly StackComponent[] = [
     versionModule: 'github.com/VictoriaMetrics/VictoriaLogs',
     release: (version) => version,
     binaries: [{ name: 'victoria-logs', package: 'github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs' }],
+  },
+  {
+    // Not a backend: validates docker-compose.yml with the loader Docker Compose itself uses.
+    name: 'compose-check',
+    moduleDir: 'compose-check',
+    versionModule: 'github.com/compose-spec/compose-go/v2',
+    release: (version) => version,
+    binaries: [{ name: 'compose-check', package: '.' }],
   },
 ];
 

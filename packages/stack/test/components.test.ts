@@ -16,6 +16,7 @@ test('every component pins its upstream module in its own go.mod, and names its 
     prometheus: { module: 'v0.316.0', release: 'v3.16.0' },
     alertmanager: { module: 'v0.35.0', release: 'v0.35.0' },
     victorialogs: { module: 'v1.52.2', release: 'v1.52.2' },
+    'compose-check': { module: 'v2.16.2', release: 'v2.16.2' },
   });
 });
 

@@ -18,6 +18,8 @@ with hot and cold ids and a few unknown ones. Stops by itself after --duration a
   --hot-share F   share of reads that go to the hottest 10% of ids (0-1, default 0.8)
   --seed S        random seed, so two runs send the same sequence (default 1)
   --base-port B   the services' CINEMETRICS_PORT_BASE (default 8080: movie 8083, metadata 8081, rating 8082)
+  --service-hosts reach each service at its own host name (http://movie:8083, …) instead of 127.0.0.1,
+                  as on the docker compose network
 
 Every request carries W3C trace context and the baggage entry synthetic=true, so traces, logs and
 dashboards can tell this traffic from real users'. With OTEL_EXPORTER_OTLP_ENDPOINT set (npm run stack
@@ -37,6 +39,7 @@ const optionsSchema = z.object({
     .regex(/^(0(\.\d+)?|1(\.0+)?)$/, '--hot-share must be a number from 0 to 1')
     .transform(Number)
     .default(0.8),
+  'service-hosts': z.boolean().default(false),
 });
 
 export interface LoadOptions {
@@ -46,11 +49,13 @@ export interface LoadOptions {
   hotShare: number;
   seed: number;
   basePort: number;
+  /** Each service at its own host name (compose) rather than all on 127.0.0.1. */
+  serviceHosts: boolean;
 }
 
 /** Parsed options, or undefined for --help. */
 export function parseLoadOptions(argv: string[]): LoadOptions | undefined {
-  const options = parseOptions(argv, optionsSchema);
+  const options = parseOptions(argv, optionsSchema, ['service-hosts']);
   if (options === undefined) return undefined;
   return {
     ratePerSecond: options.rate,
@@ -59,5 +64,6 @@ export function parseLoadOptions(argv: string[]): LoadOptions | undefined {
     hotShare: options['hot-share'],
     seed: options.seed,
     basePort: options['base-port'],
+    serviceHosts: options['service-hosts'],
   };
 }

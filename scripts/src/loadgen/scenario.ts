@@ -29,9 +29,9 @@ export interface ServiceUrls {
   rating: string;
 }
 
-export function serviceUrls(basePort: number): ServiceUrls {
-  const at = (offset: number): string => `http://127.0.0.1:${basePort + offset}`;
-  return { metadata: at(1), rating: at(2), movie: at(3) };
+export function serviceUrls(basePort: number, serviceHosts = false): ServiceUrls {
+  const at = (service: keyof ServiceUrls, offset: number): string => `http://${serviceHosts ? service : '127.0.0.1'}:${basePort + offset}`;
+  return { metadata: at('metadata', 1), rating: at('rating', 2), movie: at('movie', 3) };
 }
 
 /** The request sequence: deterministic for a seed, so two runs send the same traffic. */
