@@ -27,12 +27,13 @@ export function runtimeDashboard(): dashboard.DashboardBuilder {
     )
     .withPanel(
       timeSeries({
-        title: 'Event-loop utilisation (CPU proxy)',
+        title: 'Event-loop utilisation',
         description:
-          'Share of wall time the process spent on CPU (user + system). The services export no event-loop utilisation metric, and a Node.js process does almost all its work on the loop, so this approximates it: near 1 (one core) the loop is saturated.',
+          'Share of wall time the event loop spent running callbacks rather than waiting for I/O. Near 100% the loop is saturated: requests queue and latency climbs before the lag panel shows it. Scale out, or take a CPU profile to see what keeps it busy.',
         unit: 'percentunit',
         min: 0,
-        queries: [{ expr: `rate(process_cpu_seconds_total{${SELECTED}}[$__rate_interval])`, legend: '{{service}} {{instance}}' }],
+        max: 1,
+        queries: [{ expr: `rate(nodejs_eventloop_active_seconds_total{${SELECTED}}[$__rate_interval])`, legend: '{{service}} {{instance}}' }],
       }),
     )
     .withPanel(

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
 
@@ -20,6 +21,23 @@ new Gauge({
   registers: [registry],
   collect() {
     this.set(getHeapStatistics().heap_size_limit);
+  },
+});
+
+/**
+ * Event-loop utilisation as a counter of busy time, so any window works: its rate is the share of
+ * wall time the loop spent running callbacks rather than waiting (0 idle, 1 saturated). Lag shows
+ * when the loop is late; utilisation shows how close it is to being late.
+ */
+let eventLoopActiveMs = 0;
+new Counter({
+  name: 'nodejs_eventloop_active_seconds',
+  help: 'Time the event loop spent running callbacks rather than waiting; its rate is the event-loop utilisation (0 to 1)',
+  registers: [registry],
+  collect() {
+    const { active } = performance.eventLoopUtilization();
+    this.inc((active - eventLoopActiveMs) / 1000);
+    eventLoopActiveMs = active;
   },
 });
 
