@@ -53,6 +53,8 @@ test('a body that never arrives in full: 408 problem+json, a debug line with the
   assert.match(raw, /^HTTP\/1\.1 408 Request Timeout\r\n/);
   assert.match(raw, /\r\nContent-Type: application\/problem\+json\r\n/);
   assert.match(raw, /"type":"https:\/\/cinemetrics\.dev\/problems\/request-timeout"/);
+  // The line may reach stdout a moment after the connection closed.
+  await service.waitForLine((_line, json) => json?.['msg'] === 'connection ended before a request was complete', 5_000);
   const debug = service.jsonLines().find((line) => line['msg'] === 'connection ended before a request was complete');
   assert.equal(debug?.['level'], 'debug');
   assert.equal(debug?.['error.code'], 'ERR_HTTP_REQUEST_TIMEOUT');
