@@ -27,6 +27,9 @@ export function spawnBackend(options: SpawnBackendOptions): BackendProcess {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: a terminal's Ctrl+C reaches only the caller, which stops the processes in its
+    // own order (the collector after the services, so it can still deliver what they flushed).
+    detached: true,
   });
   let alive = true;
   const exited = new Promise<string>((resolve) => {

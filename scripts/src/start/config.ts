@@ -55,11 +55,16 @@ export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartC
     throw new StartError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`, 2);
   }
   if (values.help === true) return undefined;
+  return startConfig(env, values['no-seed'] === true);
+}
+
+/** The CINEMETRICS_* settings every command that runs the services shares; `noSeed` is --no-seed. */
+export function startConfig(env: NodeJS.ProcessEnv, noSeed: boolean): StartConfig {
   const seed = seedModeEnv(env);
   return {
     portBase: integerEnv(env, 'CINEMETRICS_PORT_BASE', DEFAULT_PORT_BASE, 1, 65_535 - 14),
     readyTimeoutMs: integerEnv(env, 'CINEMETRICS_READY_TIMEOUT_MS', DEFAULT_READY_TIMEOUT_MS, 1_000, 600_000),
-    seed: values['no-seed'] === true ? 'off' : seed,
+    seed: noSeed ? 'off' : seed,
   };
 }
 
@@ -71,7 +76,7 @@ function seedModeEnv(env: NodeJS.ProcessEnv): SeedMode {
   return mode;
 }
 
-function integerEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+export function integerEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

@@ -42,7 +42,7 @@ export async function freePortBase(): Promise<number> {
 export function servicePids(proc: RunningProcess): Map<string, number> {
   const pids = new Map<string, number>();
   for (const line of proc.lines()) {
-    const match = /\[start\]\s+(\w+) (?:started|restarted), pid (\d+)/.exec(line);
+    const match = /\[(?:start|stack)\]\s+(\w+) (?:started|restarted), pid (\d+)/.exec(line);
     if (match?.[1] && match[2]) pids.set(match[1], Number(match[2]));
   }
   return pids;
