@@ -10,6 +10,7 @@ import '@cinemetrics/kit/node-version';
 import path from 'node:path';
 import { BuildError, buildStack, COMPONENT_NAMES, startStack, type BackendProcess, type RunningStack } from '@cinemetrics/stack';
 import { bringUp } from './start/bring-up.js';
+import { preflightOrExitCode, runCommand } from './start/command.js';
 import { StartError } from './start/config.js';
 import { complain, say, speakAs } from './start/output.js';
 import { assertPortsFree, servicePortUses, type PortUse } from './start/ports.js';
@@ -76,18 +77,9 @@ function killAll(processes: readonly BackendProcess[]): void {
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   speakAs('stack');
-  let config: StackConfig | undefined;
-  try {
-    config = await preflight(argv, env);
-  } catch (error) {
-    if (!(error instanceof StartError)) throw error;
-    complain(error.message);
-    return error.exitCode;
-  }
-  if (config === undefined) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const checked = await preflightOrExitCode(() => preflight(argv, env), USAGE);
+  if ('exitCode' in checked) return checked.exitCode;
+  const { config } = checked;
 
   const services = servicePorts(config.portBase);
   const logs = new LogFiles(path.join(config.dataDir, 'logs'));
@@ -142,12 +134,4 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   return exitCode;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2), process.env).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      complain(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(main);

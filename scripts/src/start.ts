@@ -7,7 +7,8 @@
 import '@cinemetrics/kit/node-version';
 import { banner } from './start/banner.js';
 import { bringUp } from './start/bring-up.js';
-import { parseStartConfig, StartError, USAGE, type StartConfig } from './start/config.js';
+import { preflightOrExitCode, runCommand } from './start/command.js';
+import { parseStartConfig, USAGE, type StartConfig } from './start/config.js';
 import { complain, say } from './start/output.js';
 import { assertPortsFree, servicePortUses } from './start/ports.js';
 import { supervisorReport, TERMINAL_OUTPUT } from './start/report.js';
@@ -28,18 +29,9 @@ async function preflight(argv: string[], env: NodeJS.ProcessEnv): Promise<StartC
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  let config: StartConfig | undefined;
-  try {
-    config = await preflight(argv, env);
-  } catch (error) {
-    if (!(error instanceof StartError)) throw error;
-    complain(error.message);
-    return error.exitCode;
-  }
-  if (config === undefined) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const checked = await preflightOrExitCode(() => preflight(argv, env), USAGE);
+  if ('exitCode' in checked) return checked.exitCode;
+  const { config } = checked;
 
   const all = servicePorts(config.portBase);
   const supervisor = new Supervisor(serviceSpecs(all, env), supervisorReport(TERMINAL_OUTPUT));
@@ -67,12 +59,4 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   return exitCode;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2), process.env).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      complain(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(main);

@@ -57,7 +57,7 @@ export function stackBanner(facts: StackBannerFacts): string {
     `  2. Its logs from every service it passed through: ${query(`${victorialogs}/select/logsql/query`, 'query=trace_id:"<trace_id>"')} | jq -c '{service: .["service.name"], msg: ._msg}'`,
     `  3. The service graph: ${query(`${prometheus}/api/v1/query`, 'query=sum by (client, server) (rate(traces_service_graph_request_total[5m]))')} | jq -c '.data.result[] | [.metric.client, .metric.server, .value[1]]'`,
     `  4. An outage: kill -STOP ${ratingPid} freezes rating (a killed service is restarted within seconds). movie answers`,
-    `     "degraded": ["rating"] (curl localhost:${movie?.port ?? '?'}/movies/tt0000001); after about 3 minutes ServiceDown for rating is`,
+    `     "degraded": ["rating"] (curl localhost:${movie?.port ?? '?'}/movies/tt0000001); once the rule's 2 minutes have passed, ServiceDown for rating is`,
     `     in Alertmanager (the alerts query above); kill -CONT ${ratingPid} and it resolves. rating's admin port: ${rating?.adminPort ?? '?'}.`,
     '',
     'Press Ctrl+C to stop.',

@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_STACK_PORTS } from '@cinemetrics/stack';
-import { DEFAULT_PORT_BASE, DEFAULT_READY_TIMEOUT_MS, integerEnv, startConfig, StartError, type StartConfig } from '../start/config.js';
+import { DEFAULT_PORT_BASE, DEFAULT_READY_TIMEOUT_MS, integerEnv, parseCommandOptions, startConfig, StartError, type StartConfig } from '../start/config.js';
 import { REPO_ROOT } from '../start/services.js';
 import { MAX_RATE } from '../loadgen/options.js';
 
@@ -33,7 +32,7 @@ Options:
   --tail-sampling    the collector keeps errors, slow traces and a share of the rest for Jaeger
   --no-seed          never load the demo data (same as CINEMETRICS_SEED=off)
 
-Environment: as npm start (MYSQL_URL, CINEMETRICS_SEED, CINEMETRICS_READY_TIMEOUT_MS, LOG_LEVEL, ...), and
+Environment: as npm start (MYSQL_URL, CINEMETRICS_SEED, LOG_LEVEL, ...), and
 CINEMETRICS_PORT_BASE (default ${DEFAULT_PORT_BASE}: service API ports base+1..base+4, admin ports base+11..base+14),
 CINEMETRICS_STACK_PORT_OFFSET (default 0: added to every stack port, e.g. 100 → collector OTLP 4418/4417,
   Jaeger 16786, Prometheus 9190, Alertmanager 9193, VictoriaLogs 9528),
@@ -42,23 +41,17 @@ CINEMETRICS_READY_TIMEOUT_MS (default ${DEFAULT_READY_TIMEOUT_MS}).`;
 
 /** The options and CINEMETRICS_* variables of `npm run stack`; undefined when only the usage was asked for. */
 export function parseStackConfig(argv: string[], env: NodeJS.ProcessEnv): StackConfig | undefined {
-  let values: { 'no-seed'?: boolean; 'no-loadgen'?: boolean; 'loadgen-rate'?: string; 'tail-sampling'?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'no-seed': { type: 'boolean' },
-        'no-loadgen': { type: 'boolean' },
-        'loadgen-rate': { type: 'string' },
-        'tail-sampling': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new StartError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`, 2);
-  }
+  const values = parseCommandOptions(
+    argv,
+    {
+      'no-seed': { type: 'boolean' },
+      'no-loadgen': { type: 'boolean' },
+      'loadgen-rate': { type: 'string' },
+      'tail-sampling': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
   if (values.help === true) return undefined;
   const rate = values['loadgen-rate'];
   if (rate !== undefined && (!/^\d+$/.test(rate) || Number(rate) < 1 || Number(rate) > MAX_RATE)) {

@@ -1,9 +1,8 @@
-import { type Server } from 'node:net';
 import path from 'node:path';
 import { startProcess, type RunningProcess } from '@cinemetrics/testing';
 import { servicePorts } from '../../src/start.js';
 import { stackPorts } from '../../src/stack/ports.js';
-import { listen } from './npm-start.js';
+import { allFree } from './npm-start.js';
 
 const STACK_JS = path.resolve(__dirname, '../../src/stack.js');
 
@@ -22,14 +21,7 @@ export async function freeStackPortOffset(portBase: number): Promise<number> {
     const offset = 1_000 + Math.floor(Math.random() * 15_000);
     const ports = Object.values(stackPorts(offset));
     if (ports.some((port) => servicePortSet.has(port))) continue;
-    const servers: Server[] = [];
-    for (const port of ports) {
-      const server = await listen(port);
-      if (server === undefined) break;
-      servers.push(server);
-    }
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    if (servers.length === ports.length) return offset;
+    if (await allFree(ports)) return offset;
   }
   throw new Error('no free set of stack ports found');
 }
