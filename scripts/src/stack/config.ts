@@ -34,7 +34,7 @@ Options:
 
 Environment: as npm start (MYSQL_URL, CINEMETRICS_SEED, LOG_LEVEL, ...), and
 CINEMETRICS_PORT_BASE (default ${DEFAULT_PORT_BASE}: service API ports base+1..base+4, admin ports base+11..base+14),
-CINEMETRICS_STACK_PORT_OFFSET (default 0: added to every stack port, e.g. 100 → collector OTLP 4418/4417,
+CINEMETRICS_STACK_PORT_OFFSET (default 0: added to every stack port, e.g. 100 → collector OTLP 4417/4418,
   Jaeger 16786, Prometheus 9190, Alertmanager 9193, VictoriaLogs 9528),
 CINEMETRICS_STACK_DATA_DIR (default .data/stack: the backends' data and every log file),
 CINEMETRICS_READY_TIMEOUT_MS (default ${DEFAULT_READY_TIMEOUT_MS}).`;
