@@ -150,6 +150,10 @@ test('the logs of that request, from movie, metadata and rating, are found in Vi
   }, async () => JSON.stringify(records).slice(0, 800));
   assert.ok(records.every((record) => record['trace_id'] === traceId));
   assert.ok(records.some((record) => record['service.name'] === 'movie' && /request/i.test(record['_msg'] ?? '')), 'movie’s access line');
+  // Searchable by service and level too, as docs/stack.md shows.
+  const metadataInfo = await system.logs.query(`trace_id:"${traceId}" service.name:metadata severity_text:info`);
+  assert.ok(metadataInfo.length > 0 && metadataInfo.every((record) => record['service.name'] === 'metadata' && record['severity_text'] === 'info'));
+  assert.deepEqual(await system.logs.query(`trace_id:"${traceId}" severity_text:error`), [], 'a successful request logs no error');
 });
 
 test('a request carrying secrets leaves no trace of them in Jaeger, VictoriaLogs or Prometheus', async () => {

@@ -94,7 +94,7 @@ export function newTraceparent(): { traceId: string; header: string } {
   return { traceId, header: `00-${traceId}-${hex(8)}-01` };
 }
 
-/** Polls `check` until it holds, for up to 90 s (the pipeline's flush and scrape intervals add up). */
-export async function eventually(what: string, check: () => Promise<boolean>, describe?: () => Promise<string>): Promise<void> {
-  await waitUntil(async () => ((await check()) ? true : undefined), { what, timeoutMs: 90_000, intervalMs: 1_000, ...(describe ? { describe } : {}) });
+/** Polls `check` until it holds, by default for up to 90 s (the pipeline's flush and scrape intervals add up). */
+export async function eventually(what: string, check: () => Promise<boolean>, describe?: () => Promise<string>, timeoutMs = 90_000): Promise<void> {
+  await waitUntil(async () => ((await check()) ? true : undefined), { what, timeoutMs, intervalMs: 1_000, ...(describe ? { describe } : {}) });
 }
