@@ -33,5 +33,6 @@ export function startLoadgen(options: LoadgenOptions): BackendProcess {
     cwd: REPO_ROOT,
     env: { ...passedEnv(options.env), OTEL_SERVICE_NAME: 'loadgen', OTEL_EXPORTER_OTLP_ENDPOINT: options.collectorOtlpHttp },
     output: relayLine,
+    ipc: true,
   });
 }
