@@ -20,6 +20,7 @@ import { listenForStop, type StopControl } from './start/stop-signals.js';
 import { CONFIGURATION_ERROR_EXIT_CODE, Supervisor } from './start/supervisor.js';
 import { stackBanner } from './stack/banner.js';
 import { parseStackConfig, USAGE, type StackConfig } from './stack/config.js';
+import { forgetRun, recordRun, stopLeftovers } from './stack/leftovers.js';
 import { startLoadgen } from './stack/loadgen-process.js';
 import { LogFiles } from './stack/log-files.js';
 import { stackPorts, stackPortUses, STACK_PORTS_HINT } from './stack/ports.js';
@@ -33,6 +34,7 @@ async function preflight(argv: string[], env: NodeJS.ProcessEnv): Promise<StackC
   const config = parseStackConfig(argv, env);
   if (config === undefined) return undefined;
   assertBuilt();
+  await stopLeftovers(config.dataDir, say);
   await assertPortsFree(portUses(config), STACK_PORTS_HINT);
   try {
     await buildStack(COMPONENT_NAMES, say);
@@ -56,11 +58,12 @@ async function startBackends(config: StackConfig, services: ServicePorts[], logs
     readyTimeoutMs: config.readyTimeoutMs,
   });
   for (const backend of stack.backends) say(`${backend.name} is ready, pid ${backend.child.pid ?? '?'}`);
+  await recordRun(config.dataDir, stack.backends);
   return stack;
 }
 
 /** Stops in the order that loses nothing: traffic first, then the services drain, then the backends. */
-async function shutDown(stop: StopControl, loadgen: BackendProcess | undefined, supervisor: Supervisor, stack: RunningStack): Promise<void> {
+async function shutDown(stop: StopControl, loadgen: BackendProcess | undefined, supervisor: Supervisor, stack: RunningStack, dataDir: string): Promise<void> {
   if (loadgen?.running()) {
     say('stopping the load generator');
     await loadgen.stop();
@@ -68,6 +71,7 @@ async function shutDown(stop: StopControl, loadgen: BackendProcess | undefined, 
   await supervisor.stop(stop.urgent);
   say('all services stopped; stopping the collector, then the other backends');
   await Promise.race([stack.stop(), stop.urgent.then(() => killAll(stack.backends))]);
+  await forgetRun(dataDir);
   say('the stack is stopped');
 }
 
@@ -127,7 +131,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   }
   await stop.stopped;
 
-  await shutDown(stop, loadgen, supervisor, stack);
+  await shutDown(stop, loadgen, supervisor, stack, config.dataDir);
   stop.dispose();
   process.off('exit', killLeftovers);
   await logs.close();
