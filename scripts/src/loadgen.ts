@@ -24,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
   const urls = serviceUrls(options.basePort, options.serviceHosts);
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+  // Started by npm run stack: its IPC channel closes when that command is gone, however it went.
+  if (process.channel) process.once('disconnect', () => stop.abort());
   process.stdout.write(
     `loadgen: ${options.ratePerSecond} requests/s for ${options.durationSeconds} s against movie ${urls.movie}, metadata ${urls.metadata}, rating ${urls.rating}\n`,
   );

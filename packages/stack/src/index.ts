@@ -4,3 +4,4 @@ export { BuildError, ensureBuilt, goVersion } from './build.js';
 export { buildStack } from './build-cli.js';
 export { DEFAULT_STACK_PORTS, freeStackPorts, type StackPorts } from './ports.js';
 export { startStack, type RunningStack, type ScrapeTarget, type StackOptions } from './launch.js';
+export { spawnBackend, type BackendProcess } from './process.js';

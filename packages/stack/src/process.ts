@@ -20,13 +20,18 @@ export interface SpawnBackendOptions {
   env?: Record<string, string>;
   /** Every line the process writes, stdout and stderr. */
   output: (name: string, line: string) => void;
+  /** A Node child gets an IPC channel, whose 'disconnect' tells it the caller is gone. */
+  ipc?: boolean;
 }
 
 export function spawnBackend(options: SpawnBackendOptions): BackendProcess {
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    // Own process group: a terminal's Ctrl+C reaches only the caller, which stops the processes in its
+    // own order (the collector after the services, so it can still deliver what they flushed).
+    detached: true,
   });
   let alive = true;
   const exited = new Promise<string>((resolve) => {
@@ -40,6 +45,7 @@ export function spawnBackend(options: SpawnBackendOptions): BackendProcess {
     });
   });
   for (const stream of [child.stdout, child.stderr]) {
+    if (stream === null) continue;
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => options.output(options.name, line));
   }
   return {

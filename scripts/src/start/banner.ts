@@ -20,7 +20,7 @@ export async function sampleLine(all: ServicePorts[]): Promise<string> {
   }
 }
 
-function storeDescription(env: NodeJS.ProcessEnv): string {
+export function storeDescription(env: NodeJS.ProcessEnv): string {
   const url = env['MYSQL_URL'];
   if (!url) return 'in-memory stores (MYSQL_URL is not set: data is lost when this stops)';
   let host: string;

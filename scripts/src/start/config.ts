@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 
 export const DEFAULT_PORT_BASE = 8080;
 export const DEFAULT_READY_TIMEOUT_MS = 60_000;
@@ -43,23 +43,29 @@ CINEMETRICS_READY_TIMEOUT_MS (default ${DEFAULT_READY_TIMEOUT_MS}).`;
 
 /** The options and CINEMETRICS_* variables of `npm start`; undefined when only the usage was asked for. */
 export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig | undefined {
-  let values: { 'no-seed'?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: { 'no-seed': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (error) {
-    throw new StartError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`, 2);
-  }
+  const values = parseCommandOptions(argv, { 'no-seed': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, USAGE);
   if (values.help === true) return undefined;
+  return startConfig(env, values['no-seed'] === true);
+}
+
+type ParsedValues<T extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: false }>>['values'];
+
+/** A command's options, strictly: anything unknown or malformed is a StartError (exit 2) followed by `usage`. */
+export function parseCommandOptions<T extends ParseArgsOptionsConfig>(argv: string[], options: T, usage: string): ParsedValues<T> {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new StartError(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`, 2);
+  }
+}
+
+/** The CINEMETRICS_* settings every command that runs the services shares; `noSeed` is --no-seed. */
+export function startConfig(env: NodeJS.ProcessEnv, noSeed: boolean): StartConfig {
   const seed = seedModeEnv(env);
   return {
     portBase: integerEnv(env, 'CINEMETRICS_PORT_BASE', DEFAULT_PORT_BASE, 1, 65_535 - 14),
     readyTimeoutMs: integerEnv(env, 'CINEMETRICS_READY_TIMEOUT_MS', DEFAULT_READY_TIMEOUT_MS, 1_000, 600_000),
-    seed: values['no-seed'] === true ? 'off' : seed,
+    seed: noSeed ? 'off' : seed,
   };
 }
 
@@ -71,7 +77,7 @@ function seedModeEnv(env: NodeJS.ProcessEnv): SeedMode {
   return mode;
 }
 
-function integerEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+export function integerEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

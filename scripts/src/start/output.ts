@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
-/** The tag of a service's lines, or `start` for the supervisor's own. */
+/** The tag of a service's lines, or the command's own name (`start`, `stack`) for its own. */
 export type Speaker = string;
 
 const COLOURS: Record<string, string> = {
@@ -9,7 +9,9 @@ const COLOURS: Record<string, string> = {
   rating: '\x1b[35m',
   movie: '\x1b[32m',
   auth: '\x1b[33m',
+  loadgen: '\x1b[34m',
   start: '\x1b[1m',
+  stack: '\x1b[1m',
 };
 const RESET = '\x1b[0m';
 const TAG_WIDTH = Math.max(...Object.keys(COLOURS).map((name) => name.length)) + 2;
@@ -23,14 +25,21 @@ function tag(name: Speaker): string {
   return useColour && colour !== undefined ? `${colour}${text}${RESET}${padding}` : `${text}${padding}`;
 }
 
-/** A message of the start script on stdout, each line tagged `[start]`. */
-export function say(message: string): void {
-  for (const line of message.split('\n')) process.stdout.write(`${tag('start')}${line}\n`);
+let command: Speaker = 'start';
+
+/** Tags the command's own lines with `name` from now on (`[start]` until called). */
+export function speakAs(name: Speaker): void {
+  command = name;
 }
 
-/** A problem reported by the start script on stderr, each line tagged `[start]`. */
+/** A message of the command on stdout, each line tagged with its name. */
+export function say(message: string): void {
+  for (const line of message.split('\n')) process.stdout.write(`${tag(command)}${line}\n`);
+}
+
+/** A problem reported by the command on stderr, each line tagged with its name. */
 export function complain(message: string): void {
-  for (const line of message.split('\n')) process.stderr.write(`${tag('start')}${line}\n`);
+  for (const line of message.split('\n')) process.stderr.write(`${tag(command)}${line}\n`);
 }
 
 /** Copies a child's output line by line into `into`, each line tagged with the child's name. */
@@ -38,4 +47,9 @@ export function prefixLines(stream: Readable | null, name: Speaker, into: Writab
   if (stream === null) return;
   const prefix = tag(name);
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => into.write(`${prefix}${line}\n`));
+}
+
+/** One line of a child's output on stdout, tagged with the child's name. */
+export function relayLine(name: Speaker, line: string): void {
+  process.stdout.write(`${tag(name)}${line}\n`);
 }

@@ -57,13 +57,18 @@ const PASSED_THROUGH = [
 /** Families of kit settings (timeouts, rate limits, downstream policies, caches) passed by prefix. */
 const PASSED_PREFIXES = ['OTEL_', 'HTTP_', 'RATE_LIMIT_', 'DOWNSTREAM_', 'METADATA_', 'RATING_'];
 
-export function serviceEnv(service: ServicePorts, all: ServicePorts[], env: NodeJS.ProcessEnv): Record<string, string> {
+/** The part of `env` a child process of the start script gets. */
+export function passedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && (PASSED_THROUGH.includes(key) || PASSED_PREFIXES.some((prefix) => key.startsWith(prefix)))) result[key] = value;
   }
+  return result;
+}
+
+export function serviceEnv(service: ServicePorts, all: ServicePorts[], env: NodeJS.ProcessEnv): Record<string, string> {
   return {
-    ...result,
+    ...passedEnv(env),
     PORT: String(service.port),
     ADMIN_PORT: String(service.adminPort),
     OTEL_SERVICE_NAME: service.name,
@@ -74,7 +79,7 @@ export function serviceEnv(service: ServicePorts, all: ServicePorts[], env: Node
 }
 
 /** The kit's telemetry preload, which every service starts with (`node --require … main.js`), as in production. */
-function telemetryPreload(): string {
+export function telemetryPreload(): string {
   try {
     return require.resolve('@cinemetrics/kit/register');
   } catch {

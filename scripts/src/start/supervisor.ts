@@ -129,11 +129,13 @@ export class Supervisor {
 
   private launch(member: Member): void {
     // Own process group: a terminal's Ctrl+C reaches only the supervisor, which then stops each process
-    // with one SIGTERM (a service takes a second signal as "exit now").
+    // with one SIGTERM (a service takes a second signal as "exit now"). The IPC channel, never written
+    // to, closes when the supervisor dies however it dies (even SIGKILL): the kit then shuts the
+    // service down, so no service outlives its supervisor.
     const child = spawn(member.spec.command, member.spec.args, {
       cwd: member.spec.cwd,
       env: member.spec.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });
     member.child = child;

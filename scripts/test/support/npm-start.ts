@@ -25,24 +25,28 @@ export function listen(port: number): Promise<Server | undefined> {
 export async function freePortBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const base = 20_000 + Math.floor(Math.random() * 1_200) * 10;
-    const ports = servicePorts(base).flatMap((s) => [s.port, s.adminPort]);
-    const servers: Server[] = [];
-    for (const port of ports) {
-      const server = await listen(port);
-      if (server === undefined) break;
-      servers.push(server);
-    }
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    if (servers.length === ports.length) return base;
+    if (await allFree(servicePorts(base).flatMap((s) => [s.port, s.adminPort]))) return base;
   }
   throw new Error('no free block of ports found');
+}
+
+/** Whether every one of `ports` can be listened on right now. */
+export async function allFree(ports: number[]): Promise<boolean> {
+  const servers: Server[] = [];
+  for (const port of ports) {
+    const server = await listen(port);
+    if (server === undefined) break;
+    servers.push(server);
+  }
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return servers.length === ports.length;
 }
 
 /** The latest pid of each service, from the start script's "<name> started|restarted, pid N" lines. */
 export function servicePids(proc: RunningProcess): Map<string, number> {
   const pids = new Map<string, number>();
   for (const line of proc.lines()) {
-    const match = /\[start\]\s+(\w+) (?:started|restarted), pid (\d+)/.exec(line);
+    const match = /\[(?:start|stack)\]\s+(\w+) (?:started|restarted), pid (\d+)/.exec(line);
     if (match?.[1] && match[2]) pids.set(match[1], Number(match[2]));
   }
   return pids;

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { makeTempDir, waitUntil, type TempDir } from '@cinemetrics/testing';
+import { SERVICE_NAMES } from '../src/start.js';
+import { stackPorts } from '../src/stack/ports.js';
+import { freePortBase, isAlive, listen, READY_LINE, STOP_TIMEOUT_MS } from './support/npm-start.js';
+import { allPorts, freeStackPortOffset, npmRunStack, startedPids } from './support/npm-run-stack.js';
+
+const BACKENDS = ['otel-collector', 'jaeger', 'prometheus', 'alertmanager', 'victorialogs'];
+
+interface JaegerSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  processID: string;
+  references: { refType: string; spanID: string }[];
+  tags: { key: string; value: unknown }[];
+}
+interface JaegerTrace {
+  traceID: string;
+  spans: JaegerSpan[];
+  processes: Record<string, { serviceName: string }>;
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+const kindOf = (span: JaegerSpan): unknown => span.tags.find((tag) => tag.key === 'span.kind')?.value;
+
+/**
+ * A trace that starts at the load generator's own client span (no parent) and continues, through
+ * the traceparent it sent, in a service's server span.
+ */
+function continuedLoadgenTrace(traces: JaegerTrace[]): { root: JaegerSpan; server: JaegerSpan; service: string } | undefined {
+  for (const trace of traces) {
+    const serviceOf = (span: JaegerSpan): string => trace.processes[span.processID]?.serviceName ?? '';
+    const root = trace.spans.find((span) => span.references.length === 0);
+    if (root === undefined || serviceOf(root) !== 'loadgen' || kindOf(root) !== 'client') continue;
+    const server = trace.spans.find((span) => kindOf(span) === 'server' && span.references.some((ref) => ref.refType === 'CHILD_OF' && ref.spanID === root.spanID));
+    if (server !== undefined && SERVICE_NAMES.some((name) => name === serviceOf(server))) return { root, server, service: serviceOf(server) };
+  }
+  return undefined;
+}
+
+describe('npm run stack', () => {
+  let data: TempDir;
+  before(async () => {
+    data = await makeTempDir('cinemetrics-npm-run-stack-');
+  });
+  after(async () => {
+    await data?.remove();
+  });
+
+  test('brings up the stack and the services under load: a loadgen trace reaches Jaeger, the services are up in Prometheus, and SIGINT stops every process', async () => {
+    const base = await freePortBase();
+    const offset = await freeStackPortOffset(base);
+    const ports = stackPorts(offset);
+    const proc = await npmRunStack(
+      { CINEMETRICS_PORT_BASE: String(base), CINEMETRICS_STACK_PORT_OFFSET: String(offset), CINEMETRICS_STACK_DATA_DIR: data.path, MYSQL_URL: undefined },
+      ['--loadgen-rate', '10'],
+    );
+    try {
+      await proc.waitForLine(READY_LINE, 240_000);
+      const pids = startedPids(proc);
+      assert.deepEqual([...pids.keys()].sort(), [...BACKENDS, ...SERVICE_NAMES, 'loadgen'].sort(), proc.lines().join('\n'));
+      for (const [name, pid] of pids) assert.ok(isAlive(pid), `${name} (pid ${pid}) runs`);
+      const output = proc.lines().join('\n');
+      assert.match(output, new RegExp(`http://127\\.0\\.0\\.1:${ports.victorialogs}/select/vmui`));
+      assert.match(output, new RegExp(`curl -s 'http://127\\.0\\.0\\.1:${ports.jaegerQuery}/api/traces\\?service=movie`));
+      assert.match(output, new RegExp(`http://127\\.0\\.0\\.1:${ports.alertmanager}/api/v2/alerts`));
+      // Backends and services write to their log files, not to the terminal.
+      assert.ok(!proc.lines().some((line) => /^\[(jaeger|prometheus|otel-collector|movie)\]/.test(line)), 'no backend or service lines on the terminal');
+      assert.match(await readFile(path.join(data.path, 'logs', 'movie.log'), 'utf8'), /request completed/);
+      assert.match(await readFile(path.join(data.path, 'logs', 'prometheus.log'), 'utf8'), /Server is ready to receive web requests/);
+
+      const jaeger = `http://127.0.0.1:${ports.jaegerQuery}`;
+      const found = await waitUntil(
+        async () => continuedLoadgenTrace((await getJson<{ data: JaegerTrace[] | null }>(`${jaeger}/api/traces?service=loadgen&limit=50&lookback=1h`)).data ?? []),
+        { what: 'a trace rooted in a loadgen client span and continued by a service', timeoutMs: 90_000, intervalMs: 1_000, describe: async () => JSON.stringify(await getJson(`${jaeger}/api/services`)) },
+      );
+      assert.equal(found.server.traceID, found.root.traceID);
+
+      const prometheus = `http://127.0.0.1:${ports.prometheus}`;
+      await waitUntil(
+        async () => {
+          const targets = await getJson<{ data: { activeTargets: { labels: Record<string, string>; health: string }[] } }>(`${prometheus}/api/v1/targets`);
+          const up = new Set(targets.data.activeTargets.filter((target) => target.health === 'up').map((target) => target.labels['service']));
+          return SERVICE_NAMES.every((name) => up.has(name)) ? true : undefined;
+        },
+        { what: 'every service an up Prometheus target', timeoutMs: 90_000, intervalMs: 1_000, describe: async () => JSON.stringify(await getJson(`${prometheus}/api/v1/targets`)) },
+      );
+
+      proc.signal('SIGINT');
+      assert.deepEqual(await proc.exited, { code: 0, signal: null }, proc.lines().slice(-30).join('\n'));
+      assert.ok(proc.lines().some((line) => /^\[loadgen\]\s+loadgen: \d+ requests in/.test(line)), 'the load generator printed its summary');
+      assert.ok(proc.lines().some((line) => line.includes('the stack is stopped')));
+      for (const [name, pid] of pids) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) is gone`);
+      for (const port of allPorts(base, offset)) {
+        const server = await listen(port);
+        assert.ok(server, `port ${port} is free again`);
+        await new Promise((resolve) => server.close(resolve));
+      }
+    } finally {
+      await proc.stop('SIGTERM', STOP_TIMEOUT_MS * 3);
+    }
+  });
+
+  test('a stack port already in use is named and nothing is started', async () => {
+    const base = await freePortBase();
+    const offset = await freeStackPortOffset(base);
+    const taken = await listen(stackPorts(offset).prometheus);
+    assert.ok(taken);
+    try {
+      const proc = await npmRunStack({ CINEMETRICS_PORT_BASE: String(base), CINEMETRICS_STACK_PORT_OFFSET: String(offset), CINEMETRICS_STACK_DATA_DIR: data.path });
+      const status = await proc.exited;
+      const output = proc.lines().join('\n');
+      assert.deepEqual(status, { code: 1, signal: null }, output);
+      assert.match(output, new RegExp(`port ${stackPorts(offset).prometheus} \\(Prometheus\\) is already in use`));
+      assert.match(output, /CINEMETRICS_STACK_PORT_OFFSET/);
+      assert.doesNotMatch(output, /pid \d+/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  test('a bad CINEMETRICS_STACK_PORT_OFFSET or --loadgen-rate is named, exit 2', async () => {
+    for (const [env, args, pattern] of [
+      [{ CINEMETRICS_STACK_PORT_OFFSET: '60000' }, [], /CINEMETRICS_STACK_PORT_OFFSET must be a whole number from 0 to 48849/],
+      [{}, ['--loadgen-rate', 'fast'], /--loadgen-rate must be a whole number/],
+    ] as const) {
+      const proc = await npmRunStack({ ...env, CINEMETRICS_STACK_DATA_DIR: data.path }, [...args]);
+      assert.deepEqual(await proc.exited, { code: 2, signal: null });
+      assert.match(proc.lines().join('\n'), pattern);
+    }
+  });
+});
