@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeTempDir, waitUntil, type TempDir } from '@cinemetrics/testing';
+import { makeTempDir, waitUntil, type RunningProcess, type TempDir } from '@cinemetrics/testing';
 import { SERVICE_NAMES } from '../src/start.js';
 import { stackPorts } from '../src/stack/ports.js';
 import { freePortBase, isAlive, listen, READY_LINE, STOP_TIMEOUT_MS } from './support/npm-start.js';
@@ -108,6 +110,68 @@ describe('npm run stack', () => {
       }
     } finally {
       await proc.stop('SIGTERM', STOP_TIMEOUT_MS * 3);
+    }
+  });
+
+  test('SIGKILL to npm run stack: the services and the load generator stop by themselves, and the next run leaves nothing of it running', async () => {
+    const base = await freePortBase();
+    const offset = await freeStackPortOffset(base);
+    const env = { CINEMETRICS_PORT_BASE: String(base), CINEMETRICS_STACK_PORT_OFFSET: String(offset), CINEMETRICS_STACK_DATA_DIR: data.path, MYSQL_URL: undefined };
+    const killed = await npmRunStack(env, ['--no-seed']);
+    let pids = new Map<string, number>();
+    let next: RunningProcess | undefined;
+    try {
+      await killed.waitForLine(READY_LINE, 240_000);
+      pids = startedPids(killed);
+      const notifiable = [...SERVICE_NAMES, 'loadgen'].map((name) => [name, pids.get(name)] as const);
+      killed.signal('SIGKILL');
+      assert.deepEqual(await killed.exited, { code: null, signal: 'SIGKILL' });
+      await waitUntil(async () => (notifiable.every(([, pid]) => pid !== undefined && !isAlive(pid)) ? true : undefined), {
+        what: 'every service and the load generator gone',
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        describe: () => notifiable.filter(([, pid]) => pid !== undefined && isAlive(pid)).map(([name]) => `${name} still runs`).join(', '),
+      });
+
+      next = await npmRunStack(env, ['--no-seed', '--no-loadgen']);
+      await next.waitForLine(READY_LINE, 240_000);
+      // A Go backend may die of SIGPIPE once it writes to the killed command's pipe; the next run stops
+      // any still running (the next test checks how it names them), so none is left either way.
+      for (const name of BACKENDS) assert.equal(isAlive(pids.get(name) ?? 0), false, `the earlier ${name} is gone`);
+      await next.stop('SIGINT', STOP_TIMEOUT_MS * 3);
+    } finally {
+      for (const pid of pids.values()) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      await killed.stop('SIGKILL');
+      await next?.stop('SIGTERM', STOP_TIMEOUT_MS * 3);
+    }
+  });
+
+  test('a run still alive on the same data folder is named; what a killed run left is stopped first', async () => {
+    const base = await freePortBase();
+    const offset = await freeStackPortOffset(base);
+    const env = { CINEMETRICS_PORT_BASE: String(base), CINEMETRICS_STACK_PORT_OFFSET: String(offset), CINEMETRICS_STACK_DATA_DIR: data.path };
+    const record = path.join(data.path, 'running.json');
+
+    // A taken port makes every run below end after its checks, whatever they find.
+    const taken = await listen(stackPorts(offset).alertmanager);
+    const leftover = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      await writeFile(record, JSON.stringify({ owner: process.pid, backends: [] }));
+      const refused = await npmRunStack(env);
+      assert.deepEqual(await refused.exited, { code: 1, signal: null });
+      assert.match(refused.lines().join('\n'), new RegExp(`another npm run stack \\(pid ${process.pid}\\) is running on ${data.path}`));
+
+      // What a killed run left: its owner is gone, its backend still runs the recorded executable.
+      const gone = spawn('true');
+      await once(gone, 'exit');
+      await writeFile(record, JSON.stringify({ owner: gone.pid, backends: [{ name: 'prometheus', pid: leftover.pid, command: 'sleep' }] }));
+      const proc = await npmRunStack(env);
+      assert.deepEqual(await proc.exited, { code: 1, signal: null });
+      assert.match(proc.lines().join('\n'), new RegExp(`left prometheus \\(pid ${leftover.pid}\\) running: stopping them`));
+      assert.equal(leftover.exitCode ?? leftover.signalCode ?? (await once(leftover, 'exit'))[1], 'SIGTERM');
+    } finally {
+      leftover.kill('SIGKILL');
+      await new Promise((resolve) => taken?.close(resolve));
     }
   });
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { httpJson, REPOSITORY_ROOT, startMariaDb, startProcess, type MariaDb } from '@cinemetrics/testing';
 import { Dataset } from '../src/dataset.js';
 import { DEMO_DATASET, SERVICE_NAMES, servicePorts } from '../src/start.js';
-import { freePortBase, interrupt, isAlive, listen, npmStart, READY_LINE, servicePids, STOP_TIMEOUT_MS } from './support/npm-start.js';
+import { eventually, freePortBase, interrupt, isAlive, listen, npmStart, READY_LINE, servicePids, STOP_TIMEOUT_MS } from './support/npm-start.js';
 
 describe('npm start', () => {
   let db: MariaDb;
@@ -144,6 +144,27 @@ describe('npm start', () => {
     } finally {
       await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
       for (const pid of servicePids(proc).values()) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  test('SIGKILL to the start script: every service notices its supervisor is gone and stops by itself', async () => {
+    const base = await freePortBase();
+    const proc = await npmStart({ CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: undefined, LOG_LEVEL: 'warn' }, ['--no-seed']);
+    const pids = new Map<string, number>();
+    try {
+      await proc.waitForLine(READY_LINE, 120_000);
+      for (const [name, pid] of servicePids(proc)) pids.set(name, pid);
+      assert.equal(pids.size, SERVICE_NAMES.length);
+      proc.signal('SIGKILL');
+      assert.deepEqual(await proc.exited, { code: null, signal: 'SIGKILL' });
+      await eventually('every service gone', async () => [...pids.values()].every((pid) => !isAlive(pid)), 30_000);
+      for (const service of servicePorts(base)) {
+        const server = await listen(service.port);
+        assert.ok(server, `port ${service.port} is free again`);
+        await new Promise((resolve) => server.close(resolve));
+      }
+    } finally {
+      for (const pid of pids.values()) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     }
   });
 

@@ -157,6 +157,11 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
     return stopping;
   };
 
+  const shutdownAndExit = (reason: string): void => {
+    void shutdown(reason).then(() => {
+      logger.flush(() => process.exit(0));
+    });
+  };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) {
@@ -164,9 +169,15 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
         logger.flush();
         process.exit(1);
       }
-      void shutdown(signal).then(() => {
-        logger.flush(() => process.exit(0));
-      });
+      shutdownAndExit(signal);
+    });
+  }
+  // A supervisor that starts its services with an IPC channel (npm start, npm run stack) never writes
+  // to it: the channel closes when the supervisor ends however it ends, even by SIGKILL, and a service
+  // left unsupervised stops as on SIGTERM.
+  if (process.channel) {
+    process.once('disconnect', () => {
+      if (!stopping) shutdownAndExit('supervisor gone');
     });
   }
 
