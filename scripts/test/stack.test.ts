@@ -87,6 +87,8 @@ describe('npm run stack', () => {
         { what: 'a trace rooted in a loadgen client span and continued by a service', timeoutMs: 90_000, intervalMs: 1_000, describe: async () => JSON.stringify(await getJson(`${jaeger}/api/services`)) },
       );
       assert.equal(found.server.traceID, found.root.traceID);
+      // The load generator's baggage marks what it causes as synthetic, in the service too.
+      assert.equal(found.server.tags.find((tag) => tag.key === 'cinemetrics.synthetic')?.value, true, JSON.stringify(found.server.tags));
 
       const prometheus = `http://127.0.0.1:${ports.prometheus}`;
       await waitUntil(
