@@ -1,7 +1,7 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { PROBLEM_CONTENT_TYPE } from '../problem.js';
+import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from '../problem.js';
 
 /** What node's HTTP parser (or its request timers) reported about a connection, before any handler ran. */
 interface ClientErrorFacts {
@@ -12,27 +12,25 @@ interface ClientErrorFacts {
   detail: string;
 }
 
-const PROBLEMS = 'https://cinemetrics.dev/problems';
-
 type ProblemFacts = Omit<ClientErrorFacts, 'code'>;
 
 /** Errors node answers with a status of their own; every other parser error is a 400. */
 const KNOWN: Record<string, ProblemFacts> = {
   HPE_HEADER_OVERFLOW: {
     status: 431,
-    type: `${PROBLEMS}/request-headers-too-large`,
+    type: `${PROBLEM_TYPE_BASE}request-headers-too-large`,
     title: 'Request Header Fields Too Large',
     detail: 'The request line and headers together exceed the size this server accepts',
   },
   HPE_CHUNK_EXTENSIONS_OVERFLOW: {
     status: 413,
-    type: `${PROBLEMS}/chunk-extensions-too-large`,
+    type: `${PROBLEM_TYPE_BASE}chunk-extensions-too-large`,
     title: 'Content Too Large',
     detail: 'The chunk extensions of the request body exceed the size this server accepts',
   },
   ERR_HTTP_REQUEST_TIMEOUT: {
     status: 408,
-    type: `${PROBLEMS}/request-timeout`,
+    type: `${PROBLEM_TYPE_BASE}request-timeout`,
     title: 'Request Timeout',
     detail: 'The request was not received in full within the time this server allows (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS)',
   },
@@ -51,7 +49,7 @@ export function describeClientError(error: NodeJS.ErrnoException & { reason?: un
   return {
     code,
     status: 400,
-    type: `${PROBLEMS}/malformed-request`,
+    type: `${PROBLEM_TYPE_BASE}malformed-request`,
     title: 'Malformed HTTP request',
     detail: `The request is not valid HTTP/1.1 and was not processed${reason ? `: ${reason}` : ''} (${code})`,
   };
