@@ -1,5 +1,5 @@
 /** Clients for the stack backends' own HTTP APIs, as the stack tests read them. */
-import { getJson, prometheusApi } from '@cinemetrics/testing';
+import { getJson } from '@cinemetrics/testing';
 
 export interface FlatSpan {
   service: string;
@@ -116,29 +116,6 @@ export class JaegerApi {
     if (kind === 'latencies') params.set('quantile', '0.95');
     const body = await getJson<{ metrics?: { labels: { name: string; value: string }[]; metricPoints: unknown[] }[] }>('jaeger', `${this.url}/api/metrics/${kind}?${params}`);
     return body.metrics ?? [];
-  }
-}
-
-export class PrometheusApi {
-  constructor(readonly url: string) {}
-
-  async query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-    const data = await prometheusApi<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(
-      'prometheus',
-      `${this.url}/api/v1/query?${new URLSearchParams({ query: expr })}`,
-    );
-    return data.result;
-  }
-
-  async exemplars(expr: string, sinceSec: number): Promise<{ seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string>; value: string }[] }[]> {
-    const params = new URLSearchParams({ query: expr, start: String(sinceSec), end: String(Date.now() / 1000 + 60) });
-    return prometheusApi('prometheus', `${this.url}/api/v1/query_exemplars?${params}`);
-  }
-
-  /** Every series' labels, as text: for searching what Prometheus holds. */
-  async allSeriesText(sinceSec: number): Promise<string> {
-    const params = new URLSearchParams({ 'match[]': '{__name__=~".+"}', start: String(sinceSec) });
-    return JSON.stringify(await prometheusApi('prometheus', `${this.url}/api/v1/series?${params}`));
   }
 }
 

@@ -1,6 +1,6 @@
-import { freePort, makeTempDir, startMariaDb, startService, waitUntil, type MariaDb, type ServiceName, type StartedService, type TempDir } from '@cinemetrics/testing';
+import { freePort, makeTempDir, PrometheusClient, startMariaDb, startService, waitUntil, type MariaDb, type ServiceName, type StartedService, type TempDir } from '@cinemetrics/testing';
 import { freeStackPorts, startStack, type RunningStack } from '@cinemetrics/stack';
-import { JaegerApi, PrometheusApi, VictoriaLogsApi } from './backends.js';
+import { JaegerApi, VictoriaLogsApi } from './backends.js';
 
 const SERVICES: readonly ServiceName[] = ['metadata', 'rating', 'auth', 'movie'];
 
@@ -9,7 +9,7 @@ export interface FullStack {
   mariadb: MariaDb;
   services: Record<ServiceName, StartedService>;
   jaeger: JaegerApi;
-  prometheus: PrometheusApi;
+  prometheus: PrometheusClient;
   logs: VictoriaLogsApi;
   /** Every line a backend wrote, for failure messages. */
   backendOutput: string[];
@@ -75,7 +75,7 @@ export async function startFullStack(options: { alertmanagerConfig?: string; ser
     mariadb,
     services,
     jaeger: new JaegerApi(stack.urls.jaeger),
-    prometheus: new PrometheusApi(stack.urls.prometheus),
+    prometheus: new PrometheusClient(stack.urls.prometheus),
     logs: new VictoriaLogsApi(stack.urls.victorialogs),
     backendOutput,
     restartService: start,

@@ -49,3 +49,4 @@ export { waitUntil, type WaitOptions } from './wait.js';
 export { replies, startScriptedServer, type Reply, type ScriptedServer, type SeenRequest } from './scripted-server.js';
 export { stackBinary } from '@cinemetrics/stack';
 export { prometheusApi, getJson } from './prometheus-http.js';
+export { PrometheusClient, PrometheusQueries } from './prometheus-queries.js';

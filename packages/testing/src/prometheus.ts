@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { stackBinary } from '@cinemetrics/stack';
 import { findBinary } from './binaries.js';
 import { startDaemon } from './daemon.js';
-import { fetchWithTimeout, prometheusApi } from './prometheus-http.js';
+import { fetchWithTimeout } from './prometheus-http.js';
+import { PrometheusQueries } from './prometheus-queries.js';
 import type { RunningProcess } from './service-process.js';
 import { makeTempDir, type TempDir } from './temp.js';
 import { waitUntil } from './wait.js';
@@ -163,12 +164,8 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   }
 }
 
-interface ApiSample {
-  metric: Record<string, string>;
-  value: [number, string];
-}
 
-class Prometheus implements PrometheusServer {
+class Prometheus extends PrometheusQueries implements PrometheusServer {
   readonly configFile: string;
   private config: PrometheusConfigOptions;
   private process: RunningProcess | undefined;
@@ -179,6 +176,7 @@ class Prometheus implements PrometheusServer {
     private readonly tempDir: TempDir,
     options: PrometheusConfigOptions,
   ) {
+    super();
     this.configFile = join(tempDir.path, 'prometheus.yml');
     this.config = pickConfig(options);
   }
@@ -249,59 +247,6 @@ class Prometheus implements PrometheusServer {
     await writeFile(this.configFile, `${JSON.stringify(document, null, 2)}\n`);
   }
 
-  async query(expr: string, timeSec?: number): Promise<InstantSample[]> {
-    const params = new URLSearchParams({ query: expr });
-    if (timeSec !== undefined) params.set('time', String(timeSec));
-    const data = await this.api<{ resultType: string; result: unknown }>(`/api/v1/query?${params}`);
-    switch (data.resultType) {
-      case 'vector':
-        return (data.result as ApiSample[]).map((sample) => ({
-          metric: sample.metric,
-          timestamp: sample.value[0],
-          value: Number(sample.value[1]),
-        }));
-      case 'scalar': {
-        const [timestamp, value] = data.result as [number, string];
-        return [{ metric: {}, timestamp, value: Number(value) }];
-      }
-      default:
-        throw new Error(`prometheus: query ${expr} returned a ${data.resultType}; query() handles vectors and scalars (use queryRange for ranges)`);
-    }
-  }
-
-  async queryRange(expr: string, startSec: number, endSec: number, stepSec = 1): Promise<RangeSeries[]> {
-    const params = new URLSearchParams({ query: expr, start: String(startSec), end: String(endSec), step: String(stepSec) });
-    const data = await this.api<{ result: { metric: Record<string, string>; values: [number, string][] }[] }>(
-      `/api/v1/query_range?${params}`,
-    );
-    return data.result.map((series) => ({
-      metric: series.metric,
-      values: series.values.map(([timestamp, value]) => ({ timestamp, value: Number(value) })),
-    }));
-  }
-
-  async queryExemplars(expr: string, startSec: number, endSec: number): Promise<ExemplarSeries[]> {
-    const params = new URLSearchParams({ query: expr, start: String(startSec), end: String(endSec) });
-    const data = await this.api<
-      { seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string>; value: string; timestamp: number }[] }[] | null
-    >(`/api/v1/query_exemplars?${params}`);
-    return (data ?? []).map((series) => ({
-      seriesLabels: series.seriesLabels,
-      exemplars: series.exemplars.map((exemplar) => ({
-        labels: exemplar.labels,
-        value: Number(exemplar.value),
-        timestamp: exemplar.timestamp,
-      })),
-    }));
-  }
-
-  series(match: string[], startSec?: number, endSec?: number): Promise<Record<string, string>[]> {
-    const params = new URLSearchParams(match.map((selector): [string, string] => ['match[]', selector]));
-    if (startSec !== undefined) params.set('start', String(startSec));
-    if (endSec !== undefined) params.set('end', String(endSec));
-    return this.api<Record<string, string>[]>(`/api/v1/series?${params}`);
-  }
-
   async targets(): Promise<PrometheusTarget[]> {
     const data = await this.api<{ activeTargets: PrometheusTarget[] }>('/api/v1/targets?state=active');
     return data.activeTargets;
@@ -364,9 +309,9 @@ class Prometheus implements PrometheusServer {
     await this.tempDir.remove();
   }
 
-  private async api<T>(pathAndQuery: string): Promise<T> {
+  protected override api<T>(pathAndQuery: string): Promise<T> {
     this.assertRunning();
-    return prometheusApi<T>('prometheus', `${this.url}${pathAndQuery}`);
+    return super.api<T>(pathAndQuery);
   }
 
   private assertRunning(): void {
