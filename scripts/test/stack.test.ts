@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeTempDir, waitUntil, type RunningProcess, type TempDir } from '@cinemetrics/testing';
+import { getJson, makeTempDir, waitUntil, type RunningProcess, type TempDir } from '@cinemetrics/testing';
 import { SERVICE_NAMES } from '../src/start.js';
 import { stackPorts } from '../src/stack/ports.js';
 import { freePortBase, isAlive, listen, READY_LINE, STOP_TIMEOUT_MS } from './support/npm-start.js';
@@ -24,13 +24,6 @@ interface JaegerTrace {
   traceID: string;
   spans: JaegerSpan[];
   processes: Record<string, { serviceName: string }>;
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text) as T;
 }
 
 const kindOf = (span: JaegerSpan): unknown => span.tags.find((tag) => tag.key === 'span.kind')?.value;
@@ -83,8 +76,8 @@ describe('npm run stack', () => {
 
       const jaeger = `http://127.0.0.1:${ports.jaegerQuery}`;
       const found = await waitUntil(
-        async () => continuedLoadgenTrace((await getJson<{ data: JaegerTrace[] | null }>(`${jaeger}/api/traces?service=loadgen&limit=50&lookback=1h`)).data ?? []),
-        { what: 'a trace rooted in a loadgen client span and continued by a service', timeoutMs: 90_000, intervalMs: 1_000, describe: async () => JSON.stringify(await getJson(`${jaeger}/api/services`)) },
+        async () => continuedLoadgenTrace((await getJson<{ data: JaegerTrace[] | null }>('stack', `${jaeger}/api/traces?service=loadgen&limit=50&lookback=1h`)).data ?? []),
+        { what: 'a trace rooted in a loadgen client span and continued by a service', timeoutMs: 90_000, intervalMs: 1_000, describe: async () => JSON.stringify(await getJson('stack', `${jaeger}/api/services`)) },
       );
       assert.equal(found.server.traceID, found.root.traceID);
       // The load generator's baggage marks what it causes as synthetic, in the service too.
@@ -93,11 +86,11 @@ describe('npm run stack', () => {
       const prometheus = `http://127.0.0.1:${ports.prometheus}`;
       await waitUntil(
         async () => {
-          const targets = await getJson<{ data: { activeTargets: { labels: Record<string, string>; health: string }[] } }>(`${prometheus}/api/v1/targets`);
+          const targets = await getJson<{ data: { activeTargets: { labels: Record<string, string>; health: string }[] } }>('stack', `${prometheus}/api/v1/targets`);
           const up = new Set(targets.data.activeTargets.filter((target) => target.health === 'up').map((target) => target.labels['service']));
           return SERVICE_NAMES.every((name) => up.has(name)) ? true : undefined;
         },
-        { what: 'every service an up Prometheus target', timeoutMs: 90_000, intervalMs: 1_000, describe: async () => JSON.stringify(await getJson(`${prometheus}/api/v1/targets`)) },
+        { what: 'every service an up Prometheus target', timeoutMs: 90_000, intervalMs: 1_000, describe: async () => JSON.stringify(await getJson('stack', `${prometheus}/api/v1/targets`)) },
       );
 
       proc.signal('SIGINT');

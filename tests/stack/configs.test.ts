@@ -3,24 +3,18 @@
  * stack:build pins): the collector's own `validate`, promtool, amtool, and Jaeger's start-up.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, cp, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { freeStackPorts, REPOSITORY_ROOT, startStack, stackBinary } from '@cinemetrics/stack';
+import { freeStackPorts, REPOSITORY_ROOT, runCommand, startStack, stackBinary } from '@cinemetrics/stack';
 import { makeTempDir } from '@cinemetrics/testing';
 
 const repo = (...parts: string[]): string => path.join(REPOSITORY_ROOT, ...parts);
 
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: REPOSITORY_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('close', (code) => resolve({ code, output }));
-  });
-}
+const run = async (command: string, args: string[]): Promise<{ code: number | null; output: string }> => {
+  const { code, text } = await runCommand(command, args, REPOSITORY_ROOT);
+  return { code, output: text };
+};
 
 test('otelcol validate: the collector configuration, alone and with tail sampling switched on', async () => {
   const otelcol = await stackBinary('otel-collector', 'otelcol-cinemetrics');

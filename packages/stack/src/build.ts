@@ -18,20 +18,26 @@ export class BuildError extends Error {
 /** Every build pins its toolchain to the machine's Go and links statically. */
 const GO_ENV = { GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' };
 
-interface Output {
+export interface CommandOutput {
   code: number | null;
+  /** stdout and stderr, interleaved. */
   text: string;
 }
 
-function run(command: string, args: string[], cwd: string): Promise<Output> {
+/** Runs a command to completion; `env` is laid over this process's environment. */
+export function runCommand(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<CommandOutput> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...GO_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
     child.once('error', (error) => resolve({ code: -1, text: error.message }));
     child.once('close', (code) => resolve({ code, text }));
   });
+}
+
+function run(command: string, args: string[], cwd: string): Promise<CommandOutput> {
+  return runCommand(command, args, cwd, GO_ENV);
 }
 
 function lastLines(text: string, count: number): string {

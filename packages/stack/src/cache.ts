@@ -55,9 +55,18 @@ export async function resolveComponent(name: ComponentName, env: NodeJS.ProcessE
   return { component: stackComponent, moduleVersion: version, release, directory };
 }
 
+/** Binaries are looked up often (every test that starts Prometheus); the module files are hashed once per process. */
+const resolvedForLookup = new Map<string, Promise<ResolvedComponent>>();
+
 /** The path of a built binary; throws, saying how to build it, when it is not in the cache. */
 export async function stackBinary(name: ComponentName, binary: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const resolved = await resolveComponent(name, env);
+  const key = `${name}\0${cacheRoot(env)}`;
+  let resolving = resolvedForLookup.get(key);
+  if (resolving === undefined) {
+    resolving = resolveComponent(name, env);
+    resolvedForLookup.set(key, resolving);
+  }
+  const resolved = await resolving;
   const file = path.join(resolved.directory, binary);
   if (!existsSync(file)) {
     throw new Error(`${binary} (${name} ${resolved.release}) is not built yet: run npm run stack:build (expected ${file})`);

@@ -1,7 +1,7 @@
 export { COMPONENTS, COMPONENT_NAMES, REPOSITORY_ROOT, component, type ComponentName, type StackComponent } from './components.js';
 export { cacheRoot, resolveComponent, stackBinary, type ResolvedComponent } from './cache.js';
-export { BuildError, ensureBuilt, goVersion } from './build.js';
+export { BuildError, ensureBuilt, goVersion, runCommand, type CommandOutput } from './build.js';
 export { buildStack } from './build-cli.js';
-export { DEFAULT_STACK_PORTS, freeStackPorts, type StackPorts } from './ports.js';
+export { DEFAULT_STACK_PORTS, freePort, freeStackPorts, type StackPorts } from './ports.js';
 export { startStack, type RunningStack, type ScrapeTarget, type StackOptions } from './launch.js';
 export { spawnBackend, type BackendProcess } from './process.js';

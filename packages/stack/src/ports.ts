@@ -34,13 +34,23 @@ export const DEFAULT_STACK_PORTS: StackPorts = {
   victorialogs: 9428,
 };
 
-function oneFreePort(): Promise<number> {
+/**
+ * Asks the kernel for a currently unused loopback TCP port. The port is released before returning,
+ * so another process could in theory take it first; good enough for tests and second copies.
+ */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
+    server.unref();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new Error(`freePort: unexpected server address ${String(address)}`));
+        return;
+      }
+      server.close((error) => (error ? reject(error) : resolve(address.port)));
     });
   });
 }
@@ -50,8 +60,8 @@ export async function freeStackPorts(): Promise<StackPorts> {
   const taken = new Set<number>();
   const entries: [keyof StackPorts, number][] = [];
   for (const key of Object.keys(DEFAULT_STACK_PORTS) as (keyof StackPorts)[]) {
-    let port = await oneFreePort();
-    while (taken.has(port)) port = await oneFreePort();
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
     taken.add(port);
     entries.push([key, port]);
   }
