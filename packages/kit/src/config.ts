@@ -36,6 +36,16 @@ export const mysqlUrl = z
   })
   .optional();
 
+/** An http(s) base URL; a trailing slash is dropped so paths can be appended as `${base}/path`. */
+export const httpBaseUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http or https URL like http://metadata:8081' })
+  .refine((value) => {
+    // Refinements run even after the URL check failed, so the value may not parse.
+    const url = URL.parse(value);
+    return url === null || (url.search === '' && url.hash === '' && url.username === '' && url.password === '');
+  }, 'must not carry a query, fragment or credentials')
+  .transform((value) => value.replace(/\/+$/, ''));
+
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
 /** An address to bind: an IPv4 or IPv6 address, or a host name that resolves to one. */
@@ -69,9 +79,19 @@ export const serviceEnvSchema = z.object({
    * past it. A caller's `x-timeout-ms` header can only shorten it.
    */
   REQUEST_DEADLINE_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
-  /** The shortest budget an `x-timeout-ms` from an untrusted caller can set (capped at REQUEST_DEADLINE_MS). */
+  /**
+   * The shortest budget an `x-timeout-ms` can set (capped at REQUEST_DEADLINE_MS), except for service
+   * clients (a verified token with role `service`), which may ask for less.
+   */
   REQUEST_DEADLINE_FLOOR_MS: z.coerce.number().int().min(0).max(600_000).default(250),
   DEPLOYMENT_ENVIRONMENT: z.string().default('development'),
+  /** The auth service: bearer tokens are verified against its `/.well-known/jwks.json` (docs/security.md). */
+  AUTH_URL: httpBaseUrl.default('http://127.0.0.1:8084'),
+  /** The `iss` and `aud` every accepted token must carry; the auth service issues tokens with the same values. */
+  AUTH_ISSUER: z.string().min(1).max(256).default('cinemetrics-auth'),
+  AUTH_AUDIENCE: z.string().min(1).max(256).default('cinemetrics'),
+  /** Tolerated clock difference when checking a token's `exp`, `nbf` and `iat`. */
+  AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   /** Inbound protection (docs/inbound-protection.md): requests per second per instance; 0 = no rate limit. */
   RATE_LIMIT_RPS: z.coerce.number().min(0).max(1_000_000).default(0),
   /** Token-bucket size: requests accepted at once; default one second's worth of RATE_LIMIT_RPS. */

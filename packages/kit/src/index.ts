@@ -1,7 +1,7 @@
 import './node-version.js';
 export * from './config.js';
 export * from './health.js';
-export * from './identity.js';
+export * from './auth/index.js';
 export * from './logger.js';
 export * from './problem.js';
 export * from './service.js';

@@ -6,12 +6,16 @@ import { loadConfig, serviceEnvWithDefaults, type ServiceEnv } from './config.js
 import { HealthRegistry } from './health.js';
 import { requestDeadline } from './client/deadline.js';
 import type { Route } from './http/route.js';
-import { createLogger } from './logger.js';
+import { componentLogger, createLogger } from './logger.js';
 import type { Database } from './mysql/database.js';
 import { openServiceDatabase } from './mysql/service-database.js';
 import { readPackageInfo } from './package-info.js';
 import { listenerTimeoutsFromEnv, protectionSettingsFromEnv } from './protection/settings.js';
 import { runMain, startService, type ShutdownHook } from './service.js';
+import type { JSONWebKeySet } from 'jose';
+import { adminAccess } from './http/admin-app.js';
+import { isServiceClient } from './auth/principal.js';
+import { ServiceTokenVerification } from './auth/settings.js';
 
 type BaseSchema = ReturnType<typeof serviceEnvWithDefaults>;
 
@@ -21,6 +25,8 @@ export interface ServiceContext<E extends ServiceEnv> {
   health: HealthRegistry;
   /** The service's own database, or undefined when MYSQL_URL is unset (use the memory repository). */
   database: Database | undefined;
+  /** Guards admin routes the service adds (`adminRouters`): ADMIN_TOKEN or an admin JWT. */
+  adminAccess: Koa.Middleware;
 }
 
 export interface ServiceParts {
@@ -28,6 +34,8 @@ export interface ServiceParts {
   shutdownHooks?: readonly ShutdownHook[];
   apiMiddleware?: readonly Koa.Middleware[];
   adminRouters?: readonly Router[];
+  /** The auth service verifies tokens with its own public keys instead of fetching its JWKS. */
+  verificationKeys?: () => Promise<JSONWebKeySet>;
 }
 
 export interface ServiceMainOptions<S extends z.ZodType<ServiceEnv>> {
@@ -58,7 +66,10 @@ export function serviceMain<S extends z.ZodType<ServiceEnv> = BaseSchema>(option
     const store = options.migrationsDirectory
       ? await openServiceDatabase({ env, database: options.name, migrationsDirectory: options.migrationsDirectory, logger, health })
       : undefined;
-    const parts = await options.build({ env, logger, health, database: store?.database });
+    const tokens = new ServiceTokenVerification(env, componentLogger(logger, 'auth'));
+    const adminAccessCheck = adminAccess({ adminToken: env.ADMIN_TOKEN, verifier: tokens.verifier, logger: componentLogger(logger, 'admin') });
+    const parts = await options.build({ env, logger, health, database: store?.database, adminAccess: adminAccessCheck });
+    if (parts.verificationKeys) tokens.useOwnKeys(parts.verificationKeys);
     const pkg = readPackageInfo(options.mainDirectory);
     await startService({
       name: options.name,
@@ -68,10 +79,12 @@ export function serviceMain<S extends z.ZodType<ServiceEnv> = BaseSchema>(option
       logger,
       health,
       routes: parts.routes,
+      verifier: tokens.verifier,
+      adminAccess: adminAccessCheck,
       // First, so the request's budget (REQUEST_DEADLINE_MS, x-timeout-ms) bounds every downstream call.
-      // No caller can be verified yet, so none may shorten its budget below the floor.
+      // It runs after the bearer token is verified, so service clients may shorten it below the floor.
       apiMiddleware: [
-        requestDeadline({ defaultMs: env.REQUEST_DEADLINE_MS, floorMs: env.REQUEST_DEADLINE_FLOOR_MS }),
+        requestDeadline({ defaultMs: env.REQUEST_DEADLINE_MS, floorMs: env.REQUEST_DEADLINE_FLOOR_MS, isTrustedCaller: isServiceClient }),
         ...(parts.apiMiddleware ?? []),
       ],
       adminRouters: parts.adminRouters ?? [],

@@ -16,6 +16,7 @@ import { profilingRouter } from './profiling/admin.js';
 import { profilingLabels } from './profiling/labels.js';
 import { Profiler } from './profiling/profiler.js';
 import { getTelemetry } from './telemetry/state.js';
+import type { TokenVerifier } from './auth/token-verifier.js';
 
 export type ShutdownHook = { name: string; run: () => Promise<void> };
 
@@ -33,6 +34,10 @@ export interface ServiceDefinition {
   adminRouters?: readonly Router[];
   /** Host the API listener binds; all interfaces by default (containers). The admin listener binds ADMIN_HOST. */
   host?: string;
+  /** Checks bearer tokens on the public routes. */
+  verifier: TokenVerifier;
+  /** Guards the admin routes (ADMIN_TOKEN or an admin JWT). */
+  adminAccess: Koa.Middleware;
 }
 
 export interface RunningService {
@@ -116,6 +121,7 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
       bodyLimit: env.HTTP_BODY_LIMIT,
       middleware: definition.apiMiddleware ?? [],
       protection,
+      verifier: definition.verifier,
       routeHooks: [profilingLabels, faults.middleware],
     }),
     timeouts,
@@ -124,9 +130,13 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
   const { app: adminApp } = createAdminApp({
     logger: adminLogger,
     rootLogger: logger,
-    adminToken: env.ADMIN_TOKEN,
+    access: definition.adminAccess,
     bodyLimit: env.HTTP_BODY_LIMIT,
-    routers: [faultsRouter(faults, env.ADMIN_TOKEN), profilingRouter(profiler, env.ADMIN_TOKEN, definition.name), ...(definition.adminRouters ?? [])],
+    routers: [
+      faultsRouter(faults, definition.adminAccess),
+      profilingRouter(profiler, definition.adminAccess, definition.name),
+      ...(definition.adminRouters ?? []),
+    ],
   });
   const admin = new DrainableListener(adminApp, timeouts, adminLogger);
 

@@ -2,15 +2,20 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { defineRoute } from '../src/http/route.js';
-import { capturingLogger, serveApp, testApiApp, type ServedApp } from './support.js';
+import { jwks, newSigningKey, signToken } from '@cinemetrics/testing';
+import { capturingLogger, serveApp, testApiApp, verifierFor, type ServedApp } from './support.js';
 
 const { logger, lines } = capturingLogger();
 let served: ServedApp;
 let base: string;
+let token: string;
 
 before(async () => {
+  const key = await newSigningKey();
+  token = await signToken(key, { sub: 'user-7' });
   const app = testApiApp({
     logger,
+    verifier: verifierFor(jwks(key)),
     routes: [
       defineRoute({
         method: 'put',
@@ -49,7 +54,7 @@ async function call(path: string, init?: RequestInit) {
 const json = { 'content-type': 'application/json' };
 
 test('a valid request reaches the handler with parsed input', async () => {
-  const response = await call('/items/7', { method: 'PUT', headers: { ...json, authorization: 'Bearer abc' }, body: '{"name":"x"}' });
+  const response = await call('/items/7', { method: 'PUT', headers: { ...json, authorization: `Bearer ${token}` }, body: '{"name":"x"}' });
   assert.equal(response.status, 200);
   assert.deepEqual(response.body, { id: '7', name: 'x', authorization: 'seen' });
 });
@@ -89,16 +94,18 @@ test('an unexpected error is a bare 500: no message, no stack; the log has both'
   assert.match(JSON.stringify(logged), /secret internal detail/);
 });
 
-test('one access-log line per request with the route template, never the raw id', async () => {
+test('one access-log line per request with the route template and the caller, never the raw id or the token', async () => {
   const before = lines.length;
-  await call('/items/12345', { method: 'PUT', headers: { ...json, authorization: 'Bearer top-secret' }, body: '{"name":"x"}' });
+  await call('/items/12345', { method: 'PUT', headers: { ...json, authorization: `Bearer ${token}` }, body: '{"name":"x"}' });
   const access = lines.slice(before).filter((line) => line['msg'] === 'request completed');
   assert.equal(access.length, 1);
   assert.equal(access[0]?.['http.route'], '/items/:id');
   assert.equal(access[0]?.['http.method'], 'PUT');
   assert.equal(access[0]?.['http.status_code'], 200);
   assert.equal(typeof access[0]?.['duration_ms'], 'number');
-  assert.doesNotMatch(JSON.stringify(lines), /top-secret/);
+  assert.equal(access[0]?.['enduser.id'], 'user-7');
+  assert.ok(!JSON.stringify(lines).includes(token));
+  assert.ok(!JSON.stringify(lines).includes(token.split('.')[2] ?? '-'), 'not even the signature');
 });
 
 test('request ids: a safe incoming id is kept, an unsafe one replaced', async () => {

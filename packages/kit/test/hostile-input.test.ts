@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { buildOpenApiDocument } from '../src/http/openapi.js';
 import { defineRoute } from '../src/http/route.js';
 import { queryInteger } from '../src/http/validation.js';
-import { requireCaller } from '../src/identity.js';
+import { requireCaller } from '../src/auth/principal.js';
 import { capturingLogger, measuredRequests, serveApp, testApiApp, type ServedApp } from './support.js';
 
 const ROUTE = '/items/:id';
@@ -41,6 +41,7 @@ const routes = [
     operationId: 'deleteItem',
     summary: 'delete as the caller',
     request: { params: z.object({ id: z.string().min(1) }) },
+    auth: { usersOnly: true },
     responses: { 204: { description: 'gone' } },
     handler: (ctx) => {
       requireCaller(ctx);
@@ -143,11 +144,13 @@ test('malformed JSON and JSON of the wrong shape get distinct problem types', as
   assert.deepEqual(fields(empty), [{ field: 'body', rule: 'required' }]);
 });
 
-test('an invalid x-user-id is a validation problem naming the header', async () => {
-  const answer = await call('/items/7', { method: 'DELETE', headers: { 'x-user-id': 'not valid!' } });
-  assert.equal(answer.status, 400);
-  assert.equal(answer.body['type'], `${PROBLEMS}validation`);
-  assert.deepEqual(fields(answer), [{ field: 'header.x-user-id', rule: 'invalid_format' }]);
+test('a malformed bearer header is a 401 invalid_token problem, never a 500', async () => {
+  for (const authorization of ['Bearer', 'Bearer ', 'Bearer a b', 'bearer  x.y', 'Bearer not-a-jwt']) {
+    const answer = await call('/items/7', { method: 'DELETE', headers: { authorization } });
+    assert.equal(answer.status, 401, authorization);
+    assert.equal(answer.body['type'], `${PROBLEMS}invalid-token`, authorization);
+    assert.match(answer.headers.get('www-authenticate') ?? '', /^Bearer realm="cinemetrics", error="invalid_token"/, authorization);
+  }
 });
 
 test('query integers are decimal digits within their bounds', async () => {

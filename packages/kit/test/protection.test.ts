@@ -9,7 +9,7 @@ import { HealthRegistry } from '../src/health.js';
 import { httpServerRejected } from '../src/metrics/registry.js';
 import { inboundProtection } from '../src/protection/middleware.js';
 import type { InboundProtectionSettings } from '../src/protection/settings.js';
-import { capturingLogger, measuredRequests, serveApp, type ServedApp } from './support.js';
+import { capturingLogger, measuredRequests, serveApp, verifierFor, type ServedApp } from './support.js';
 
 const served: ServedApp[] = [];
 after(() => Promise.all(served.map((app) => app.close())));
@@ -48,6 +48,7 @@ async function startApp(protection: InboundProtectionSettings | undefined) {
     health: new HealthRegistry(),
     openapi: { title: 't', version: '1' },
     bodyLimit: '1kb',
+    verifier: verifierFor(),
     ...(protection ? { protection } : {}),
     routes: [
       defineRoute({

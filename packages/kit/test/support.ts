@@ -6,6 +6,9 @@ import { createApiApp, type ApiAppOptions } from '../src/http/api-app.js';
 import { HealthRegistry } from '../src/health.js';
 import { httpServerDuration } from '../src/metrics/registry.js';
 import { createLogger, type Logger } from '../src/logger.js';
+import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { TokenVerifier } from '../src/auth/token-verifier.js';
+import { TEST_AUDIENCE, TEST_ISSUER } from '@cinemetrics/testing';
 
 /** A real pino logger whose JSON lines are kept for assertions. */
 export function capturingLogger(service = 'test'): { logger: Logger; lines: Array<Record<string, unknown>> } {
@@ -41,9 +44,14 @@ export async function serveApp(app: Koa): Promise<ServedApp> {
   };
 }
 
-/** The public app with the settings every kit test shares: a fresh health registry, 1 KiB bodies. */
+/** A verifier accepting tokens signed by these keys for the test issuer and audience. */
+export function verifierFor(keySet: JSONWebKeySet = { keys: [] }): TokenVerifier {
+  return new TokenVerifier({ keys: createLocalJWKSet(keySet), issuer: TEST_ISSUER, audience: TEST_AUDIENCE, clockToleranceSeconds: 30 });
+}
+
+/** The public app with the settings every kit test shares: a fresh health registry, 1 KiB bodies, no trusted keys. */
 export function testApiApp(options: Pick<ApiAppOptions, 'logger' | 'routes'> & Partial<ApiAppOptions>): Koa {
-  return createApiApp({ health: new HealthRegistry(), openapi: { title: 't', version: '1' }, bodyLimit: '1kb', ...options });
+  return createApiApp({ health: new HealthRegistry(), openapi: { title: 't', version: '1' }, bodyLimit: '1kb', verifier: verifierFor(), ...options });
 }
 
 /** How many requests `http_server_request_duration_seconds` has counted for a method, route and status. */

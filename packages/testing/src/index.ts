@@ -50,3 +50,4 @@ export { replies, startScriptedServer, type Reply, type ScriptedServer, type See
 export { stackBinary } from '@cinemetrics/stack';
 export { prometheusApi, getJson } from './prometheus-http.js';
 export { PrometheusClient, PrometheusQueries } from './prometheus-queries.js';
+export * from './tokens.js';

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
+import type Koa from 'koa';
 import { strictRouter } from '../http/route.js';
-import { requireAdminToken } from '../http/admin-app.js';
 import { parseInput } from '../http/validation.js';
 import { validationFailed } from '../problem.js';
 import { UnknownFaultRouteError, type FaultInjector } from './injector.js';
@@ -10,9 +10,9 @@ import { faultSetSchema } from './rules.js';
  * `/admin/faults` on the admin port (admin token required): GET the rules, PUT `{"rules":[...]}` to
  * replace them all, DELETE to remove them all.
  */
-export function faultsRouter(faults: FaultInjector, adminToken: string | undefined): Router {
+export function faultsRouter(faults: FaultInjector, access: Koa.Middleware): Router {
   const router = strictRouter();
-  router.use(requireAdminToken(adminToken));
+  router.use(access);
   router.get('getFaults', '/admin/faults', function getFaults(ctx) {
     ctx.set('cache-control', 'no-store');
     ctx.body = { rules: faults.activeRules };

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { routeTemplate } from './request-context.js';
+import { principalOf } from '../auth/principal.js';
 
 /**
  * One line per request, written when the response is finished (or the client went away), with the
@@ -20,6 +21,7 @@ export function accessLog(logger: Logger) {
         'url.path': ctx.path,
         duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
         request_id: ctx.state['requestId'] as string | undefined,
+        'enduser.id': principalOf(ctx)?.subject,
       };
       if (status >= 500) logger.error(fields, 'request completed');
       else logger.info(fields, 'request completed');

@@ -12,39 +12,41 @@ import { problemMiddleware } from './errors.js';
 import { requestId } from './request-context.js';
 import { parseInput } from './validation.js';
 import { appErrorListener } from './client-error.js';
+import { bearerToken, verifyBearer } from '../auth/middleware.js';
+import { ADMIN_ROLE } from '../auth/principal.js';
+import { forbidden } from '../auth/problems.js';
+import type { TokenVerifier } from '../auth/token-verifier.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/**
- * The credentials of an `Authorization: Bearer <token>` header. Auth schemes are case-insensitive
- * (RFC 9110 §11.1), and one or more spaces separate the scheme from its credentials.
- */
-export function bearerToken(authorization: string): string | undefined {
-  const match = /^bearer +(\S+) *$/i.exec(authorization);
-  return match?.[1];
+export interface AdminAccessOptions {
+  /** `ADMIN_TOKEN`: the operator's static credential; unset, only admin JWTs are accepted. */
+  adminToken: string | undefined;
+  verifier: TokenVerifier;
+  logger: Logger;
 }
 
 /**
- * Guards admin routes with `Authorization: Bearer <ADMIN_TOKEN>`. With no token configured the
- * routes are closed (403), never open.
+ * Guards admin routes: `Authorization: Bearer <ADMIN_TOKEN>` or a bearer JWT with role `admin`.
+ * A valid JWT without the role is a 403; anything else a 401.
  */
-export function requireAdminToken(adminToken: string | undefined) {
-  const expected = adminToken === undefined ? undefined : digest(adminToken);
-  return async function adminToken(ctx: Context, next: Next): Promise<void> {
-    if (!expected) {
-      throw new ProblemError({ status: 403, detail: 'Admin endpoints are disabled: set ADMIN_TOKEN to enable them' });
-    }
+export function adminAccess(options: AdminAccessOptions): Koa.Middleware {
+  const expected = options.adminToken === undefined ? undefined : digest(options.adminToken);
+  return async function adminAccessCheck(ctx: Context, next: Next): Promise<void> {
     const token = bearerToken(ctx.get('authorization'));
-    if (token === undefined || !timingSafeEqual(digest(token), expected)) {
+    if (token !== undefined && expected !== undefined && timingSafeEqual(digest(token), expected)) return next();
+    const principal = await verifyBearer(ctx, options.verifier, options.logger).catch(() => undefined);
+    if (principal === undefined) {
       throw new ProblemError({
         status: 401,
-        detail: 'A valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)',
+        detail: 'The admin token (Authorization: Bearer <ADMIN_TOKEN>) or an admin\'s bearer token is required',
         headers: { 'www-authenticate': 'Bearer realm="admin"' },
       });
     }
-    await next();
+    if (!principal.roles.includes(ADMIN_ROLE)) throw forbidden(`role ${ADMIN_ROLE} is required`);
+    return next();
   };
 }
 
@@ -56,7 +58,7 @@ export interface AdminAppOptions {
   logger: Logger;
   /** The process's root logger: its level governs every component's. */
   rootLogger: Logger;
-  adminToken: string | undefined;
+  access: Koa.Middleware;
   bodyLimit: string;
   /** Routers added by other parts of the kit (metrics, profiling, faults) */
   routers?: readonly Router[];
@@ -76,7 +78,7 @@ export function createAdminApp(options: AdminAppOptions): { app: Koa; protectedR
   });
 
   const protectedRoutes = strictRouter();
-  protectedRoutes.use(requireAdminToken(options.adminToken));
+  protectedRoutes.use(options.access);
   protectedRoutes.get('getLogLevel', '/admin/log-level', function getLogLevel(ctx) {
     ctx.body = { level: options.rootLogger.level };
   });

@@ -13,6 +13,8 @@ import { parseRequestParts } from './validation.js';
 import { inboundProtection, routeLabeller } from '../protection/middleware.js';
 import type { InboundProtectionSettings } from '../protection/settings.js';
 import { appErrorListener } from './client-error.js';
+import { authenticate, checkAccess } from '../auth/middleware.js';
+import type { TokenVerifier } from '../auth/token-verifier.js';
 
 export interface ApiAppOptions {
   logger: Logger;
@@ -34,11 +36,14 @@ export interface ApiAppOptions {
    * after the well-known routes and before the service middleware and the routes.
    */
   protection?: InboundProtectionSettings;
+  /** Verifies bearer tokens (after protection, before the service middleware); routes with `auth` need one. */
+  verifier: TokenVerifier;
 }
 
 function routeMiddleware(route: Route, bodyLimit: string, hooks: readonly Koa.Middleware[] = []): Koa.Middleware {
   const { params, query, body } = route.request ?? {};
   const readBody = body ? jsonBodyReader(bodyLimit, route.method) : undefined;
+  const { auth } = route;
   const validateAndHandle = async (ctx: Context): Promise<void> => {
     const input = parseRequestParts<RouteInput<RouteRequestSchemas>>([
       { key: 'params', schema: params, value: ctx.params, location: 'path' },
@@ -50,6 +55,8 @@ function routeMiddleware(route: Route, bodyLimit: string, hooks: readonly Koa.Mi
   };
   // Named so a trace shows which operation ran rather than an anonymous middleware.
   const handle = async function (ctx: Context): Promise<void> {
+    // Before the body is read: an unauthorised caller learns nothing about the input rules.
+    if (auth !== undefined) checkAccess(ctx, auth);
     if (readBody) await readBody(ctx, () => validateAndHandle(ctx));
     else await validateAndHandle(ctx);
   };
@@ -103,6 +110,7 @@ export function createApiApp(options: ApiAppOptions): Koa {
   app.use(problemMiddleware(options.logger));
   app.use(wellKnown.routes());
   if (options.protection) app.use(inboundProtection(options.protection, { labelRoute: routeLabeller(router) }));
+  app.use(authenticate(options.verifier, options.logger));
   for (const middleware of options.middleware ?? []) app.use(middleware);
   app.use(router.routes());
   app.use(router.allowedMethods());

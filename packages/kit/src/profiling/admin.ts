@@ -1,8 +1,8 @@
 import type Router from '@koa/router';
 import { strictRouter } from '../http/route.js';
+import type Koa from 'koa';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { requireAdminToken } from '../http/admin-app.js';
 import { parseInput } from '../http/validation.js';
 import { ProblemError } from '../problem.js';
 import { CPU_PROFILE_DEFAULT_SECONDS, CPU_PROFILE_MAX_SECONDS, type Profiler } from './profiler.js';
@@ -34,9 +34,9 @@ function clientGone(ctx: Context): AbortSignal {
  * Go's `/debug/pprof` for Node, on the admin port (admin token required): `profile?seconds=N` (CPU),
  * `heap` (sampled live heap) and `/debug/heapsnapshot` (V8 snapshot, off unless enabled).
  */
-export function profilingRouter(profiler: Profiler, adminToken: string | undefined, service: string): Router {
+export function profilingRouter(profiler: Profiler, access: Koa.Middleware, service: string): Router {
   const router = strictRouter();
-  router.use(requireAdminToken(adminToken));
+  router.use(access);
   router.get('cpuProfile', '/debug/pprof/profile', async function cpuProfile(ctx) {
     const { seconds, labels } = parseInput(cpuProfileQuery, ctx.query, 'query');
     const profile = await profiler.cpuProfile(seconds, clientGone(ctx), { labels: labels === 'true' });
