@@ -90,6 +90,12 @@ export const serviceEnvSchema = z.object({
   /** The `iss` and `aud` every accepted token must carry; the auth service issues tokens with the same values. */
   AUTH_ISSUER: z.string().min(1).max(256).default('cinemetrics-auth'),
   AUTH_AUDIENCE: z.string().min(1).max(256).default('cinemetrics'),
+  /**
+   * The service's client credentials at the auth service, for the calls it makes to other services
+   * (client-credentials grant); without a secret those calls carry no token.
+   */
+  AUTH_CLIENT_ID: z.string().regex(/^[a-z][a-z0-9_-]{1,63}$/, 'must be 2-64 characters: lower-case letters, digits, _ - (a letter first)').optional(),
+  AUTH_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Tolerated clock difference when checking a token's `exp`, `nbf` and `iat`. */
   AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   /** Inbound protection (docs/inbound-protection.md): requests per second per instance; 0 = no rate limit. */

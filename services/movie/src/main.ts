@@ -4,6 +4,7 @@ import {
   downstreamPolicyFromEnv,
   loadDownstreamEnv,
   ReadThroughCache,
+  serviceClientCredentials,
   serviceMain,
   traced,
 } from '@cinemetrics/kit';
@@ -22,8 +23,11 @@ serviceMain({
   build: ({ env, logger, health }) => {
     // Registered by name once; each gets a keep-alive pool, retries, a breaker and a readiness check.
     const downstreams = new DownstreamRegistry({ logger, health, policy: downstreamPolicyFromEnv(env) });
-    const metadataEnv = loadDownstreamEnv('METADATA');
-    const ratingEnv = loadDownstreamEnv('RATING');
+    // Calls carry the service's own client-credentials token unless a downstream's variables say otherwise.
+    const credentials = serviceClientCredentials(env, 'movie');
+    if (credentials === undefined) logger.warn('no client credentials (AUTH_CLIENT_SECRET unset): downstream calls carry no token');
+    const metadataEnv = loadDownstreamEnv('METADATA', process.env, credentials);
+    const ratingEnv = loadDownstreamEnv('RATING', process.env, credentials);
     downstreams.register('metadata', { baseUrl: env.METADATA_URL, ...metadataEnv });
     // Movies are still served without ratings, so a rating outage must not take this service out of rotation.
     downstreams.register('rating', { baseUrl: env.RATING_URL, critical: false, ...ratingEnv });

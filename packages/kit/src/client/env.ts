@@ -13,7 +13,7 @@ export interface DownstreamEnv {
  *
  * | variable | meaning |
  * |---|---|
- * | `<P>_AUTH` | `none` (default), `api-key`, `basic`, `bearer-forward`, `oauth2` |
+ * | `<P>_AUTH` | `none`, `api-key`, `basic`, `bearer-forward`, `oauth2`; unset: `defaultAuth` (none unless given) |
  * | `<P>_API_KEY`, `<P>_API_KEY_HEADER` | api-key: the secret, and its header (default `x-api-key`) |
  * | `<P>_USERNAME`, `<P>_PASSWORD` | basic |
  * | `<P>_TOKEN_URL`, `<P>_CLIENT_ID`, `<P>_CLIENT_SECRET`, `<P>_SCOPE`, `<P>_AUDIENCE` | oauth2 client credentials |
@@ -21,10 +21,10 @@ export interface DownstreamEnv {
  *
  * A variable the chosen scheme needs and lacks stops start-up, named (ConfigError); secrets are never echoed.
  */
-export function loadDownstreamEnv(prefix: string, env: NodeJS.ProcessEnv = process.env): DownstreamEnv {
+export function loadDownstreamEnv(prefix: string, env: NodeJS.ProcessEnv = process.env, defaultAuth: DownstreamAuth = { type: 'none' }): DownstreamEnv {
   const key = (suffix: string) => `${prefix}_${suffix}`;
   const schema = z.object({
-    [key('AUTH')]: z.enum(['none', 'api-key', 'basic', 'bearer-forward', 'oauth2']).default('none'),
+    [key('AUTH')]: z.enum(['none', 'api-key', 'basic', 'bearer-forward', 'oauth2']).optional(),
     [key('API_KEY')]: z.string().optional(),
     [key('API_KEY_HEADER')]: z
       .string()
@@ -74,10 +74,34 @@ export function loadDownstreamEnv(prefix: string, env: NodeJS.ProcessEnv = proce
       };
       break;
     }
-    default:
+    case 'none':
       auth = { type: 'none' };
+      break;
+    default:
+      auth = defaultAuth;
   }
   if (missing.length > 0) throw new ConfigError(missing);
   const timeoutMs = values[key('TIMEOUT_MS')] as number | undefined;
   return timeoutMs === undefined ? { auth } : { auth, timeoutMs };
+}
+
+export interface ServiceClientEnv {
+  AUTH_URL: string;
+  AUTH_CLIENT_ID?: string | undefined;
+  AUTH_CLIENT_SECRET?: string | undefined;
+}
+
+/**
+ * The service's own identity at the auth service (`AUTH_CLIENT_ID`, default the service's name, and
+ * `AUTH_CLIENT_SECRET`): OAuth 2.0 client credentials at `${AUTH_URL}/oauth/token`, the default auth of
+ * its downstreams. Undefined without a secret: calls go out without a token.
+ */
+export function serviceClientCredentials(env: ServiceClientEnv, service: string): DownstreamAuth | undefined {
+  if (env.AUTH_CLIENT_SECRET === undefined) return undefined;
+  return {
+    type: 'oauth2-client-credentials',
+    tokenUrl: `${env.AUTH_URL}/oauth/token`,
+    clientId: env.AUTH_CLIENT_ID ?? service,
+    clientSecret: env.AUTH_CLIENT_SECRET,
+  };
 }
