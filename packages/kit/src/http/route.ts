@@ -23,6 +23,13 @@ export interface RouteInput<R extends RouteRequestSchemas> {
   body: Parsed<R['body']>;
 }
 
+export interface RouteAuth {
+  /** The token must carry at least one of these roles. */
+  roles?: readonly string[];
+  /** Only tokens issued to people (POST /tokens), not to service clients. */
+  usersOnly?: boolean;
+}
+
 /**
  * One HTTP operation: the zod schemas that validate its input are the same ones the OpenAPI
  * document is generated from, so the description cannot drift from the behaviour.
@@ -35,6 +42,8 @@ export interface Route<R extends RouteRequestSchemas = RouteRequestSchemas> {
   summary: string;
   tags?: string[];
   request?: R;
+  /** Who may call. Absent: public — anyone; a bearer token, if sent, is still verified. */
+  auth?: RouteAuth;
   /** Success and domain-specific responses; the kit adds the common error responses. */
   responses: Record<number, RouteResponse>;
   handler: (ctx: Context, input: RouteInput<R>) => Promise<void> | void;
