@@ -18,6 +18,9 @@ import { Profiler } from './profiling/profiler.js';
 import { getTelemetry } from './telemetry/state.js';
 import type { TokenVerifier } from './auth/token-verifier.js';
 
+/** The repository's licence, which every service's OpenAPI document names. */
+const PROJECT_LICENSE = { name: 'Apache-2.0', identifier: 'Apache-2.0' };
+
 export type ShutdownHook = { name: string; run: () => Promise<void> };
 
 export interface ServiceDefinition {
@@ -117,7 +120,7 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
       logger: httpLogger,
       routes: definition.routes,
       health: definition.health,
-      openapi: { title: `${definition.name} API`, version: definition.version, description: definition.description },
+      openapi: { title: `${definition.name} API`, version: definition.version, description: definition.description, license: PROJECT_LICENSE },
       bodyLimit: env.HTTP_BODY_LIMIT,
       middleware: definition.apiMiddleware ?? [],
       protection,

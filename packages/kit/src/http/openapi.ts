@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import type { Route } from './route.js';
+import type { Route, RouteAuth } from './route.js';
 import { decimalIntegerBounds } from './validation.js';
 
 export interface OpenApiInfo {
   title: string;
   version: string;
   description?: string;
+  license?: { name: string; identifier: string };
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -78,9 +79,42 @@ const problemSchema: JsonSchema = {
   },
 };
 
+/** The document is served by the service it describes, so its paths are relative to where it was fetched. */
+const servers = [{ url: '/', description: 'The service that served this document' }];
+
+const bearerAuth = {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'JWT',
+  description:
+    'An access token from the auth service: `POST /tokens` (username and password, for people) or ' +
+    '`POST /oauth/token` (OAuth 2.0 client credentials, for service clients), sent as `Authorization: Bearer <token>`.',
+};
+
+const publicOperation = { security: [] };
+const protectedOperation = { security: [{ bearerAuth: [] }] };
+
+function forbiddenDescription(auth: RouteAuth): string | undefined {
+  const needs = [
+    ...(auth.roles && auth.roles.length > 0 ? [`a token carrying one of the roles: ${auth.roles.join(', ')}`] : []),
+    ...(auth.usersOnly ? ['a token issued to a person (POST /tokens), not to a service client'] : []),
+  ];
+  return needs.length > 0 ? `The token is valid, but the operation needs ${needs.join(', and ')}` : undefined;
+}
+
+function authErrors(auth: RouteAuth | undefined): Record<string, unknown> {
+  if (!auth) return { '401': { description: 'A bearer token was sent and is not valid (public: no token is needed)', content: problemContent } };
+  const forbidden = forbiddenDescription(auth);
+  return {
+    '401': { description: 'The bearer token is missing, not valid or expired', content: problemContent },
+    ...(forbidden ? { '403': { description: forbidden, content: problemContent } } : {}),
+  };
+}
+
 function commonErrors(route: Route): Record<string, unknown> {
   const errors: Record<string, unknown> = {};
   if (route.request) errors['400'] = { description: 'Invalid request: the problem names each field and rule', content: problemContent };
+  Object.assign(errors, authErrors(route.auth));
   if (route.request?.body) {
     errors['413'] = { description: 'Request body too large (after decompression)', content: problemContent };
     errors['415'] = { description: 'Request body is not JSON, or its Content-Encoding is not identity, gzip, deflate or br', content: problemContent };
@@ -108,6 +142,7 @@ function operation(route: Route): Record<string, unknown> {
     operationId: route.operationId,
     summary: route.summary,
     ...(route.tags ? { tags: route.tags } : {}),
+    ...(route.auth ? protectedOperation : publicOperation),
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(route.request?.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.request.body, 'input') } } } }
@@ -118,17 +153,18 @@ function operation(route: Route): Record<string, unknown> {
 
 const wellKnownPaths = {
   '/.well-known/alive': {
-    get: { operationId: 'alive', summary: 'Liveness: the process serves', responses: { '200': { description: 'Alive' } } },
+    get: { operationId: 'alive', summary: 'Liveness: the process serves', ...publicOperation, responses: { '200': { description: 'Alive' } } },
   },
   '/.well-known/health': {
     get: {
       operationId: 'health',
       summary: 'Readiness with the status of each dependency',
+      ...publicOperation,
       responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is down or the service is stopping' } },
     },
   },
   '/openapi.json': {
-    get: { operationId: 'openapi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document' } } },
+    get: { operationId: 'openapi', summary: 'This document', ...publicOperation, responses: { '200': { description: 'OpenAPI 3.1 document' } } },
   },
 };
 
@@ -142,7 +178,13 @@ export function buildOpenApiDocument(info: OpenApiInfo, routes: readonly Route[]
   return {
     openapi: '3.1.0',
     info,
+    servers,
     paths,
-    components: { schemas: { Problem: problemSchema } },
+    // Only the components an operation refers to (every route's errors are problems; the kit's own
+    // operations use neither).
+    components: {
+      ...(routes.length > 0 ? { schemas: { Problem: problemSchema } } : {}),
+      ...(routes.some((route) => route.auth) ? { securitySchemes: { bearerAuth } } : {}),
+    },
   };
 }

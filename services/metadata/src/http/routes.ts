@@ -60,6 +60,7 @@ export function metadataRoutes(controller: MetadataController): Route[] {
       operationId: 'putMetadata',
       summary: 'Create or replace a movie record (idempotent)',
       tags: ['metadata'],
+      auth: { roles: ['admin'] },
       request: { params: idParams, body: putBody },
       responses: {
         200: { description: 'Replaced', schema: metadataSchema },

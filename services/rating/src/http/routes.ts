@@ -32,11 +32,11 @@ export function ratingRoutes(controller: RatingController): Route[] {
       operationId: 'putRating',
       summary: "Create or replace the caller's rating of a record (idempotent)",
       tags: ['ratings'],
+      auth: { usersOnly: true },
       request: { params: recordKeySchema, body: ratingBody },
       responses: {
         200: { description: 'Replaced', schema: ratingSchema },
         201: { description: 'Created', schema: ratingSchema },
-        401: { description: 'The caller is not identified' },
       },
       handler: async (ctx, { params, body }) => {
         const { userId } = requireCaller(ctx);
@@ -52,10 +52,10 @@ export function ratingRoutes(controller: RatingController): Route[] {
       operationId: 'deleteRating',
       summary: "Remove the caller's rating of a record",
       tags: ['ratings'],
+      auth: { usersOnly: true },
       request: { params: recordKeySchema },
       responses: {
         204: { description: 'Removed' },
-        401: { description: 'The caller is not identified' },
         404: { description: 'The caller has not rated the record' },
       },
       handler: async (ctx, { params }) => {
