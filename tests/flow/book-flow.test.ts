@@ -18,7 +18,9 @@ const json = { 'content-type': 'application/json' };
 
 test('put metadata, read it, movie without rating, two ratings average 3, movie with rating 3', async () => {
   const metadata = { title: 'The Movie', year: 2001, description: 'A movie', director: 'Foo Bars', actors: ['Ann', 'Bob'] };
-  assert.equal((await httpJson('PUT', `${stack.metadata.url}/metadata/the-movie`, metadata, json)).status, 201);
+  const admin = await stack.identities.adminHeaders();
+  assert.equal((await httpJson('PUT', `${stack.metadata.url}/metadata/the-movie`, metadata, json)).status, 401, 'writes need a token');
+  assert.equal((await httpJson('PUT', `${stack.metadata.url}/metadata/the-movie`, metadata, { ...json, ...admin })).status, 201);
   assert.deepEqual((await httpJson('GET', `${stack.metadata.url}/metadata/the-movie`)).body, { id: 'the-movie', ...metadata });
 
   const before = await httpJson('GET', `${stack.movie.url}/movies/the-movie`);
@@ -26,7 +28,8 @@ test('put metadata, read it, movie without rating, two ratings average 3, movie 
   assert.deepEqual(before.body, { metadata: { id: 'the-movie', ...metadata }, rating: null, degraded: [] });
 
   for (const [user, value] of [['user0', 5], ['user1', 1]] as const) {
-    const put = await httpJson('PUT', `${stack.rating.url}/ratings/movie/the-movie`, { value }, { ...json, 'x-user-id': user });
+    const { headers } = await stack.identities.user(user);
+    const put = await httpJson('PUT', `${stack.rating.url}/ratings/movie/the-movie`, { value }, { ...json, ...headers });
     assert.equal(put.status, 201);
   }
   const aggregate = await httpJson('GET', `${stack.rating.url}/ratings/movie/the-movie`);

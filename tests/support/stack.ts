@@ -1,7 +1,9 @@
 import {
+  startAuth,
   startMariaDb,
   startOtlpReceiver,
   startService,
+  type Identities,
   type MariaDb,
   type OtlpReceiver,
   type StartedService,
@@ -13,6 +15,9 @@ export interface MovieStack {
   metadata: StartedService;
   rating: StartedService;
   movie: StartedService;
+  auth: StartedService;
+  /** Users and clients of the stack's auth service, signed in. */
+  identities: Identities;
   stop(): Promise<void>;
 }
 
@@ -27,21 +32,34 @@ export function otlpEnv(otlp: OtlpReceiver, extra: Record<string, string> = {}):
   };
 }
 
-/** metadata and rating on MariaDB, movie in front of them, all exporting to one OTLP receiver. */
+/**
+ * metadata, rating and auth on MariaDB, movie in front of them (calling with its own client-credentials
+ * token), all exporting to one OTLP receiver.
+ */
 export async function startMovieStack(extraEnv: Record<string, string> = {}): Promise<MovieStack> {
   const mariadb = await startMariaDb();
   const otlp = await startOtlpReceiver();
-  const env = { ...otlpEnv(otlp), MYSQL_URL: mariadb.url, ...extraEnv };
-  const [metadata, rating] = await Promise.all([startService('metadata', { env }), startService('rating', { env })]);
-  const movie = await startService('movie', { env: { ...env, METADATA_URL: metadata.url, RATING_URL: rating.url } });
+  const base = { ...otlpEnv(otlp), MYSQL_URL: mariadb.url, ...extraEnv };
+  const auth = await startAuth({ env: base });
+  const env = { ...base, ...auth.env };
+  const [metadata, rating, movieClient] = await Promise.all([
+    startService('metadata', { env }),
+    startService('rating', { env }),
+    auth.identities.client('movie', ['service']),
+  ]);
+  const movie = await startService('movie', {
+    env: { ...env, METADATA_URL: metadata.url, RATING_URL: rating.url, AUTH_CLIENT_SECRET: movieClient.secret },
+  });
   return {
     mariadb,
     otlp,
     metadata,
     rating,
     movie,
+    auth: auth.service,
+    identities: auth.identities,
     async stop() {
-      await Promise.all([movie.stop(), metadata.stop(), rating.stop()]);
+      await Promise.all([movie.stop(), metadata.stop(), rating.stop(), auth.service.stop()]);
       await otlp.close();
       await mariadb.dispose();
     },

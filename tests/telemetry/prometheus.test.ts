@@ -18,9 +18,11 @@ before(async () => {
   });
   await prometheus.waitForTargetsUp(3, 30_000);
   const json = { 'content-type': 'application/json' };
+  const admin = await stack.identities.adminHeaders();
+  const alice = (await stack.identities.user('alice')).headers;
   for (let i = 0; i < 5; i += 1) {
-    await httpJson('PUT', `${stack.metadata.url}/metadata/m${i}`, { title: `Movie ${i}` }, json);
-    await httpJson('PUT', `${stack.rating.url}/ratings/movie/m${i}`, { value: 4 }, { ...json, 'x-user-id': 'alice' });
+    await httpJson('PUT', `${stack.metadata.url}/metadata/m${i}`, { title: `Movie ${i}` }, { ...json, ...admin });
+    await httpJson('PUT', `${stack.rating.url}/ratings/movie/m${i}`, { value: 4 }, { ...json, ...alice });
   }
   for (let i = 0; i < 20; i += 1) assert.equal((await httpJson('GET', `${stack.movie.url}/movies/m${i % 5}`)).status, 200);
   await httpJson('GET', `${stack.movie.url}/movies/missing`);

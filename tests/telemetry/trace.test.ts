@@ -10,9 +10,13 @@ let spans: ReceivedSpan[];
 before(async () => {
   stack = await startMovieStack();
   const json = { 'content-type': 'application/json' };
-  await httpJson('PUT', `${stack.metadata.url}/metadata/tt0113277`, { title: 'Heat', year: 1995 }, json);
-  await httpJson('PUT', `${stack.rating.url}/ratings/movie/tt0113277`, { value: 5 }, { ...json, 'x-user-id': 'alice' });
-  await httpJson('PUT', `${stack.rating.url}/ratings/movie/tt0113277`, { value: 1 }, { ...json, 'x-user-id': 'bob' });
+  const admin = await stack.identities.adminHeaders();
+  await httpJson('PUT', `${stack.metadata.url}/metadata/tt0113277`, { title: 'Heat', year: 1995 }, { ...json, ...admin });
+  for (const [user, value] of [['alice', 5], ['bob', 1]] as const) {
+    await httpJson('PUT', `${stack.rating.url}/ratings/movie/tt0113277`, { value }, { ...json, ...(await stack.identities.user(user)).headers });
+  }
+  // Movie's first call fetches its client-credentials token (an auth span in that trace); this one is not under test.
+  await httpJson('GET', `${stack.movie.url}/movies/warm-up`);
   // Let the set-up traffic's spans arrive, then look only at the one request under test.
   await new Promise((resolve) => setTimeout(resolve, 500));
   stack.otlp.clear();
@@ -63,6 +67,15 @@ test('one trace spans movie, metadata and rating, each span sent once', () => {
   assert.equal(new Set(ids).size, ids.length, 'no span is exported twice');
   const all = stack.otlp.spans().filter((span) => span.traceId === traceId);
   assert.equal(all.length, spans.length);
+});
+
+test('the downstream server spans name the caller (enduser.id: the movie client), never its token', () => {
+  const downstream = spans.filter((span) => span.kind === 'SERVER' && service(span) !== 'movie');
+  assert.equal(downstream.length, 2);
+  for (const span of downstream) assert.equal(span.attributes['enduser.id'], 'movie', String(service(span)));
+  const movieServer = spans.find((span) => span.kind === 'SERVER' && service(span) === 'movie');
+  assert.equal(movieServer?.attributes['enduser.id'], undefined, 'the public caller was anonymous');
+  assert.doesNotMatch(JSON.stringify(stack.otlp.spans()), /eyJ[A-Za-z0-9_-]+\.eyJ/, 'no JWT in any span');
 });
 
 test('server spans carry the route template and resource identity', () => {

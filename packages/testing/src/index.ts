@@ -51,3 +51,4 @@ export { stackBinary } from '@cinemetrics/stack';
 export { prometheusApi, getJson } from './prometheus-http.js';
 export { PrometheusClient, PrometheusQueries } from './prometheus-queries.js';
 export * from './tokens.js';
+export * from './identity.js';

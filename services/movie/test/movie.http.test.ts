@@ -5,9 +5,11 @@ import {
   httpJson,
   serviceMain,
   startProcess,
+  startAuth,
   startService,
   TELEMETRY_PRELOAD,
   type HttpResponse,
+  type StartedAuth,
   type StartedService,
 } from '@cinemetrics/testing';
 
@@ -25,13 +27,13 @@ const MARGIN_MS = 750;
 
 type Name = 'metadata' | 'rating' | 'movie';
 const services: Partial<Record<Name, StartedService>> = {};
+const quiet = { MYSQL_URL: undefined, NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined };
+let auth: StartedAuth;
 
-/** Starts (or restarts, given its former ports) a service in its in-memory mode. */
+/** Starts (or restarts, given its former ports) a service in its in-memory mode, trusting the test's auth service. */
 async function launch(name: Name, env: Record<string, string> = {}): Promise<StartedService> {
   // Waits for readiness: movie's needs metadata, which is why the downstreams start first.
-  const started = await startService(name, {
-    env: { ...env, MYSQL_URL: undefined, NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined },
-  });
+  const started = await startService(name, { env: { ...env, ...auth.env, ...quiet } });
   services[name] = started;
   return started;
 }
@@ -78,8 +80,10 @@ const heat = {
 const alien = { id: 'alien-1979', title: 'Alien', year: 1979, description: '', director: 'Ridley Scott', actors: [] };
 
 before(async () => {
-  const [metadata, rating] = await Promise.all([launch('metadata'), launch('rating')]);
+  auth = await startAuth({ env: quiet });
+  const [metadata, rating, movieClient] = await Promise.all([launch('metadata'), launch('rating'), auth.identities.client('movie', ['service'])]);
   await launch('movie', {
+    AUTH_CLIENT_SECRET: movieClient.secret,
     METADATA_URL: metadata.url,
     RATING_URL: rating.url,
     DOWNSTREAM_TIMEOUT_MS: String(DOWNSTREAM_TIMEOUT_MS),
@@ -89,8 +93,9 @@ before(async () => {
     DOWNSTREAM_BREAKER_MIN_CALLS: '1000000',
     METADATA_CACHE_MAX_ENTRIES: '0',
   });
+  const admin = await auth.identities.adminHeaders();
   for (const movie of [heat, alien]) {
-    const put = await httpJson('PUT', `${metadata.url}/metadata/${movie.id}`, movie);
+    const put = await httpJson('PUT', `${metadata.url}/metadata/${movie.id}`, movie, admin);
     assert.equal(put.status, 201, JSON.stringify(put.body));
   }
 });
@@ -102,6 +107,7 @@ after(async () => {
       await running.stop('SIGTERM', 5_000);
     }),
   );
+  await auth?.service.stop();
 });
 
 test('unknown movie → 404 problem+json', async () => {
@@ -132,7 +138,7 @@ test('a movie nobody rated → metadata with rating null, nothing degraded', asy
 
 test('after two users rate 5 and 1 the movie shows average 3 from 2 ratings', async () => {
   for (const [user, value] of [['alice', 5], ['bob', 1]] as const) {
-    const put = await httpJson('PUT', `${service('rating').url}/ratings/movie/heat-1995`, { value }, { 'x-user-id': user });
+    const put = await httpJson('PUT', `${service('rating').url}/ratings/movie/heat-1995`, { value }, (await auth.identities.user(user)).headers);
     assert.equal(put.status, 201, JSON.stringify(put.body));
   }
   const response = await httpJson('GET', movieUrl('/movies/heat-1995'));

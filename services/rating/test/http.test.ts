@@ -1,29 +1,53 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openApiPath } from '@cinemetrics/kit';
-import { httpJson, startMariaDb, startService, type HttpResponse, type MariaDb, type StartedService } from '@cinemetrics/testing';
+import {
+  httpJson,
+  startAuth,
+  startMariaDb,
+  startService,
+  type HttpResponse,
+  type MariaDb,
+  type ServiceClient,
+  type SignedInUser,
+  type StartedAuth,
+  type StartedService,
+} from '@cinemetrics/testing';
 import { RatingController } from '../src/controller.js';
 import { ratingOperations, ratingRoutes } from '../src/http/routes.js';
 import { MemoryRatingRepository } from '../src/repository/memory.js';
 
 let mariaDb: MariaDb | undefined;
+let auth: StartedAuth | undefined;
 let service: StartedService | undefined;
 let base = '';
+const users = new Map<string, SignedInUser>();
+let movieClient: ServiceClient;
 
 before(async () => {
-  mariaDb = await startMariaDb();
+  [mariaDb, auth] = await Promise.all([startMariaDb(), startAuth({ env: { MYSQL_URL: undefined, NODE_OPTIONS: undefined } })]);
   // The compiled services/rating/dist/src/main.js as a real process on free ports, ready once
   // /.well-known/health answers 200.
-  service = await startService('rating', { env: { MYSQL_URL: mariaDb.url, NODE_OPTIONS: undefined } });
+  service = await startService('rating', { env: { MYSQL_URL: mariaDb.url, NODE_OPTIONS: undefined, ...auth.env } });
   base = service.url;
+  for (const name of ['alice', 'bob', 'carol']) users.set(name, await auth.identities.user(name));
+  movieClient = await auth.identities.client('movie', ['service']);
 });
 
 after(async () => {
   await service?.stop();
+  await auth?.service.stop();
   await mariaDb?.dispose();
 });
 
-const as = (userId: string) => ({ 'x-user-id': userId });
+function user(name: string): SignedInUser {
+  const found = users.get(name);
+  if (found === undefined) throw new Error(`no test user ${name}`);
+  return found;
+}
+
+/** The headers of a request made by this signed-in user. */
+const as = (name: string) => user(name).headers;
 
 /** A request whose body is sent as-is, for bodies httpJson cannot produce. */
 async function rawRequest(method: string, url: string, body: string, headers: Record<string, string>): Promise<HttpResponse> {
@@ -78,7 +102,7 @@ describe('ratings over HTTP', () => {
     let response = await httpJson('PUT', url, { value: 5 }, as('alice'));
     assert.equal(response.status, 201);
     assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
-    assert.deepEqual(response.body, { recordType: 'movie', recordId: 'tt0078748', userId: 'alice', value: 5 });
+    assert.deepEqual(response.body, { recordType: 'movie', recordId: 'tt0078748', userId: user('alice').id, value: 5 });
 
     response = await httpJson('PUT', url, { value: 1 }, as('bob'));
     assert.equal(response.status, 201);
@@ -88,7 +112,7 @@ describe('ratings over HTTP', () => {
 
     response = await httpJson('PUT', url, { value: 2 }, as('alice'));
     assert.equal(response.status, 200);
-    assert.deepEqual(response.body, { recordType: 'movie', recordId: 'tt0078748', userId: 'alice', value: 2 });
+    assert.deepEqual(response.body, { recordType: 'movie', recordId: 'tt0078748', userId: user('alice').id, value: 2 });
     response = await httpJson('PUT', url, { value: 2 }, as('alice'));
     assert.equal(response.status, 200, 'the same rating again is idempotent');
     response = await httpJson('PUT', url, { value: 2 }, as('carol'));
@@ -192,16 +216,20 @@ describe('validation errors name the field and the rule', () => {
   });
 
   for (const method of ['PUT', 'DELETE']) {
-    test(`${method} without x-user-id is 401`, async () => {
+    test(`${method} without a token is 401 with a Bearer challenge`, async () => {
       const body = method === 'PUT' ? { value: 3 } : undefined;
-      const problem = assertProblem(await httpJson(method, url(), body), 401);
-      assert.match(problem.detail ?? '', /x-user-id/);
+      const response = await httpJson(method, url(), body);
+      const problem = assertProblem(response, 401);
+      assert.match(problem.detail ?? '', /bearer token is required/);
+      assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="cinemetrics"');
     });
-    test(`${method} with a malformed x-user-id is 400`, async () => {
+    test(`${method} with x-user-id instead of a token is 401: the header is not trusted`, async () => {
       const body = method === 'PUT' ? { value: 3 } : undefined;
-      const response = await httpJson(method, url(), body, as('not valid!'));
-      assertFieldError(response, 'header.x-user-id', 'invalid_format');
-      assert.equal((response.body as { type?: string }).type, 'https://cinemetrics.dev/problems/validation');
+      assertProblem(await httpJson(method, url(), body, { 'x-user-id': user('alice').id }), 401);
+    });
+    test(`${method} with a service client's token is 403: ratings are people's`, async () => {
+      const body = method === 'PUT' ? { value: 3 } : undefined;
+      assertProblem(await httpJson(method, url(), body, movieClient.headers), 403);
     });
   }
 
