@@ -1,25 +1,30 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { httpJson, startMariaDb, startService, type MariaDb, type StartedService } from '@cinemetrics/testing';
+import { httpJson, startAuth, startMariaDb, startService, type MariaDb, type StartedAuth, type StartedService } from '@cinemetrics/testing';
 import { metadataRoutes } from '../src/http/routes.js';
 import { MetadataController } from '../src/controller.js';
 import { MemoryMetadataRepository } from '../src/repository/memory.js';
 
 let mariadb: MariaDb;
+let auth: StartedAuth;
 let service: StartedService;
+/** An administrator's bearer token: writes need role admin. */
+let admin: Record<string, string>;
 
 before(async () => {
-  mariadb = await startMariaDb();
-  service = await startService('metadata', { env: { MYSQL_URL: mariadb.url } });
+  [mariadb, auth] = await Promise.all([startMariaDb(), startAuth({ env: { MYSQL_URL: undefined } })]);
+  service = await startService('metadata', { env: { MYSQL_URL: mariadb.url, ...auth.env } });
+  admin = await auth.identities.adminHeaders();
 });
 
 after(async () => {
   await service?.stop();
+  await auth?.service.stop();
   await mariadb?.dispose();
 });
 
 const put = (id: string, body: unknown, headers?: Record<string, string>) =>
-  httpJson('PUT', `${service.url}/metadata/${id}`, body, headers);
+  httpJson('PUT', `${service.url}/metadata/${id}`, body, { ...admin, ...headers });
 
 type Problem = { status: number; errors?: Array<{ field: string; rule: string }>; detail?: string };
 
@@ -36,6 +41,16 @@ function assertProblem(response: { status: number; headers: Headers; body: unkno
     );
   }
 }
+
+test('writes need an admin: no token 401, a user without the role 403, and nothing is stored', async () => {
+  const anonymous = await httpJson('PUT', `${service.url}/metadata/guarded`, { title: 'x' });
+  assertProblem(anonymous, 401);
+  assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer realm="cinemetrics"');
+  const user = await httpJson('PUT', `${service.url}/metadata/guarded`, { title: 'x' }, (await auth.identities.user('viewer')).headers);
+  assertProblem(user, 403);
+  assert.match(user.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/);
+  assertProblem(await httpJson('GET', `${service.url}/metadata/guarded`), 404);
+});
 
 test('put creates (201) then replaces (200); get returns what was stored', async () => {
   const movie = { title: 'Heat', year: 1995, description: 'A crime saga', director: 'Michael Mann', actors: ['Al Pacino', 'Robert De Niro'] };
@@ -90,10 +105,10 @@ test('every route rejects bad input with a problem naming the field and rule', a
 });
 
 test('malformed, oversized and non-JSON bodies; unknown routes; wrong methods', async () => {
-  const malformed = await fetch(`${service.url}/metadata/x1`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"title":' });
+  const malformed = await fetch(`${service.url}/metadata/x1`, { method: 'PUT', headers: { ...admin, 'content-type': 'application/json' }, body: '{"title":' });
   assertProblem({ status: malformed.status, headers: malformed.headers, body: await malformed.json() }, 400);
   assertProblem(await put('x1', { title: 'x', description: 'd'.repeat(70 * 1024) }), 413);
-  const text = await fetch(`${service.url}/metadata/x1`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'title' });
+  const text = await fetch(`${service.url}/metadata/x1`, { method: 'PUT', headers: { ...admin, 'content-type': 'text/plain' }, body: 'title' });
   assertProblem({ status: text.status, headers: text.headers, body: await text.json() }, 415);
   assertProblem(await httpJson('GET', `${service.url}/movies/x1`), 404);
   const wrong = await httpJson('DELETE', `${service.url}/metadata/x1`);
@@ -115,7 +130,7 @@ test('query numbers are decimal integers only: hex, exponents and blanks are ref
 
 test('a lone UTF-16 surrogate is refused naming the field, and MySQL never replaces it with U+FFFD', async () => {
   const body = '{"title":"Heat \\ud800","actors":["ok","\\udfff"]}';
-  const response = await fetch(`${service.url}/metadata/lone-surrogate`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+  const response = await fetch(`${service.url}/metadata/lone-surrogate`, { method: 'PUT', headers: { ...admin, 'content-type': 'application/json' }, body });
   const problem = { status: response.status, headers: response.headers, body: await response.json() };
   assertProblem(problem, 400, 'body.title', 'lone_surrogate');
   assertProblem(problem, 400, 'body.actors[1]', 'lone_surrogate');

@@ -1,18 +1,22 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startMariaDb, startService, type MariaDb, type StartedService } from '@cinemetrics/testing';
+import { startAuth, startMariaDb, startService, type MariaDb, type StartedAuth, type StartedService } from '@cinemetrics/testing';
 
 let mariadb: MariaDb;
+let auth: StartedAuth;
 let service: StartedService;
+let authorization = '';
 
 before(async () => {
-  mariadb = await startMariaDb();
-  service = await startService('metadata', { env: { MYSQL_URL: mariadb.url, SHUTDOWN_TIMEOUT_MS: '5000' } });
+  [mariadb, auth] = await Promise.all([startMariaDb(), startAuth({ env: { MYSQL_URL: undefined } })]);
+  service = await startService('metadata', { env: { MYSQL_URL: mariadb.url, SHUTDOWN_TIMEOUT_MS: '5000', ...auth.env } });
+  authorization = (await auth.identities.adminHeaders())['authorization'] ?? '';
 });
 
 after(async () => {
   if (service?.running) await service.stop('SIGKILL');
+  await auth?.service.stop();
   await mariadb?.dispose();
 });
 
@@ -22,7 +26,7 @@ function putMovie(port: number, id: string): Promise<Outcome> {
   const body = JSON.stringify({ title: `Movie ${id}` });
   return new Promise((resolve) => {
     const request = http.request(
-      { host: '127.0.0.1', port, method: 'PUT', path: `/metadata/${id}`, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      { host: '127.0.0.1', port, method: 'PUT', path: `/metadata/${id}`, agent: false, headers: { authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (response) => {
         response.resume();
         response.on('end', () => resolve({ kind: 'response', status: response.statusCode ?? 0 }));
