@@ -109,12 +109,12 @@ export function unsupportedContentEncoding(encoding: string, supported: readonly
   });
 }
 
-export function unsupportedMediaType(): ProblemError {
+export function unsupportedMediaType(mediaType = 'application/json'): ProblemError {
   return new ProblemError({
     status: 415,
     title: 'Unsupported media type',
     type: `${PROBLEM_TYPE_BASE}unsupported-media-type`,
-    detail: 'The request body must be application/json',
+    detail: `The request body must be ${mediaType}`,
   });
 }
 

@@ -29,6 +29,17 @@ before(async () => {
         },
       }),
       defineRoute({
+        method: 'post',
+        path: '/form',
+        operationId: 'postForm',
+        summary: 'form',
+        request: { form: z.strictObject({ grant_type: z.literal('client_credentials'), scope: z.string().optional() }) },
+        responses: { 200: { description: 'ok' } },
+        handler: (ctx, { form }) => {
+          ctx.body = form;
+        },
+      }),
+      defineRoute({
         method: 'get',
         path: '/boom',
         operationId: 'boom',
@@ -57,6 +68,22 @@ test('a valid request reaches the handler with parsed input', async () => {
   const response = await call('/items/7', { method: 'PUT', headers: { ...json, authorization: `Bearer ${token}` }, body: '{"name":"x"}' });
   assert.equal(response.status, 200);
   assert.deepEqual(response.body, { id: '7', name: 'x', authorization: 'seen' });
+});
+
+test('a form body: parsed for its schema; JSON → 415, oversized → 413, a bad field → 400 naming it', async () => {
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const ok = await call('/form', { method: 'POST', headers: form, body: 'grant_type=client_credentials&scope=a+b' });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(ok.body, { grant_type: 'client_credentials', scope: 'a b' });
+  const asJson = await call('/form', { method: 'POST', headers: json, body: '{"grant_type":"client_credentials"}' });
+  assert.equal(asJson.status, 415);
+  assert.equal(asJson.type, 'application/problem+json');
+  assert.match(String(asJson.body['detail']), /application\/x-www-form-urlencoded/);
+  const large = await call('/form', { method: 'POST', headers: form, body: `grant_type=client_credentials&scope=${'x'.repeat(2000)}` });
+  assert.equal(large.status, 413);
+  const invalid = await call('/form', { method: 'POST', headers: form, body: 'grant_type=password' });
+  assert.equal(invalid.status, 400);
+  assert.deepEqual((invalid.body['errors'] as Array<{ field: string }>).map((e) => e.field), ['body.grant_type']);
 });
 
 test('unknown route → 404, wrong method → 405 with Allow, both problem+json', async () => {

@@ -115,3 +115,23 @@ test('components hold only what an operation refers to', () => {
   const wellKnownOnly = buildOpenApiDocument({ title: 't', version: '1' }, []) as Document;
   assert.deepEqual(wellKnownOnly.components, {});
 });
+
+test('a form body is described as application/x-www-form-urlencoded, with its 413 and 415', () => {
+  const formRoute = defineRoute({
+    method: 'post',
+    path: '/token',
+    operationId: 'token',
+    summary: 'Token',
+    request: { form: z.object({ grant_type: z.string() }) },
+    responses: { 200: { description: 'Token' } },
+    handler: () => undefined,
+  });
+  const document = buildOpenApiDocument({ title: 't', version: '1' }, [formRoute]) as { paths: Record<string, Record<string, Record<string, unknown>>> };
+  const operation = document.paths['/token']?.['post'];
+  const body = operation?.['requestBody'] as { content: Record<string, { schema: { required: string[] } }> };
+  assert.deepEqual(Object.keys(body.content), ['application/x-www-form-urlencoded']);
+  assert.deepEqual(body.content['application/x-www-form-urlencoded']?.schema.required, ['grant_type']);
+  const responses = operation?.['responses'] as Record<string, { description: string }>;
+  assert.match(responses['415']?.description ?? '', /form/);
+  assert.ok(responses['413']);
+});

@@ -30,7 +30,7 @@ after(async () => {
 
 test('with MYSQL_URL: creates the auth database, applies the migration, readiness reports the database', async () => {
   const { proc, url } = await startAuth({ MYSQL_URL: mariadb.url });
-  await proc.waitForLine((_line, json) => json?.['msg'] === 'database ready' && json['migrations_applied'] === 1);
+  await proc.waitForLine((_line, json) => json?.['msg'] === 'database ready' && json['migrations_applied'] === 2);
   const health = await httpJson('GET', `${url}/.well-known/health`);
   assert.equal(health.status, 200, JSON.stringify(health.body));
   const body = health.body as Health;
@@ -46,7 +46,7 @@ test('the tables exist with their keys', async () => {
   )) as { name: string }[];
   assert.deepEqual(
     tables.map((table) => table.name),
-    ['clients', 'schema_migrations', 'signing_keys', 'users'],
+    ['clients', 'schema_migrations', 'signing_keys', 'signin_failures', 'users'],
   );
 
   const columns = (await mariadb.query(
@@ -59,9 +59,13 @@ test('the tables exist with their keys', async () => {
   assert.deepEqual(describe('users'), ['id PRI', 'username UNI', 'password_hash', 'roles', 'created_at']);
   assert.deepEqual(describe('clients'), ['client_id PRI', 'secret_hash', 'roles', 'created_at']);
   assert.deepEqual(describe('signing_keys'), ['kid PRI', 'algorithm', 'public_jwk', 'private_jwk', 'created_at', 'retired_at NULL']);
+  assert.deepEqual(describe('signin_failures'), ['key PRI', 'points', 'expire NULL']);
 
-  const migrations = await mariadb.query('SELECT version, name FROM auth.schema_migrations');
-  assert.deepEqual(migrations, [{ version: 1, name: 'create_users_clients' }]);
+  const migrations = await mariadb.query('SELECT version, name FROM auth.schema_migrations ORDER BY version');
+  assert.deepEqual(migrations, [
+    { version: 1, name: 'create_users_clients' },
+    { version: 2, name: 'create_signin_failures' },
+  ]);
 });
 
 test('a restart applies nothing twice', async () => {
@@ -91,11 +95,18 @@ test('without MYSQL_URL: the in-memory store, said loudly, and no database check
   assert.deepEqual((health.body as Health).checks, {});
 });
 
-test('the service answers only its well-known routes for now', async () => {
+test('the service describes its token and discovery routes', async () => {
   const { url } = await startAuth({ MYSQL_URL: undefined });
   const openapi = await httpJson('GET', `${url}/openapi.json`);
   const document = openapi.body as { info: { title: string }; paths: Record<string, unknown> };
   assert.equal(document.info.title, 'auth API');
-  assert.deepEqual(Object.keys(document.paths).sort(), ['/.well-known/alive', '/.well-known/health', '/openapi.json']);
-  assert.equal((await httpJson('POST', `${url}/tokens`, {})).status, 404);
+  assert.deepEqual(Object.keys(document.paths).sort(), [
+    '/.well-known/alive',
+    '/.well-known/health',
+    '/.well-known/jwks.json',
+    '/.well-known/openid-configuration',
+    '/oauth/token',
+    '/openapi.json',
+    '/tokens',
+  ]);
 });

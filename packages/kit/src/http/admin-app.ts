@@ -28,11 +28,14 @@ export interface AdminAccessOptions {
   logger: Logger;
 }
 
+/** The middleware guarding admin routes; services put it in front of the admin routers they add. */
+export type AdminAccess = Koa.Middleware;
+
 /**
  * Guards admin routes: `Authorization: Bearer <ADMIN_TOKEN>` or a bearer JWT with role `admin`.
  * A valid JWT without the role is a 403; anything else a 401.
  */
-export function adminAccess(options: AdminAccessOptions): Koa.Middleware {
+export function adminAccess(options: AdminAccessOptions): AdminAccess {
   const expected = options.adminToken === undefined ? undefined : digest(options.adminToken);
   return async function adminAccessCheck(ctx: Context, next: Next): Promise<void> {
     const token = bearerToken(ctx.get('authorization'));

@@ -8,6 +8,7 @@ import { problemMiddleware } from './errors.js';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi.js';
 import { requestId } from './request-context.js';
 import { jsonBodyReader } from './json-body.js';
+import { formBodyReader } from './form-body.js';
 import { strictRouter, type Route, type RouteInput, type RouteRequestSchemas } from './route.js';
 import { parseRequestParts } from './validation.js';
 import { inboundProtection, routeLabeller } from '../protection/middleware.js';
@@ -41,8 +42,8 @@ export interface ApiAppOptions {
 }
 
 function routeMiddleware(route: Route, bodyLimit: string, hooks: readonly Koa.Middleware[] = []): Koa.Middleware {
-  const { params, query, body } = route.request ?? {};
-  const readBody = body ? jsonBodyReader(bodyLimit, route.method) : undefined;
+  const { params, query, body, form } = route.request ?? {};
+  const readBody = body ? jsonBodyReader(bodyLimit, route.method) : form ? formBodyReader(bodyLimit, route.method) : undefined;
   const { auth } = route;
   const validateAndHandle = async (ctx: Context): Promise<void> => {
     const input = parseRequestParts<RouteInput<RouteRequestSchemas>>([
@@ -50,6 +51,7 @@ function routeMiddleware(route: Route, bodyLimit: string, hooks: readonly Koa.Mi
       // Reading ctx.query parses the query string; routes without a query schema never need it.
       { key: 'query', schema: query, value: query ? ctx.query : undefined, location: 'query' },
       { key: 'body', schema: body, value: (ctx.request as { body?: unknown }).body, location: 'body' },
+      { key: 'form', schema: form, value: (ctx.request as { body?: unknown }).body, location: 'body' },
     ]);
     await route.handler(ctx, input);
   };

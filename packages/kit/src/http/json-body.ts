@@ -25,26 +25,32 @@ function undecodable(error: unknown, encoding: string): boolean {
   return encoding !== 'identity' && error instanceof Error && (error as { status?: unknown }).status === undefined;
 }
 
+/** The media type each kind of body must declare. */
+const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const;
+export type BodyKind = keyof typeof MEDIA_TYPES;
+
 /**
  * Reads and parses a JSON body inside the matched route, so every refusal (415, 413, malformed or
  * undecodable body) is counted and logged under that route. The body is bounded by `limit` after
  * decompression. Any JSON value is accepted here — a number or a string where an object belongs is
  * the schema's to refuse, naming `body` and the rule — and an empty body becomes undefined, which
- * the schema reports as `required`.
+ * the schema reports as `required`. `kind: 'form'` reads an `application/x-www-form-urlencoded`
+ * body the same way (form-body.ts).
  */
-export function jsonBodyReader(limit: string, method: string): Middleware {
+export function jsonBodyReader(limit: string, method: string, kind: BodyKind = 'json'): Middleware {
   const parse = bodyParser({
-    enableTypes: ['json'],
+    enableTypes: [kind],
     jsonLimit: limit,
+    formLimit: limit,
     jsonStrict: false,
     encoding: 'utf-8',
     parsedMethods: [method.toUpperCase()],
   });
-  return async function readJsonBody(ctx, next) {
-    const json = ctx.request.is('application/json');
+  return async function readBody(ctx, next) {
+    const matches = ctx.request.is(MEDIA_TYPES[kind]);
     // null: the request has no body at all, which the schema reports as `required`.
-    if (json === null) return next();
-    if (json === false) throw unsupportedMediaType();
+    if (matches === null) return next();
+    if (matches === false) throw unsupportedMediaType(MEDIA_TYPES[kind]);
     const encoding = requestedEncoding(ctx);
     if (!isSupported(encoding)) {
       throw unsupportedContentEncoding(encoding.slice(0, MAX_ECHOED_ENCODING_LENGTH), SUPPORTED_CONTENT_ENCODINGS);

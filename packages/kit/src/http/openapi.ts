@@ -115,9 +115,10 @@ function commonErrors(route: Route): Record<string, unknown> {
   const errors: Record<string, unknown> = {};
   if (route.request) errors['400'] = { description: 'Invalid request: the problem names each field and rule', content: problemContent };
   Object.assign(errors, authErrors(route.auth));
-  if (route.request?.body) {
+  if (route.request?.body || route.request?.form) {
+    const mediaType = route.request?.form ? 'a form (application/x-www-form-urlencoded)' : 'JSON';
     errors['413'] = { description: 'Request body too large (after decompression)', content: problemContent };
-    errors['415'] = { description: 'Request body is not JSON, or its Content-Encoding is not identity, gzip, deflate or br', content: problemContent };
+    errors['415'] = { description: `Request body is not ${mediaType}, or its Content-Encoding is not identity, gzip, deflate or br`, content: problemContent };
   }
   errors['500'] = { description: 'Unexpected error', content: problemContent };
   errors['503'] = { description: 'A dependency is unavailable', content: problemContent };
@@ -146,6 +147,9 @@ function operation(route: Route): Record<string, unknown> {
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(route.request?.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.request.body, 'input') } } } }
+      : {}),
+    ...(route.request?.form
+      ? { requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: jsonSchema(route.request.form, 'input') } } } }
       : {}),
     responses,
   };

@@ -8,6 +8,8 @@ export interface RouteRequestSchemas {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** An `application/x-www-form-urlencoded` body instead of a JSON one (OAuth token requests). */
+  form?: z.ZodType;
 }
 
 export interface RouteResponse {
@@ -21,6 +23,7 @@ export interface RouteInput<R extends RouteRequestSchemas> {
   params: Parsed<R['params']>;
   query: Parsed<R['query']>;
   body: Parsed<R['body']>;
+  form: Parsed<R['form']>;
 }
 
 export interface RouteAuth {

@@ -1,0 +1,31 @@
+import { serviceEnvWithDefaults } from '@cinemetrics/kit';
+import { z } from 'zod';
+import { username } from './model.js';
+
+const httpBaseUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http or https URL like http://auth:8084' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const count = (max: number) => z.coerce.number().int().min(1).max(max);
+
+export const authEnvSchema = serviceEnvWithDefaults({ PORT: 8084, ADMIN_PORT: 8094 })
+  .extend({
+    /** Where clients reach auth; the discovery document's URLs are built from it. */
+    AUTH_URL: httpBaseUrl.default('http://127.0.0.1:8084'),
+    AUTH_ISSUER: z.string().min(1).max(256).default('cinemetrics-auth'),
+    AUTH_AUDIENCE: z.string().min(1).max(256).default('cinemetrics'),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
+    /** The first administrator, created at start-up when the username does not exist yet. */
+    AUTH_ADMIN_USERNAME: username.optional(),
+    AUTH_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
+    /** A JSON file of private JWKs used instead of the database or memory. */
+    AUTH_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    SIGNIN_MAX_FAILURES_PER_ACCOUNT: count(1000).default(5),
+    SIGNIN_MAX_FAILURES_PER_ADDRESS: count(100_000).default(20),
+    SIGNIN_BLOCK_SECONDS: count(86_400).default(900),
+  })
+  .refine((env) => (env.AUTH_ADMIN_USERNAME === undefined) === (env.AUTH_ADMIN_PASSWORD === undefined), {
+    path: ['AUTH_ADMIN_PASSWORD'],
+    error: 'AUTH_ADMIN_USERNAME and AUTH_ADMIN_PASSWORD are set together or not at all',
+  });
+export type AuthEnv = z.infer<typeof authEnvSchema>;

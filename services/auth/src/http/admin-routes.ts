@@ -1,0 +1,57 @@
+import { parseInput, ProblemError, strictRouter, type AdminAccess, type Logger, type Route } from '@cinemetrics/kit';
+import type { AuthController } from '../controller.js';
+import type { KeyRing } from '../keys/key-ring.js';
+import { newClientSchema, newUserSchema } from '../model.js';
+import { ClientExistsError, UsernameTakenError } from '../repository/repository.js';
+
+type Router = ReturnType<typeof strictRouter>;
+type Context = Parameters<Route['handler']>[0];
+
+function requestBody(ctx: Context): unknown {
+  return (ctx.request as { body?: unknown }).body;
+}
+
+function conflict(detail: string): ProblemError {
+  return new ProblemError({ status: 409, detail });
+}
+
+/**
+ * `/admin/users`, `/admin/clients` and `/admin/signing-keys` on the admin port, behind the admin
+ * guard: create users and service clients, rotate the signing key.
+ */
+export function authAdminRouter(options: { controller: AuthController; keys: KeyRing; access: AdminAccess; logger: Logger }): Router {
+  const { controller, keys, logger } = options;
+  const router = strictRouter();
+  router.use(options.access);
+  router.post('createUser', '/admin/users', async function createUser(ctx) {
+    const input = parseInput(newUserSchema, requestBody(ctx), 'body');
+    try {
+      const user = await controller.createUser(input);
+      logger.info({ user_id: user.id, roles: user.roles }, 'user created');
+      ctx.status = 201;
+      ctx.body = user;
+    } catch (error) {
+      if (error instanceof UsernameTakenError) throw conflict('The username is taken');
+      throw error;
+    }
+  });
+  router.post('createClient', '/admin/clients', async function createClient(ctx) {
+    const input = parseInput(newClientSchema, requestBody(ctx), 'body');
+    try {
+      const client = await controller.createClient(input);
+      logger.info({ client_id: client.clientId, roles: client.roles }, 'client created');
+      ctx.status = 201;
+      ctx.body = client;
+    } catch (error) {
+      if (error instanceof ClientExistsError) throw conflict(`The client id ${input.clientId} is taken`);
+      throw error;
+    }
+  });
+  router.post('rotateSigningKey', '/admin/signing-keys', async function rotateSigningKey(ctx) {
+    const rotation = await keys.rotate();
+    logger.warn({ kid: rotation.kid, retired_kids: rotation.retired }, 'signing key rotated');
+    ctx.status = 201;
+    ctx.body = { kid: rotation.kid, createdAt: rotation.createdAt, retired: rotation.retired };
+  });
+  return router;
+}
