@@ -30,7 +30,7 @@ before(async () => {
   // /.well-known/health answers 200.
   service = await startService('rating', { env: { MYSQL_URL: mariaDb.url, NODE_OPTIONS: undefined, ...auth.env } });
   base = service.url;
-  for (const name of ['alice', 'bob', 'carol']) users.set(name, await auth.identities.user(name));
+  for (const name of ['alice', 'bob', 'carol', 'probe']) users.set(name, await auth.identities.user(name));
   movieClient = await auth.identities.client('movie', ['service']);
 });
 
