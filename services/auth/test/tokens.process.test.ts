@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { httpJson, serviceMain, startProcess, type StartedService } from '@cinemetrics/testing';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { accessToken, admin, ADMIN_TOKEN, basic, signIn, startAuth, tokenRequest, verify } from './support.js';
@@ -213,9 +214,13 @@ describe('configuration', () => {
   test('the admin variables come together, and the password has at least 12 characters', async () => {
     for (const env of [{ AUTH_ADMIN_USERNAME: 'root' }, { AUTH_ADMIN_USERNAME: 'root', AUTH_ADMIN_PASSWORD: 'short' }]) {
       const proc = await startProcess({ name: 'auth', args: [serviceMain('auth')], env: { NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined, ADMIN_TOKEN, ...env } });
-      const status = await proc.exited;
-      assert.equal(status.code, 2);
-      assert.ok(proc.lines().some((line) => line.includes('AUTH_ADMIN_PASSWORD')), proc.lines().join('\n'));
+      try {
+        const status = await Promise.race([proc.exited, delay(15_000).then(() => undefined)]);
+        assert.equal(status?.code, 2, 'exits with code 2');
+        assert.ok(proc.lines().some((line) => line.includes('AUTH_ADMIN_PASSWORD')), proc.lines().join('\n'));
+      } finally {
+        await proc.stop('SIGKILL');
+      }
     }
   });
 });
