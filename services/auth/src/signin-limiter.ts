@@ -56,6 +56,18 @@ export class SignInLimiter {
     this.byAddress = limiter('address', limits.maxFailuresPerAddress);
   }
 
+  /**
+   * Runs the credential `check` unless the account or address is blocked (then a 429 problem):
+   * its failure (undefined) is counted, its success clears the account's failures.
+   */
+  async attempt<T>(account: string, address: string, check: () => Promise<T | undefined>): Promise<T | undefined> {
+    await this.assertAllowed(account, address);
+    const result = await check();
+    if (result === undefined) await this.recordFailure(account, address);
+    else await this.recordSuccess(account);
+    return result;
+  }
+
   /** Throws a 429 problem while the account or the address is blocked. */
   async assertAllowed(account: string, address: string): Promise<void> {
     const [accountState, addressState] = await this.guard(() =>
