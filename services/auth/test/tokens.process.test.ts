@@ -198,6 +198,13 @@ describe('sign-in rate limits', () => {
     assert.ok(Number(blockedClient.headers.get('retry-after')) > 0);
   });
 
+  test('concurrent attempts cannot slip past the limit together', async () => {
+    const auth = await startAuth({ SIGNIN_MAX_FAILURES_PER_ACCOUNT: '3', SIGNIN_MAX_FAILURES_PER_ADDRESS: '1000' }, started);
+    const statuses = await Promise.all(Array.from({ length: 12 }, () => signIn(auth, 'alice', 'wrong-password').then((response) => response.status)));
+    assert.equal(statuses.filter((status) => status === 401).length, 3, statuses.join(' '));
+    assert.equal(statuses.filter((status) => status === 429).length, 9, statuses.join(' '));
+  });
+
   test('per address: failures over many usernames block the address', async () => {
     const auth = await startAuth({ SIGNIN_MAX_FAILURES_PER_ACCOUNT: '100', SIGNIN_MAX_FAILURES_PER_ADDRESS: '4', SIGNIN_BLOCK_SECONDS: '60' }, started);
     await admin(auth, '/admin/users', { username: 'alice', password: 'wonderland' });
