@@ -43,10 +43,11 @@ function driveLoad(stack: FullStack): () => Promise<void> {
   const deadline = Date.now() + 6 * 60_000;
   const loop = (async () => {
     const ids: string[] = [];
+    const [admin, loadgen] = await Promise.all([stack.identities.adminHeaders(), stack.identities.user('loadgen')]);
     for (let i = 0; i < 10; i += 1) {
       const id = `tt${String(8_000_000 + i).padStart(7, '0')}`;
-      await httpJson('PUT', `${stack.services.metadata.url}/metadata/${id}`, { title: `Movie ${i}`, year: 1990 + i });
-      await httpJson('PUT', `${stack.services.rating.url}/ratings/movie/${id}`, { value: 1 + (i % 5) }, { 'x-user-id': 'loadgen' });
+      await httpJson('PUT', `${stack.services.metadata.url}/metadata/${id}`, { title: `Movie ${i}`, year: 1990 + i }, admin);
+      await httpJson('PUT', `${stack.services.rating.url}/ratings/movie/${id}`, { value: 1 + (i % 5) }, loadgen.headers);
       ids.push(id);
     }
     for (let n = 0; running && Date.now() < deadline; n += 1) {

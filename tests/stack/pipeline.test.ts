@@ -29,9 +29,9 @@ async function storedMovie(): Promise<string> {
     year: 1995,
     director: 'Michael Mann',
     actors: ['Al Pacino', 'Robert De Niro'],
-  });
+  }, await system.identities.adminHeaders());
   assert.equal(put.status, 201, JSON.stringify(put.body));
-  const rated = await httpJson('PUT', `${system.services.rating.url}/ratings/movie/${id}`, { value: 5 }, { 'x-user-id': 'alice' });
+  const rated = await httpJson('PUT', `${system.services.rating.url}/ratings/movie/${id}`, { value: 5 }, (await system.identities.user('alice')).headers);
   assert.ok(rated.status === 200 || rated.status === 201, JSON.stringify(rated.body));
   return id;
 }
