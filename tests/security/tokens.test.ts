@@ -209,35 +209,49 @@ describe('every protected route: a valid token succeeds, a bad one is 401, the w
 /** What a token says about the key it was signed with. */
 const kidOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: string }).kid;
 
-async function writesWith(headers: Record<string, string>): Promise<[number, number]> {
+/** The statuses of an admin's writes at metadata and rating and of a read on movie's admin port. */
+async function usedEverywhere(headers: Record<string, string>): Promise<[number, number, number]> {
   const metadata = await httpJson('PUT', `${services.metadata.url}/metadata/${MOVIE_ID}`, HEAT, headers);
   const rating = await httpJson('PUT', `${services.rating.url}/ratings/movie/${MOVIE_ID}`, { value: 5 }, headers);
-  return [metadata.status, rating.status];
+  const movieAdmin = await httpJson('GET', `${services.movie.adminUrl}/admin/log-level`, undefined, headers);
+  return [metadata.status, rating.status, movieAdmin.status];
 }
 
-const accepted = ([metadata, rating]: [number, number]) => [200, 201].includes(metadata) && [200, 201].includes(rating);
+const accepted = (statuses: number[]) => statuses.every((status) => status >= 200 && status < 300);
+
+function assertAccepted(statuses: number[], what: string): void {
+  assert.ok(accepted(statuses), `${what}: ${statuses.join(', ')}`);
+}
+
+/**
+ * Waits until metadata, rating and movie accept `headers`: a refresh of the key set on an unknown key
+ * id happens at most once per cooldown, which earlier requests may have just used.
+ */
+async function acceptedEverywhere(headers: Record<string, string>, what: string): Promise<void> {
+  await waitUntil(async () => (accepted(await usedEverywhere(headers)) ? true : undefined), { what, timeoutMs: 30_000 });
+}
 
 describe('signing key rotation across services', () => {
   test('tokens signed before a rotation keep working; the new key is picked up without a restart', async () => {
     const admin = await auth.identities.user('rotation-admin', ['admin']);
-    // Tokens of the current key, verified once so metadata and rating hold it in their cached JWKS.
-    await waitUntil(async () => (accepted(await writesWith(admin.headers)) ? true : undefined), { what: 'the current key verifies', timeoutMs: 30_000 });
-    const pids = [services.metadata.pid, services.rating.pid];
+    // Tokens of the current key, verified once so every service holds it in its cached key set.
+    await acceptedEverywhere(admin.headers, 'the current key verifies everywhere');
+    const pids = [services.metadata.pid, services.rating.pid, services.movie.pid];
 
     const rotation = await httpJson('POST', `${auth.service.adminUrl}/admin/signing-keys`, undefined, admin.headers);
     assert.equal(rotation.status, 201, describeAnswer(rotation));
     const newKid = (rotation.body as { kid: string }).kid;
     assert.notEqual(newKid, kidOf(admin.token));
 
-    assert.ok(accepted(await writesWith(admin.headers)), 'a token signed before the rotation still verifies');
+    assertAccepted(await usedEverywhere(admin.headers), 'a token signed before the rotation still verifies');
     const expiredOld = await signToken(auth.key, { roles: ['admin'], issuedIn: -3600, expiresIn: -60 });
-    assert.deepEqual(await writesWith(bearer(expiredOld)), [401, 401], 'until it expires');
+    assert.deepEqual(await usedEverywhere(bearer(expiredOld)), [401, 401, 401], 'until it expires');
 
     const fresh = await auth.identities.signIn(admin.username, admin.password);
     assert.equal(kidOf(fresh), newKid, 'auth signs with the new key');
-    // A refresh on an unknown key id happens at most once per cooldown: the matrix above may have just used it.
-    await waitUntil(async () => (accepted(await writesWith(bearer(fresh))) ? true : undefined), { what: 'the new key verifies at metadata and rating', timeoutMs: 30_000 });
-    assert.deepEqual([services.metadata.pid, services.rating.pid], pids, 'no restart');
+    await acceptedEverywhere(bearer(fresh), 'the new key verifies at metadata, rating and movie');
+    assert.deepEqual([services.metadata.pid, services.rating.pid, services.movie.pid], pids, 'no restart');
+    assert.ok(Object.values(services).every((running) => running.running));
   });
 });
 
@@ -269,11 +283,11 @@ describe('auth down', () => {
   test('services keep verifying with their cached keys; an unknown key id is a 401, never a 500; reads go on', async () => {
     const admin = await auth.identities.user('outage-admin', ['admin']);
     const alice = await auth.identities.user('alice');
-    await waitUntil(async () => (accepted(await writesWith(admin.headers)) ? true : undefined), { what: 'the current key verifies', timeoutMs: 30_000 });
+    await acceptedEverywhere(admin.headers, 'the current key verifies everywhere');
     await auth.service.stop('SIGTERM', 5_000);
 
-    assert.ok(accepted(await writesWith(admin.headers)), 'an administrator still writes');
-    assert.ok(accepted(await writesWith(bearer(await signToken(auth.key, { roles: ['admin'] })))), 'the retired key still verifies');
+    assertAccepted(await usedEverywhere(admin.headers), 'an administrator still writes');
+    assertAccepted(await usedEverywhere(bearer(await signToken(auth.key, { roles: ['admin'] }))), 'the retired key still verifies');
     const rated = await httpJson('PUT', `${services.rating.url}/ratings/movie/${MOVIE_ID}`, { value: 2 }, alice.headers);
     assert.ok(rated.status === 200 || rated.status === 201, describeAnswer(rated));
     for (const service of ['metadata', 'rating', 'movie'] as const) {
