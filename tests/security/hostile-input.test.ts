@@ -90,6 +90,8 @@ let mariadb: MariaDb;
 let auth: KeyedAuth;
 const started: Partial<Record<Target['name'], StartedService>> = {};
 let bearers: Bearers;
+/** Movie's client token (role service): a caller trusted to shorten its own deadline. */
+let serviceBearer: string;
 
 function service(name: Target['name']): StartedService {
   const running = started[name];
@@ -147,6 +149,7 @@ before(async () => {
     }
   }
   bearers = await bearerHeaders(await auth.identities.user('alice'), admin, movieClient.token);
+  serviceBearer = `Bearer ${movieClient.token}`;
   // Movie's first calls open its downstream connections; the property runs start after that.
   assert.equal((await httpJson('GET', `${started.movie.url}/movies/known-1`)).status, 200);
 });
@@ -174,13 +177,21 @@ async function readsBackAsWritten(target: Target, request: HostileRequest, answe
   assert.deepEqual(JSON.parse(stored.text), acknowledged, 'the stored record differs from the acknowledged one');
 }
 
+/**
+ * A trusted caller may shorten its deadline below the floor: movie giving up on its dependencies
+ * within the budget such a caller asked for is its choice, not a failure it can force on others.
+ */
+function trustedCallerGaveUp(request: HostileRequest, answer: Answer): boolean {
+  return answer.status === 503 && request.headers['authorization'] === serviceBearer && request.headers['x-timeout-ms'] !== undefined;
+}
+
 async function checkOne(target: Target, request: HostileRequest, seen: Map<number, number>): Promise<void> {
   const before = await storedState();
   const answer = await send(service(target.name).url, request);
   seen.set(answer.status, (seen.get(answer.status) ?? 0) + 1);
   const context = `${describeRequest(request)} → ${answer.status} ${answer.text.slice(0, 300)}`;
   const unknownMethod = answer.status === 501 && !STANDARD_METHODS.has(request.method);
-  assert.ok(answer.status >= 200 && (answer.status < 500 || unknownMethod), context);
+  assert.ok(answer.status >= 200 && (answer.status < 500 || unknownMethod || trustedCallerGaveUp(request, answer)), context);
   assert.ok(service(target.name).running, `${target.name} exited after ${context}`);
   if (answer.status >= 400) refusedAsProblem(request, answer);
   const acceptedWrite = answer.status >= 200 && answer.status < 300 && WRITE_METHODS.has(request.method);
