@@ -139,7 +139,9 @@ const burnRateAlertSchema = mapping(
   },
   'expected a mapping',
 ).superRefine((alert, context) => {
-  if (parseDuration(alert.short_window) >= parseDuration(alert.long_window)) {
+  // Runs even when a window was refused above, so only windows that parse are compared.
+  const windowsParse = isDuration(alert.short_window) === undefined && isDuration(alert.long_window) === undefined;
+  if (windowsParse && parseDuration(alert.short_window) >= parseDuration(alert.long_window)) {
     context.addIssue({ code: 'custom', message: 'short_window must be shorter than long_window', input: alert });
   }
 });
@@ -218,7 +220,7 @@ const ownerSchema = mapping(
 
 const ownershipFileSchema = mapping(
   {
-    services: z.record(z.string().regex(NAME, { error: 'service names are lower-case words joined by "-"' }), ownerSchema, {
+    services: z.record(z.string().regex(NAME), ownerSchema, {
       error: (issue) => (issue.code === 'invalid_key' ? 'service names are lower-case words joined by "-"' : 'required, a mapping from each service to its owner'),
     }),
   },

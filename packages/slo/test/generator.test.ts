@@ -290,7 +290,8 @@ test('unknown keys, bad windows and bad patterns are named with their path', () 
     .replace('  metric: http_server_request_duration_seconds', '  metrics: http_server_request_duration_seconds')
     .replace('error_status: 5..', 'error_status: "5(.."')
     .replace('long_window: 6h, short_window: 30m', 'long_window: 1h, short_window: 2h')
-    .replace('burn_rate: 3,', 'burn_rate: -3,');
+    .replace('burn_rate: 3,', 'burn_rate: -3,')
+    .replace('short_window: 6h', 'short_window: six hours');
   assert.throws(
     () => parseSloDefinitions(broken),
     (error: Error) => {
@@ -301,6 +302,7 @@ test('unknown keys, bad windows and bad patterns are named with their path', () 
       assert.match(error.message, /burn_rate_alerts\[1\]: short_window must be shorter than long_window/);
       assert.match(error.message, /burn_rate_alerts\[1\]\.long_window: used twice/);
       assert.match(error.message, /burn_rate_alerts\[2\]\.burn_rate: required, a number greater than zero/);
+      assert.match(error.message, /burn_rate_alerts\[3\]\.short_window: invalid duration "six hours"/);
       return true;
     },
   );
