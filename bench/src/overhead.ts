@@ -20,6 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort, REPOSITORY_ROOT, serviceMain, startProcess, TELEMETRY_PRELOAD, type RunningProcess } from '@cinemetrics/testing';
+import { startBenchIdentity, type BenchIdentity } from './bench-identity.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { cpuSeconds, mainThreadCpuSeconds, rssMiB } from './proc-stats.js';
 import { median, quantile, quartiles } from './spread.js';
@@ -107,6 +108,8 @@ interface RunningMode {
   url: string;
 }
 
+let identity: BenchIdentity | undefined;
+
 const PATH = '/metadata/bench-1';
 const LEAD_IN_SECONDS = 1;
 
@@ -117,14 +120,14 @@ async function start(mode: Mode): Promise<RunningMode> {
   const process = await startProcess({
     name: mode.name,
     args: mode.args,
-    env: { ...mode.env, PORT: String(port), ADMIN_PORT: String(adminPort), LOG_LEVEL: 'info' },
+    env: { ...mode.env, ...identity?.env, PORT: String(port), ADMIN_PORT: String(adminPort), LOG_LEVEL: 'info' },
     readyUrl: `${url}/.well-known/health`,
     stdout: 'drain',
   });
   if (mode.app === 'kit') {
     const response = await fetch(`${url}${PATH}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...identity?.admin },
       body: JSON.stringify({ title: 'Heat', year: 1995, director: 'Michael Mann', actors: ['Al Pacino'] }),
     });
     if (response.status >= 300) throw new Error(`${mode.name}: seeding failed with ${response.status}`);
@@ -253,12 +256,17 @@ async function latency(all: Mode[]): Promise<void> {
 }
 
 async function run(): Promise<void> {
+  identity = await startBenchIdentity();
   const sink = await startOtlpSink();
-  const all = modes(sink.url);
-  if (phase !== 'latency') await saturation(all);
-  if (phase !== 'saturation') await latency(all);
-  console.log(`\nOTLP exports received by the sink: ${sink.requests()}`);
-  await sink.close();
+  try {
+    const all = modes(sink.url);
+    if (phase !== 'latency') await saturation(all);
+    if (phase !== 'saturation') await latency(all);
+    console.log(`\nOTLP exports received by the sink: ${sink.requests()}`);
+  } finally {
+    await sink.close();
+    await identity.stop();
+  }
 }
 
 run().catch((error: unknown) => {

@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startService, type StartedService } from '@cinemetrics/testing';
 import { median } from './spread.js';
+import { startBenchIdentity, type BenchIdentity } from './bench-identity.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -59,11 +60,11 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function start(env: Record<string, string>): Promise<StartedService> {
-  const service = await startService('metadata', { env: { ADMIN_TOKEN, LOG_LEVEL: 'info', ...env } });
+async function start(identity: BenchIdentity, env: Record<string, string>): Promise<StartedService> {
+  const service = await startService('metadata', { env: { ADMIN_TOKEN, LOG_LEVEL: 'info', ...identity.env, ...env } });
   const seeded = await fetch(`${service.url}${PATH}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...identity.admin },
     body: JSON.stringify({ title: 'Heat', year: 1995, director: 'Michael Mann', actors: ['Al Pacino', 'Robert De Niro'] }),
   });
   if (seeded.status >= 300) throw new Error(`seeding failed with ${seeded.status}`);
@@ -109,10 +110,11 @@ interface Pair {
 const fmt = (value: number, digits = 1, width = 9) => value.toFixed(digits).padStart(width);
 
 async function run(): Promise<void> {
+  const identity = await startBenchIdentity();
   const services = new Map<string, StartedService>([
-    ['default', await start({})],
-    ['1khz', await start({ CPU_PROFILE_INTERVAL_US: '1000' })],
-    ['noheap', await start({ HEAP_PROFILE_INTERVAL_BYTES: '0' })],
+    ['default', await start(identity, {})],
+    ['1khz', await start(identity, { CPU_PROFILE_INTERVAL_US: '1000' })],
+    ['noheap', await start(identity, { HEAP_PROFILE_INTERVAL_BYTES: '0' })],
   ]);
   const baselineService = services.get('default')!;
   try {
@@ -154,6 +156,7 @@ async function run(): Promise<void> {
     console.log(`\nThroughput while a CPU profile is taken (defaults): ${(ratio * 100).toFixed(1)}% of without (target ≥ 90%): ${ratio >= 0.9 ? 'met' : 'NOT met'}`);
   } finally {
     await Promise.all([...services.values()].map((service) => service.stop()));
+    await identity.stop();
   }
 }
 

@@ -106,6 +106,7 @@ describe('bearer tokens on public routes', () => {
         assert.equal(answer.status, 401, `${name} on ${method}`);
         assert.equal(answer.contentType, 'application/problem+json', name);
         assert.match(answer.challenge ?? '', /^Bearer realm="cinemetrics", error="invalid_token", error_description="[^"]+"$/, name);
+        assert.equal(answer.body['error'], 'invalid_token', name);
         assert.ok(!JSON.stringify(answer.body).includes(token), `${name}: the token is not echoed`);
       }
     }

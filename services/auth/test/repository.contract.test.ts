@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -130,7 +131,7 @@ describe('mysql', () => {
   before(async () => {
     mariadb = await startMariaDb();
     database = await Database.open({ url: mariadb.url, database: 'auth', poolSize: 4, logger: silent });
-    assert.equal(await migrate(database, MIGRATIONS, silent), 1);
+    assert.equal(await migrate(database, MIGRATIONS, silent), readdirSync(MIGRATIONS).filter((file) => file.endsWith('.sql')).length);
     mysql = new MysqlAuthRepository(database);
   });
 

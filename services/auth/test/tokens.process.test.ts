@@ -77,7 +77,8 @@ describe('tokens and discovery', () => {
       { name: 'wrong secret', form: { grant_type: 'client_credentials', client_id: 'movie', client_secret: 'a-wrong-client-secret' }, status: 401, error: 'invalid_client' },
       { name: 'unknown client', form: { grant_type: 'client_credentials', client_id: 'ghost', client_secret: 'a-long-client-secret' }, status: 401, error: 'invalid_client' },
       { name: 'wrong basic secret', form: { grant_type: 'client_credentials' }, headers: basic('movie', 'nope'), status: 401, error: 'invalid_client' },
-      { name: 'another scheme', form: { grant_type: 'client_credentials' }, headers: { authorization: 'Bearer abc' }, status: 401, error: 'invalid_client' },
+      // Every service verifies a bearer token wherever it is sent; this one is not a token at all.
+      { name: 'an invalid bearer token instead of client authentication', form: { grant_type: 'client_credentials' }, headers: { authorization: 'Bearer abc' }, status: 401, error: 'invalid_token' },
       {
         name: 'two methods at once',
         form: { grant_type: 'client_credentials', client_secret: 'a-long-client-secret' },

@@ -25,6 +25,8 @@ export function invalidToken(reason: string): ProblemError {
     title: 'Invalid token',
     type: `${PROBLEM_TYPE_BASE}invalid-token`,
     detail: `The bearer token was not accepted: ${reason}`,
+    // RFC 6750 §3.1's error code in the body too, as OAuth clients look for it there.
+    extensions: { error: 'invalid_token' },
     headers: { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_token", error_description="${quoted(reason)}"` },
   });
 }
@@ -36,6 +38,7 @@ export function forbidden(need: string): ProblemError {
     title: 'Forbidden',
     type: `${PROBLEM_TYPE_BASE}forbidden`,
     detail: `The token does not grant this operation: ${need}`,
+    extensions: { error: 'insufficient_scope' },
     headers: { 'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope", error_description="${quoted(need)}"` },
   });
 }
