@@ -1,7 +1,8 @@
-import { parseInput, ProblemError, strictRouter, type AdminAccess, type Logger, type Route } from '@cinemetrics/kit';
+import { parseInput, parseRequestParts, ProblemError, strictRouter, type AdminAccess, type Logger, type Route } from '@cinemetrics/kit';
 import type { AuthController } from '../controller.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import { newClientSchema, newUserSchema } from '../model.js';
+import { z } from 'zod';
+import { clientCredentialsSchema, clientId, newClientSchema, newUserSchema, userCredentialsSchema, username } from '../model.js';
 import { ClientExistsError, UsernameTakenError } from '../repository/repository.js';
 
 type Router = ReturnType<typeof strictRouter>;
@@ -11,13 +12,22 @@ function requestBody(ctx: Context): unknown {
   return (ctx.request as { body?: unknown }).body;
 }
 
+/** Parses the path parameters and the body together, so one problem names every bad field. */
+function parseUpsert<P extends z.ZodType, B extends z.ZodType>(ctx: Context, params: P, body: B): { params: z.infer<P>; body: z.infer<B> } {
+  return parseRequestParts<{ params: z.infer<P>; body: z.infer<B> }>([
+    { key: 'params', schema: params, value: (ctx as { params?: unknown }).params, location: 'path' },
+    { key: 'body', schema: body, value: requestBody(ctx), location: 'body' },
+  ]);
+}
+
 function conflict(detail: string): ProblemError {
   return new ProblemError({ status: 409, detail });
 }
 
 /**
  * `/admin/users`, `/admin/clients` and `/admin/signing-keys` on the admin port, behind the admin
- * guard: create users and service clients, rotate the signing key.
+ * guard: create users and service clients (POST), create or replace them (PUT: a password reset, a
+ * secret rotation), rotate the signing key.
  */
 export function authAdminRouter(options: { controller: AuthController; keys: KeyRing; access: AdminAccess; logger: Logger }): Router {
   const { controller, keys, logger } = options;
@@ -46,6 +56,20 @@ export function authAdminRouter(options: { controller: AuthController; keys: Key
       if (error instanceof ClientExistsError) throw conflict(`The client id ${input.clientId} is taken`);
       throw error;
     }
+  });
+  router.put('upsertUser', '/admin/users/:username', async function upsertUser(ctx) {
+    const { params, body } = parseUpsert(ctx, z.strictObject({ username }), userCredentialsSchema);
+    const { user, created } = await controller.upsertUser({ username: params.username, ...body });
+    logger.info({ user_id: user.id, roles: user.roles }, created ? 'user created' : 'user replaced');
+    ctx.status = created ? 201 : 200;
+    ctx.body = user;
+  });
+  router.put('upsertClient', '/admin/clients/:clientId', async function upsertClient(ctx) {
+    const { params, body } = parseUpsert(ctx, z.strictObject({ clientId }), clientCredentialsSchema);
+    const { client, created } = await controller.upsertClient({ clientId: params.clientId, ...body });
+    logger.info({ client_id: client.clientId, roles: client.roles }, created ? 'client created' : 'client replaced');
+    ctx.status = created ? 201 : 200;
+    ctx.body = client;
   });
   router.post('rotateSigningKey', '/admin/signing-keys', async function rotateSigningKey(ctx) {
     const rotation = await keys.rotate();
