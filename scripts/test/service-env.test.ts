@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { planIdentities } from '../src/identity/plan.js';
 import { serviceEnv, servicePorts } from '../src/start/services.js';
 
-const USER_ENV = {
+/** What every service gets from the user's environment. */
+const PASSED = {
   PATH: '/usr/bin',
   ADMIN_HOST: '0.0.0.0',
   REQUEST_DEADLINE_FLOOR_MS: '100',
@@ -13,6 +14,10 @@ const USER_ENV = {
   AUTH_AUDIENCE: 'my-audience',
   ACCESS_TOKEN_TTL_SECONDS: '60',
   SIGNIN_BLOCK_SECONDS: '30',
+};
+
+const USER_ENV = {
+  ...PASSED,
   AWS_SECRET_ACCESS_KEY: 'not for the services',
   AUTH_CLIENT_SECRET: 'a-user-set-client-secret',
   AUTH_CLIENTS: '[]',
@@ -32,15 +37,7 @@ const envOf = (name: string, env: NodeJS.ProcessEnv = USER_ENV) => {
 test('each service gets its ports, its siblings’ URLs and the kit and AUTH_* settings from the environment, and nothing else', () => {
   const { env } = envOf('rating');
   assert.deepEqual(env, {
-    PATH: '/usr/bin',
-    ADMIN_HOST: '0.0.0.0',
-    REQUEST_DEADLINE_FLOOR_MS: '100',
-    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
-    HTTP_BODY_LIMIT: '32kb',
-    AUTH_ISSUER: 'my-issuer',
-    AUTH_AUDIENCE: 'my-audience',
-    ACCESS_TOKEN_TTL_SECONDS: '60',
-    SIGNIN_BLOCK_SECONDS: '30',
+    ...PASSED,
     PORT: '18082',
     ADMIN_PORT: '18092',
     OTEL_SERVICE_NAME: 'rating',

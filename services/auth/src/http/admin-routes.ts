@@ -20,6 +20,12 @@ function parseUpsert<P extends z.ZodType, B extends z.ZodType>(ctx: Context, par
   ]);
 }
 
+/** 201 for a new user or client, 200 for a replaced one. */
+function respondUpserted(ctx: Context, created: boolean, body: unknown): void {
+  ctx.status = created ? 201 : 200;
+  ctx.body = body;
+}
+
 function conflict(detail: string): ProblemError {
   return new ProblemError({ status: 409, detail });
 }
@@ -61,15 +67,13 @@ export function authAdminRouter(options: { controller: AuthController; keys: Key
     const { params, body } = parseUpsert(ctx, z.strictObject({ username }), userCredentialsSchema);
     const { user, created } = await controller.upsertUser({ username: params.username, ...body });
     logger.info({ user_id: user.id, roles: user.roles }, created ? 'user created' : 'user replaced');
-    ctx.status = created ? 201 : 200;
-    ctx.body = user;
+    respondUpserted(ctx, created, user);
   });
   router.put('upsertClient', '/admin/clients/:clientId', async function upsertClient(ctx) {
     const { params, body } = parseUpsert(ctx, z.strictObject({ clientId }), clientCredentialsSchema);
     const { client, created } = await controller.upsertClient({ clientId: params.clientId, ...body });
     logger.info({ client_id: client.clientId, roles: client.roles }, created ? 'client created' : 'client replaced');
-    ctx.status = created ? 201 : 200;
-    ctx.body = client;
+    respondUpserted(ctx, created, client);
   });
   router.post('rotateSigningKey', '/admin/signing-keys', async function rotateSigningKey(ctx) {
     const rotation = await keys.rotate();
