@@ -5,9 +5,11 @@ import {
   httpJson,
   serviceMain,
   startProcess,
+  startAuth,
   startService,
   TELEMETRY_PRELOAD,
   type HttpResponse,
+  type StartedAuth,
   type StartedService,
 } from '@cinemetrics/testing';
 
@@ -17,16 +19,21 @@ const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const INJECTED = 'https://cinemetrics.dev/problems/injected-fault';
 
+let identity: StartedAuth;
 let metadata: StartedService;
+/** A metadata administrator's token: public writes need one. */
+let writer: Record<string, string>;
 
 before(async () => {
-  metadata = await startService('metadata', { env: { ADMIN_TOKEN } });
-  const seeded = await httpJson('PUT', `${metadata.url}/metadata/tt0113277`, { title: 'Heat', year: 1995 });
+  identity = await startAuth();
+  metadata = await startService('metadata', { env: { ADMIN_TOKEN, ...identity.env } });
+  writer = await identity.identities.adminHeaders();
+  const seeded = await httpJson('PUT', `${metadata.url}/metadata/tt0113277`, { title: 'Heat', year: 1995 }, writer);
   assert.equal(seeded.status, 201);
 });
 
 after(async () => {
-  await metadata?.stop();
+  await Promise.all([metadata?.stop(), identity?.service.stop()]);
 });
 
 const faultsUrl = () => `${metadata.adminUrl}/admin/faults`;
@@ -80,7 +87,7 @@ test('errorRate 1 on /metadata/:id answers 500 problems there only, counted like
     assert.equal(failed.headers.get('content-type'), 'application/problem+json');
     assert.equal((failed.body as { type: string }).type, INJECTED);
   }
-  assert.equal((await httpJson('PUT', `${metadata.url}/metadata/tt0113277`, { title: 'Heat', year: 1995 })).status, 500, 'every method of the route');
+  assert.equal((await httpJson('PUT', `${metadata.url}/metadata/tt0113277`, { title: 'Heat', year: 1995 }, writer)).status, 500, 'every method of the route');
   const list = await httpJson('GET', `${metadata.url}/metadata`);
   assert.equal(list.status, 200, 'the list route is untouched');
   assert.equal((await httpJson('GET', `${metadata.url}/.well-known/health`)).status, 200, 'health is untouched');

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { httpJson, startMariaDb, startService, waitUntil, type HttpResponse, type MariaDb, type StartedService } from '@cinemetrics/testing';
+import { httpJson, startAuth, startMariaDb, startService, waitUntil, type HttpResponse, type MariaDb, type StartedAuth, type StartedService } from '@cinemetrics/testing';
 import { scrape, sumOf } from './metrics.js';
 
 /**
@@ -13,16 +13,20 @@ const MAX_IN_FLIGHT = 4;
 const HEAT = { title: 'Heat', year: 1995, description: 'A crime saga', director: 'Michael Mann', actors: ['Al Pacino', 'Robert De Niro'] };
 
 let mariadb: MariaDb;
+let auth: StartedAuth;
 let service: StartedService;
+let admin: Record<string, string>;
 
 before(async () => {
   mariadb = await startMariaDb();
-  service = await startService('metadata', { env: { MYSQL_URL: mariadb.url, MAX_IN_FLIGHT: String(MAX_IN_FLIGHT), LOG_FORMAT: 'json' } });
-  assert.equal((await httpJson('PUT', `${service.url}/metadata/heat`, HEAT)).status, 201);
+  auth = await startAuth({ env: { MYSQL_URL: undefined } });
+  service = await startService('metadata', { env: { MYSQL_URL: mariadb.url, MAX_IN_FLIGHT: String(MAX_IN_FLIGHT), LOG_FORMAT: 'json', ...auth.env } });
+  admin = await auth.identities.adminHeaders();
+  assert.equal((await httpJson('PUT', `${service.url}/metadata/heat`, HEAT, admin)).status, 201);
 });
 
 after(async () => {
-  await service?.stop();
+  await Promise.all([service?.stop(), auth?.service.stop()]);
   await mariadb?.dispose();
 });
 
@@ -75,7 +79,7 @@ test('more than MAX_IN_FLIGHT requests: the excess is shed with 503 before any d
     const shed = await Promise.all([
       ...Array.from({ length: 10 }, () => httpJson('GET', `${service.url}/metadata/heat`)),
       ...Array.from({ length: 5 }, () => httpJson('GET', `${service.url}/metadata?limit=5`)),
-      ...Array.from({ length: 5 }, (_, i) => httpJson('PUT', `${service.url}/metadata/new-${i}`, HEAT)),
+      ...Array.from({ length: 5 }, (_, i) => httpJson('PUT', `${service.url}/metadata/new-${i}`, HEAT, admin)),
     ]);
     for (const response of shed) {
       assert.equal(response.status, 503, JSON.stringify(response.body));

@@ -6,8 +6,10 @@ import {
   httpJson,
   serviceMain,
   startProcess,
+  startAuth,
   startService,
   type HttpResponse,
+  type StartedAuth,
   type StartedService,
 } from '@cinemetrics/testing';
 import { scrape, sumOf } from './metrics.js';
@@ -20,17 +22,19 @@ const RATE = 20;
 const BURST = 10;
 const HEAT = { title: 'Heat', year: 1995, description: 'A crime saga', director: 'Michael Mann', actors: ['Al Pacino', 'Robert De Niro'] };
 
+let auth: StartedAuth;
 let service: StartedService;
 
 before(async () => {
+  auth = await startAuth({ env: { MYSQL_URL: undefined } });
   service = await startService('metadata', {
-    env: { MYSQL_URL: undefined, RATE_LIMIT_RPS: String(RATE), RATE_LIMIT_BURST: String(BURST), LOG_FORMAT: 'json' },
+    env: { MYSQL_URL: undefined, RATE_LIMIT_RPS: String(RATE), RATE_LIMIT_BURST: String(BURST), LOG_FORMAT: 'json', ...auth.env },
   });
-  assert.equal((await httpJson('PUT', `${service.url}/metadata/heat`, HEAT)).status, 201);
+  assert.equal((await httpJson('PUT', `${service.url}/metadata/heat`, HEAT, await auth.identities.adminHeaders())).status, 201);
 });
 
 after(async () => {
-  await service?.stop();
+  await Promise.all([service?.stop(), auth?.service.stop()]);
 });
 
 /** Long enough for an emptied bucket to be full again. */

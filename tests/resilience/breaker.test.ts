@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { httpJson, startService, type StartedService } from '@cinemetrics/testing';
+import { httpJson, startAuth, startService, type StartedAuth, type StartedService } from '@cinemetrics/testing';
 import { breakerState, eventually, getMovie, sampleSum, scrape, servedOn } from './support.js';
 
 /**
@@ -23,6 +23,7 @@ const RATING_ROUTE = '/ratings/:recordType/:recordId';
 const heat = { id: 'heat-1995', title: 'Heat', year: 1995, description: '', director: 'Michael Mann', actors: ['Al Pacino'] };
 const quiet = { MYSQL_URL: undefined, NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined, LOG_FORMAT: 'json' };
 
+let auth: StartedAuth;
 let metadata: StartedService;
 let rating: StartedService;
 const movies: StartedService[] = [];
@@ -60,17 +61,19 @@ function assertDegraded(response: { status: number; body: unknown }, ms: number,
 }
 
 before(async () => {
+  auth = await startAuth({ env: quiet });
   [metadata, rating] = await Promise.all([
-    startService('metadata', { env: quiet }),
-    startService('rating', { env: { ...quiet, ADMIN_TOKEN } }),
+    startService('metadata', { env: { ...quiet, ...auth.env } }),
+    startService('rating', { env: { ...quiet, ...auth.env, ADMIN_TOKEN } }),
   ]);
-  assert.equal((await httpJson('PUT', `${metadata.url}/metadata/${heat.id}`, heat)).status, 201);
-  assert.equal((await httpJson('PUT', `${rating.url}/ratings/movie/${heat.id}`, { value: 4 }, { 'x-user-id': 'alice' })).status, 201);
+  const [admin, alice] = await Promise.all([auth.identities.adminHeaders(), auth.identities.user('alice')]);
+  assert.equal((await httpJson('PUT', `${metadata.url}/metadata/${heat.id}`, heat, admin)).status, 201);
+  assert.equal((await httpJson('PUT', `${rating.url}/ratings/movie/${heat.id}`, { value: 4 }, alice.headers)).status, 201);
 });
 
 after(async () => {
   rating?.signal('SIGCONT');
-  await Promise.all([...movies, metadata, rating].filter(Boolean).map((service) => service.stop('SIGTERM', 5_000)));
+  await Promise.all([...movies, metadata, rating, auth?.service].filter(Boolean).map((service) => service.stop('SIGTERM', 5_000)));
 });
 
 test('rating failing: breaker opens after the configured failures, nothing reaches rating while open, it closes by itself', async () => {

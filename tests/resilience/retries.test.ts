@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { httpJson, startOtlpReceiver, startService, type OtlpReceiver, type ReceivedSpan, type StartedService } from '@cinemetrics/testing';
+import { httpJson, startAuth, startOtlpReceiver, startService, type OtlpReceiver, type StartedAuth, type ReceivedSpan, type StartedService } from '@cinemetrics/testing';
 import { eventually, getMovie, sampleSum, scrape, servedOn } from './support.js';
 import { replies, startScriptedServer, type ScriptedServer } from '@cinemetrics/testing';
 const { delayed, status } = replies;
@@ -20,6 +20,7 @@ const quiet = { MYSQL_URL: undefined, NODE_OPTIONS: undefined, NODE_TEST_CONTEXT
 
 const record = (id: string) => ({ id, title: `Title of ${id}`, year: 2000, description: '', director: 'Someone', actors: [] });
 
+let auth: StartedAuth;
 let metadata: StartedService;
 let rating: StartedService;
 let realMovie: StartedService;
@@ -42,9 +43,10 @@ function resetScripts(): void {
 }
 
 before(async () => {
+  auth = await startAuth({ env: quiet });
   [metadata, rating, scriptedMetadata, scriptedRating, otlp] = await Promise.all([
-    startService('metadata', { env: quiet }),
-    startService('rating', { env: quiet }),
+    startService('metadata', { env: { ...quiet, ...auth.env } }),
+    startService('rating', { env: { ...quiet, ...auth.env } }),
     startScriptedServer(),
     startScriptedServer(),
     startOtlpReceiver(),
@@ -65,12 +67,13 @@ before(async () => {
       },
     }),
   ]);
-  for (const id of ['heat-1995', 'alien-1979']) assert.equal((await httpJson('PUT', `${metadata.url}/metadata/${id}`, record(id))).status, 201);
+  const admin = await auth.identities.adminHeaders();
+  for (const id of ['heat-1995', 'alien-1979']) assert.equal((await httpJson('PUT', `${metadata.url}/metadata/${id}`, record(id), admin)).status, 201);
 });
 
 after(async () => {
   rating?.signal('SIGCONT');
-  await Promise.all([realMovie, scriptedMovie, metadata, rating].filter(Boolean).map((service) => service.stop('SIGTERM', 5_000)));
+  await Promise.all([realMovie, scriptedMovie, metadata, rating, auth?.service].filter(Boolean).map((service) => service.stop('SIGTERM', 5_000)));
   await Promise.all([scriptedMetadata?.close(), scriptedRating?.close(), otlp?.close()]);
 });
 

@@ -144,16 +144,40 @@ const contentType = fc.oneof(
   { weight: 1, arbitrary: headerValue },
 );
 
-const extraHeaders = fc.record(
-  {
-    'x-user-id': fc.oneof(fc.constantFrom('alice', 'bob', 'fuzz.user@example', ''), headerValue),
-    'x-timeout-ms': fc.oneof(fc.constantFrom('0', '1', '80', '99999999999', '-1', '1e3'), headerValue),
-    'x-request-id': headerValue,
-    authorization: fc.constantFrom('Bearer x', 'Basic Og==', 'garbage'),
-    accept: fc.constantFrom('application/json', '*/*', 'text/html', 'application/problem+json;q=0'),
-  },
-  { requiredKeys: [] },
+/** Authorization headers no service may accept, besides any bearer tokens the test adds. */
+const garbageAuthorization = fc.oneof(
+  fc.constantFrom('Bearer x', 'Bearer', 'Bearer  ', 'bearer a.b.c', 'Basic Og==', 'garbage', 'Bearer eyJhbGciOiJub25lIn0.e30.', 'Bearer x y'),
+  headerValue.map((value) => `Bearer ${value}`),
+  headerValue,
 );
+
+/** `Authorization` values of a running auth service's tokens, to send besides generated garbage. */
+export interface Bearers {
+  /** Tokens some route accepts (an administrator's, a user's, a service client's). */
+  valid: readonly string[];
+  /** Tokens no route may accept (forged, expired, foreign, …). */
+  forged: readonly string[];
+}
+
+const NO_BEARERS: Bearers = { valid: [], forged: [] };
+
+const authorization = ({ valid, forged }: Bearers) =>
+  fc.oneof(
+    ...(valid.length > 0 ? [{ weight: 3, arbitrary: fc.constantFrom(...valid) }] : []),
+    ...(forged.length > 0 ? [{ weight: 2, arbitrary: fc.constantFrom(...forged) }] : []),
+    { weight: 1, arbitrary: garbageAuthorization },
+  );
+
+const extraHeaders = (bearers: Bearers) =>
+  fc.record(
+    {
+      'x-timeout-ms': fc.oneof(fc.constantFrom('0', '1', '80', '99999999999', '-1', '1e3'), headerValue),
+      'x-request-id': headerValue,
+      authorization: authorization(bearers),
+      accept: fc.constantFrom('application/json', '*/*', 'text/html', 'application/problem+json;q=0'),
+    },
+    { requiredKeys: [] },
+  );
 
 const anyMethod = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...STANDARD_METHODS) },
@@ -180,8 +204,11 @@ function unaimed(routes: readonly RouteShape[]) {
   });
 }
 
-/** Requests aimed at a service's routes (and the well-known ones), with every part hostile by turns. */
-export function hostileRequest(routes: readonly RouteShape[]): fc.Arbitrary<HostileRequest> {
+/**
+ * Requests aimed at a service's routes (and the well-known ones), with every part hostile by turns,
+ * the Authorization header included.
+ */
+export function hostileRequest(routes: readonly RouteShape[], bearers: Bearers = NO_BEARERS): fc.Arbitrary<HostileRequest> {
   const line = fc.oneof(...routes.map((route) => ({ weight: 3, arbitrary: aimedAt(route) })), { weight: 2, arbitrary: unaimed(routes) });
   return fc
     .record({
@@ -190,7 +217,7 @@ export function hostileRequest(routes: readonly RouteShape[]): fc.Arbitrary<Host
       coding: fc.constantFrom<Coding>('none', 'none', 'none', 'gzip', 'deflate', 'br', 'lie', 'odd'),
       oddCoding: fc.oneof(fc.constantFrom('compress', 'zstd', 'GZIP', 'gzip, br', 'identity', 'x-gzip'), headerValue),
       contentType,
-      headers: extraHeaders,
+      headers: extraHeaders(bearers),
     })
     .map(({ line: { method: verb, path, body }, query, coding, oddCoding, contentType: type, headers }) => {
       // Node's parser refuses a method it does not know before reading the body, and closes the

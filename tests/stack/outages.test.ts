@@ -12,9 +12,9 @@ let system: FullStack;
 
 before(async () => {
   system = await startFullStack();
-  const put = await httpJson('PUT', `${system.services.metadata.url}/metadata/tt0000001`, { title: 'Heat', year: 1995, director: 'Michael Mann', actors: ['Al Pacino'] });
+  const put = await httpJson('PUT', `${system.services.metadata.url}/metadata/tt0000001`, { title: 'Heat', year: 1995, director: 'Michael Mann', actors: ['Al Pacino'] }, await system.identities.adminHeaders());
   assert.equal(put.status, 201);
-  await httpJson('PUT', `${system.services.rating.url}/ratings/movie/tt0000001`, { value: 4 }, { 'x-user-id': 'alice' });
+  await httpJson('PUT', `${system.services.rating.url}/ratings/movie/tt0000001`, { value: 4 }, (await system.identities.user('alice')).headers);
 });
 after(async () => {
   await system?.stop();

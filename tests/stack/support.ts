@@ -1,4 +1,17 @@
-import { freePort, makeTempDir, PrometheusClient, startMariaDb, startService, waitUntil, type MariaDb, type ServiceName, type StartedService, type TempDir } from '@cinemetrics/testing';
+import { randomBytes } from 'node:crypto';
+import {
+  freePort,
+  Identities,
+  makeTempDir,
+  PrometheusClient,
+  startMariaDb,
+  startService,
+  waitUntil,
+  type MariaDb,
+  type ServiceName,
+  type StartedService,
+  type TempDir,
+} from '@cinemetrics/testing';
 import { freeStackPorts, startStack, type RunningStack } from '@cinemetrics/stack';
 import { JaegerApi, VictoriaLogsApi } from './backends.js';
 
@@ -8,6 +21,8 @@ export interface FullStack {
   stack: RunningStack;
   mariadb: MariaDb;
   services: Record<ServiceName, StartedService>;
+  /** Users and clients of the stack's auth service, signed in. */
+  identities: Identities;
   jaeger: JaegerApi;
   prometheus: PrometheusClient;
   logs: VictoriaLogsApi;
@@ -26,7 +41,8 @@ interface ServicePorts {
 /**
  * The whole system as `npm run stack` runs it, on temporary folders and free loopback ports: the
  * built collector, Jaeger, Prometheus, Alertmanager and VictoriaLogs with the repository's
- * configuration files, and the four services on MariaDB exporting to the collector.
+ * configuration files, and the four services on MariaDB exporting to the collector; movie calls
+ * metadata and rating with its own client-credentials token.
  */
 export async function startFullStack(options: { alertmanagerConfig?: string; serviceEnv?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<FullStack> {
   const data: TempDir = await makeTempDir('cinemetrics-stack-');
@@ -45,6 +61,10 @@ export async function startFullStack(options: { alertmanagerConfig?: string; ser
     output: (component, line) => backendOutput.push(`[${component}] ${line}`),
   });
   const url = (name: ServiceName): string => `http://127.0.0.1:${ports[name].port}`;
+  const adminToken = randomBytes(18).toString('base64url');
+  const identities = new Identities({ url: url('auth'), adminUrl: `http://127.0.0.1:${ports.auth.adminPort}` }, adminToken);
+  /** Set once auth knows the movie client, so a restarted movie keeps it. */
+  const ownEnv: Partial<Record<ServiceName, Record<string, string>>> = { auth: { ADMIN_TOKEN: adminToken } };
   const envFor = (name: ServiceName): Record<string, string> => ({
     PORT: String(ports[name].port),
     ADMIN_PORT: String(ports[name].adminPort),
@@ -56,6 +76,7 @@ export async function startFullStack(options: { alertmanagerConfig?: string; ser
     METADATA_URL: url('metadata'),
     RATING_URL: url('rating'),
     AUTH_URL: url('auth'),
+    ...ownEnv[name],
     ...options.serviceEnv?.[name],
   });
   const services = {} as Record<ServiceName, StartedService>;
@@ -64,6 +85,7 @@ export async function startFullStack(options: { alertmanagerConfig?: string; ser
   };
   try {
     await Promise.all(['metadata', 'rating', 'auth'].map((name) => start(name as ServiceName)));
+    ownEnv.movie = { AUTH_CLIENT_SECRET: (await identities.client('movie', ['service'])).secret };
     await start('movie');
   } catch (error) {
     await stack.stop();
@@ -74,6 +96,7 @@ export async function startFullStack(options: { alertmanagerConfig?: string; ser
     stack,
     mariadb,
     services,
+    identities,
     jaeger: new JaegerApi(stack.urls.jaeger),
     prometheus: new PrometheusClient(stack.urls.prometheus),
     logs: new VictoriaLogsApi(stack.urls.victorialogs),

@@ -63,7 +63,7 @@ test('runtime, database and outbound metrics are there', async () => {
     'nodejs_eventloop_lag_seconds{service="metadata"}',
     'nodejs_heap_size_used_bytes{service="rating"}',
     'db_client_operation_duration_seconds_count{service="metadata", db_operation_name="SELECT", db_collection_name="movies"}',
-    'db_client_connection_count{service="rating", state="idle"}',
+    'db_client_connections{service="rating", state="idle"}',
     'db_client_connection_max{service="rating"}',
   ]) {
     const result = await prometheus.query(expr);

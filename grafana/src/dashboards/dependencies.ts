@@ -4,6 +4,8 @@ import { DASHBOARD_UIDS, JAEGER } from '../datasources.js';
 import { jaegerQuery, jaegerUiVariable, labelVariable, newDashboard, ratioQuery, tablePanel, timeSeries } from '../panels.js';
 
 const CLIENT = 'http_client_request_duration_seconds';
+/** A failed attempt: a 5xx, or no answer (an empty status label, which Prometheus stores as absent; the regex's empty branch matches that). */
+const CLIENT_FAILED = 'http_response_status_code=~"5..|"';
 const CALLER = 'service=~"$service", instance=~"$instance"';
 
 /** Dependencies: what each service calls (other services, its database, its cache) and how that goes. */
@@ -30,13 +32,14 @@ export function dependenciesDashboard(): dashboard.DashboardBuilder {
     .withPanel(
       timeSeries({
         title: 'Outbound error ratio per downstream',
-        description: 'Share of outbound calls that failed: a 5xx answer or no answer (error_type set: timeout, connection refused, breaker open).',
+        description:
+          'Share of outbound attempts that failed: a 5xx answer, or no answer at all (timeout, connection refused; http_response_status_code empty, so absent in Prometheus). A 4xx is an answer, not a failure; calls an open breaker refuses are not attempts.',
         unit: 'percentunit',
         min: 0,
         queries: [
           {
             expr: ratioQuery(
-              `rate(${CLIENT}_count{${CALLER}, error_type!=""}[$__rate_interval]) or rate(${CLIENT}_count{${CALLER}, http_response_status_code=~"5.."}[$__rate_interval])`,
+              `rate(${CLIENT}_count{${CALLER}, ${CLIENT_FAILED}}[$__rate_interval])`,
               `rate(${CLIENT}_count{${CALLER}}[$__rate_interval])`,
               'service, peer_service',
             ),
@@ -106,7 +109,7 @@ export function dependenciesDashboard(): dashboard.DashboardBuilder {
         min: 0,
         max: 1,
         queries: [
-          { expr: `sum by (service, instance) (db_client_connection_count{${CALLER}, state="used"}) / sum by (service, instance) (db_client_connection_max{${CALLER}})`, legend: '{{service}} {{instance}} used' },
+          { expr: `sum by (service, instance) (db_client_connections{${CALLER}, state="used"}) / sum by (service, instance) (db_client_connection_max{${CALLER}})`, legend: '{{service}} {{instance}} used' },
         ],
         thresholds: [
           { value: null, color: 'green' },

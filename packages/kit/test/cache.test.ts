@@ -1,43 +1,53 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cacheRequests, LruCache, ReadThroughCache } from '../src/index.js';
+import { cacheRequests, ReadThroughCache } from '../src/index.js';
 
 async function lookups(cache: string): Promise<Record<string, number>> {
   const { values } = await cacheRequests.get();
   return Object.fromEntries(values.filter((value) => value.labels.cache === cache).map((value) => [String(value.labels.result), value.value]));
 }
 
-test('LRU: beyond maxEntries the least recently used entry goes', () => {
-  const cache = new LruCache<number>({ maxEntries: 2, ttlMs: 60_000 });
-  cache.set('a', 1);
-  cache.set('b', 2);
-  assert.equal(cache.get('a'), 1); // a is now the most recently used
-  cache.set('c', 3);
-  assert.equal(cache.get('b'), undefined, 'b was the least recently used');
-  assert.equal(cache.get('a'), 1);
-  assert.equal(cache.get('c'), 3);
+/** A loader that counts its calls and answers `<key>#<call>`. */
+function countingLoader(): { load: (key: string) => () => Promise<string>; calls: () => number } {
+  let calls = 0;
+  return { load: (key) => async () => `${key}#${++calls}`, calls: () => calls };
+}
+
+test('beyond maxEntries the least recently used entry goes', async () => {
+  const cache = new ReadThroughCache<string>({ name: 'test-lru', maxEntries: 2, ttlMs: 60_000 });
+  const { load, calls } = countingLoader();
+  await cache.get('a', load('a'));
+  await cache.get('b', load('b'));
+  assert.equal(await cache.get('a', load('a')), 'a#1', 'a is now the most recently used');
+  await cache.get('c', load('c'));
+  assert.equal(await cache.get('a', load('a')), 'a#1');
+  assert.equal(await cache.get('c', load('c')), 'c#3');
+  assert.equal(calls(), 3);
+  assert.equal(await cache.get('b', load('b')), 'b#4', 'b was the least recently used, so it was loaded again');
   assert.equal(cache.size, 2);
 });
 
-test('LRU: an entry older than the TTL is a miss and is dropped', () => {
-  let now = 0;
-  const cache = new LruCache<string>({ maxEntries: 10, ttlMs: 1_000, now: () => now });
-  cache.set('k', 'v');
-  now = 999;
-  assert.equal(cache.get('k'), 'v');
-  now = 1_000;
-  assert.equal(cache.get('k'), undefined);
-  assert.equal(cache.size, 0);
+test('an entry older than the TTL is a miss and is loaded again', async () => {
+  let now = 5_000;
+  const cache = new ReadThroughCache<string>({ name: 'test-ttl', maxEntries: 10, ttlMs: 1_000, now: () => now });
+  const { load } = countingLoader();
+  assert.equal(await cache.get('k', load('k')), 'k#1');
+  now = 6_000;
+  assert.equal(await cache.get('k', load('k')), 'k#1', 'exactly the TTL old is still fresh');
+  now = 6_001;
+  assert.equal(await cache.get('k', load('k')), 'k#2');
+  assert.deepEqual(await lookups('test-ttl'), { hit: 1, miss: 2 });
 });
 
-test('LRU: 0 entries or 0 ms turns it off', () => {
-  for (const options of [{ maxEntries: 0, ttlMs: 1_000 }, { maxEntries: 10, ttlMs: 0 }]) {
-    const cache = new LruCache<string>(options);
-    cache.set('k', 'v');
-    assert.equal(cache.get('k'), undefined);
+test('0 entries or 0 ms turns it off: every lookup loads', async () => {
+  for (const [index, options] of [{ maxEntries: 0, ttlMs: 1_000 }, { maxEntries: 10, ttlMs: 0 }].entries()) {
+    const cache = new ReadThroughCache<string>({ name: `test-off-${index}`, ...options });
+    const { load } = countingLoader();
+    await cache.get('k', load('k'));
+    assert.equal(await cache.get('k', load('k')), 'k#2');
     assert.equal(cache.enabled, false);
   }
-  assert.throws(() => new LruCache({ maxEntries: -1, ttlMs: 1 }), RangeError);
+  assert.throws(() => new ReadThroughCache({ name: 'test-bad', maxEntries: -1, ttlMs: 1 }), RangeError);
 });
 
 test('read-through: a miss loads and keeps, a hit does not load; both are counted', async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
 /** The repository root, found from this compiled file (packages/slo/dist/src). */
@@ -83,140 +84,176 @@ export function clean(value: number): number {
 // ---------------------------------------------------------------------------------------------
 // Loading and validation: every mistake is reported with the file and the path of the value.
 
-class Problems {
-  readonly list: string[] = [];
-  constructor(private readonly file: string) {}
-  add(where: string, message: string): void {
-    this.list.push(`${this.file}: ${where}: ${message}`);
-  }
-  throwIfAny(): void {
-    if (this.list.length > 0) throw new Error(`Invalid SLO definitions:\n  ${this.list.join('\n  ')}`);
-  }
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(problems: Problems, object: Json, key: string, where: string, pattern?: RegExp): string {
-  const value = object[key];
-  if (typeof value !== 'string' || value.trim() === '') {
-    problems.add(`${where}.${key}`, 'required, a non-empty string');
-    return '';
-  }
-  if (pattern !== undefined && !pattern.test(value)) problems.add(`${where}.${key}`, `"${value}" must match ${pattern}`);
-  return value;
-}
-
-function positiveNumber(problems: Problems, object: Json, key: string, where: string): number {
-  const value = object[key];
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    problems.add(`${where}.${key}`, 'required, a number greater than zero');
-    return Number.NaN;
-  }
-  return value;
-}
-
-function duration(problems: Problems, object: Json, key: string, where: string): string {
-  const value = text(problems, object, key, where);
-  if (value !== '') {
-    try {
-      parseDuration(value);
-    } catch (error) {
-      problems.add(`${where}.${key}`, (error as Error).message);
-    }
-  }
-  return value;
-}
-
-function unknownKeys(problems: Problems, object: Json, allowed: string[], where: string): void {
-  for (const key of Object.keys(object)) {
-    if (!allowed.includes(key)) problems.add(`${where}.${key}`, `unknown key (allowed: ${allowed.join(', ')})`);
-  }
-}
-
 const NAME = /^[a-z][a-z0-9-]*$/;
+const REQUIRED_TEXT = 'required, a non-empty string';
+const REQUIRED_POSITIVE = 'required, a number greater than zero';
+const REQUIRED_LIST = 'required, a non-empty list';
+
+/** A rule on a string: the problem with `value`, or undefined when it is fine. */
+type TextRule = (value: string) => string | undefined;
+
+const matches =
+  (pattern: RegExp): TextRule =>
+  (value) =>
+    pattern.test(value) ? undefined : `"${value}" must match ${pattern}`;
+
+const problemOf = (check: () => unknown): string | undefined => {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
+
+const isDuration: TextRule = (value) => problemOf(() => parseDuration(value));
+const isRegularExpression: TextRule = (value) => {
+  const problem = problemOf(() => new RegExp(value));
+  return problem === undefined ? undefined : `not a regular expression: ${problem}`;
+};
+
+function text(rule?: TextRule) {
+  return z.string({ error: REQUIRED_TEXT }).superRefine((value, context) => {
+    const problem = value.trim() === '' ? REQUIRED_TEXT : rule?.(value);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: value });
+  });
+}
+
+const positiveNumber = () => z.number({ error: REQUIRED_POSITIVE }).gt(0, { error: REQUIRED_POSITIVE });
+
+/** A mapping with exactly these keys; `notAMapping` is the message when the value is something else. */
+function mapping<Shape extends z.ZodRawShape>(shape: Shape, notAMapping: string) {
+  const allowed = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key (allowed: ${allowed})` : notAMapping),
+  });
+}
+
+const burnRateAlertSchema = mapping(
+  {
+    severity: text(matches(/^(page|ticket)$/)),
+    burn_rate: positiveNumber(),
+    long_window: text(isDuration),
+    short_window: text(isDuration),
+    for: text(isDuration),
+  },
+  'expected a mapping',
+).superRefine((alert, context) => {
+  // Runs even when a window was refused above, so only windows that parse are compared.
+  const windowsParse = isDuration(alert.short_window) === undefined && isDuration(alert.long_window) === undefined;
+  if (windowsParse && parseDuration(alert.short_window) >= parseDuration(alert.long_window)) {
+    context.addIssue({ code: 'custom', message: 'short_window must be shorter than long_window', input: alert });
+  }
+});
+
+const sloSchema = mapping(
+  {
+    name: text(matches(NAME)),
+    service: text(matches(NAME)),
+    sli: text(matches(/^(availability|latency)$/)),
+    objective: positiveNumber().lt(100, { error: 'a percentage between 0 and 100 (exclusive), e.g. 99.9' }),
+    window: text(isDuration),
+    threshold: positiveNumber().optional(),
+    description: text(),
+  },
+  'expected a mapping',
+).superRefine((slo, context) => {
+  if (slo.sli === 'latency' && slo.threshold === undefined) {
+    context.addIssue({ code: 'custom', path: ['threshold'], message: REQUIRED_POSITIVE, input: slo });
+  }
+  if (slo.sli !== 'latency' && slo.threshold !== undefined) {
+    context.addIssue({ code: 'custom', path: ['threshold'], message: 'only latency SLIs have a threshold', input: slo });
+  }
+});
+
+const sloFileSchema = mapping(
+  {
+    runbook_base_url: text(matches(/^https?:\/\/\S+[^/]$/)),
+    sli: mapping(
+      {
+        metric: text(matches(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)),
+        excluded_routes: text(isRegularExpression),
+        error_status: text(isRegularExpression),
+        not_error_status: text(),
+      },
+      'required, a mapping',
+    ),
+    burn_rate_alerts: z
+      .array(burnRateAlertSchema, { error: REQUIRED_LIST })
+      .min(1, { error: REQUIRED_LIST })
+      .superRefine((alerts, context) => {
+        alerts.forEach((alert, index) => {
+          if (alerts.slice(0, index).some((other) => other.long_window === alert.long_window)) {
+            context.addIssue({ code: 'custom', path: [index, 'long_window'], message: 'used twice', input: alert });
+          }
+        });
+      }),
+    min_request_rate: positiveNumber(),
+    absent_for: text(isDuration),
+    slos: z
+      .array(sloSchema, { error: REQUIRED_LIST })
+      .min(1, { error: REQUIRED_LIST })
+      .superRefine((slos, context) => {
+        slos.forEach((slo, index) => {
+          const earlier = slos.slice(0, index);
+          if (earlier.some((other) => other.name === slo.name)) {
+            context.addIssue({ code: 'custom', path: [index, 'name'], message: `"${slo.name}" is used twice`, input: slo });
+          }
+          if (earlier.some((other) => other.service === slo.service && other.sli === slo.sli)) {
+            context.addIssue({ code: 'custom', path: [index], message: `service "${slo.service}" already has a ${slo.sli} SLO`, input: slo });
+          }
+        });
+      }),
+  },
+  'expected a mapping at the top level',
+);
+
+const ownerSchema = mapping(
+  {
+    team: text(matches(NAME)),
+    accountable: text(matches(/^[^@\s]+@[^@\s]+$/)),
+    support: mapping({ slack: text(matches(/^#[a-z0-9-]+$/)), tickets: text(matches(/^https?:\/\//)).optional() }, 'required, a mapping with slack (and optionally tickets)'),
+    oncall: mapping({ pagerduty_rotation: text() }, 'required, a mapping with pagerduty_rotation'),
+  },
+  'expected a mapping with team, accountable, support and oncall',
+);
+
+const ownershipFileSchema = mapping(
+  {
+    services: z.record(z.string().regex(NAME), ownerSchema, {
+      error: (issue) => (issue.code === 'invalid_key' ? 'service names are lower-case words joined by "-"' : 'required, a mapping from each service to its owner'),
+    }),
+  },
+  'expected a mapping "services" at the top level',
+);
+
+/** `slos[3].window`, from zod's path of a value. */
+function where(path: readonly PropertyKey[]): string {
+  return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`)).join('');
+}
+
+/** Validates the YAML in `source` against `schema`, throwing one error that lists every problem. */
+function validate<Schema extends z.ZodType>(schema: Schema, source: string, file: string, title: string): z.output<Schema> {
+  const result = schema.safeParse(parse(source));
+  if (result.success) return result.data;
+  const problems = result.error.issues.flatMap((issue) => {
+    if (issue.path.length === 0 && issue.code !== 'unrecognized_keys') return [`${file}: ${issue.message}`];
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+    return keys.map((path) => `${file}: ${where(path)}: ${issue.message}`);
+  });
+  throw new Error(`${title}:\n  ${problems.join('\n  ')}`);
+}
 
 export function parseSloDefinitions(source: string, file = SLO_FILE): SloDefinitions {
-  const problems = new Problems(file);
-  const root: unknown = parse(source);
-  if (!isObject(root)) throw new Error(`${file}: expected a mapping at the top level`);
-  unknownKeys(problems, root, ['runbook_base_url', 'sli', 'burn_rate_alerts', 'min_request_rate', 'absent_for', 'slos'], '');
-
-  const runbookBaseUrl = text(problems, root, 'runbook_base_url', '', /^https?:\/\/\S+[^/]$/);
-  const sliRoot = isObject(root['sli']) ? root['sli'] : {};
-  if (!isObject(root['sli'])) problems.add('sli', 'required, a mapping');
-  unknownKeys(problems, sliRoot, ['metric', 'excluded_routes', 'error_status', 'not_error_status'], 'sli');
-  const sli = {
-    metric: text(problems, sliRoot, 'metric', 'sli', /^[a-zA-Z_:][a-zA-Z0-9_:]*$/),
-    excludedRoutes: text(problems, sliRoot, 'excluded_routes', 'sli'),
-    errorStatus: text(problems, sliRoot, 'error_status', 'sli'),
-    notErrorStatus: text(problems, sliRoot, 'not_error_status', 'sli'),
-  };
-  for (const [key, value] of Object.entries({ excluded_routes: sli.excludedRoutes, error_status: sli.errorStatus })) {
-    try {
-      new RegExp(value);
-    } catch (error) {
-      problems.add(`sli.${key}`, `not a regular expression: ${(error as Error).message}`);
-    }
-  }
-
-  const burnRateAlerts: BurnRateAlert[] = [];
-  const alerts = root['burn_rate_alerts'];
-  if (!Array.isArray(alerts) || alerts.length === 0) problems.add('burn_rate_alerts', 'required, a non-empty list');
-  else {
-    alerts.forEach((entry: unknown, index) => {
-      const where = `burn_rate_alerts[${index}]`;
-      if (!isObject(entry)) return problems.add(where, 'expected a mapping');
-      unknownKeys(problems, entry, ['severity', 'burn_rate', 'long_window', 'short_window', 'for'], where);
-      const severity = text(problems, entry, 'severity', where, /^(page|ticket)$/) as Severity;
-      const alert: BurnRateAlert = {
-        severity,
-        burnRate: positiveNumber(problems, entry, 'burn_rate', where),
-        longWindow: duration(problems, entry, 'long_window', where),
-        shortWindow: duration(problems, entry, 'short_window', where),
-        for: duration(problems, entry, 'for', where),
-      };
-      if (alert.longWindow && alert.shortWindow && parseDuration(alert.shortWindow) >= parseDuration(alert.longWindow)) {
-        problems.add(where, 'short_window must be shorter than long_window');
-      }
-      if (burnRateAlerts.some((other) => other.longWindow === alert.longWindow)) problems.add(`${where}.long_window`, 'used twice');
-      burnRateAlerts.push(alert);
-    });
-  }
-
-  const minRequestRate = positiveNumber(problems, root, 'min_request_rate', '');
-  const absentFor = duration(problems, root, 'absent_for', '');
-
-  const slos: Slo[] = [];
-  const list = root['slos'];
-  if (!Array.isArray(list) || list.length === 0) problems.add('slos', 'required, a non-empty list');
-  else {
-    list.forEach((entry: unknown, index) => {
-      const where = `slos[${index}]`;
-      if (!isObject(entry)) return problems.add(where, 'expected a mapping');
-      unknownKeys(problems, entry, ['name', 'service', 'sli', 'objective', 'window', 'threshold', 'description'], where);
-      const slo: Slo = {
-        name: text(problems, entry, 'name', where, NAME),
-        service: text(problems, entry, 'service', where, NAME),
-        sli: text(problems, entry, 'sli', where, /^(availability|latency)$/) as SliKind,
-        objective: positiveNumber(problems, entry, 'objective', where),
-        window: duration(problems, entry, 'window', where),
-        description: text(problems, entry, 'description', where),
-      };
-      if (!(slo.objective > 0 && slo.objective < 100)) problems.add(`${where}.objective`, 'a percentage between 0 and 100 (exclusive), e.g. 99.9');
-      if (slo.sli === 'latency') slo.threshold = positiveNumber(problems, entry, 'threshold', where);
-      else if (entry['threshold'] !== undefined) problems.add(`${where}.threshold`, 'only latency SLIs have a threshold');
-      if (slos.some((other) => other.name === slo.name)) problems.add(`${where}.name`, `"${slo.name}" is used twice`);
-      if (slos.some((other) => other.service === slo.service && other.sli === slo.sli)) {
-        problems.add(where, `service "${slo.service}" already has a ${slo.sli} SLO`);
-      }
-      slos.push(slo);
-    });
-  }
-  problems.throwIfAny();
+  const root = validate(sloFileSchema, source, file, 'Invalid SLO definitions');
+  const burnRateAlerts: BurnRateAlert[] = root.burn_rate_alerts.map((alert) => ({
+    severity: alert.severity as Severity,
+    burnRate: alert.burn_rate,
+    longWindow: alert.long_window,
+    shortWindow: alert.short_window,
+    for: alert.for,
+  }));
+  const slos: Slo[] = root.slos.map(({ threshold, ...slo }) => ({ ...slo, sli: slo.sli as SliKind, ...(threshold === undefined ? {} : { threshold }) }));
   for (const alert of burnRateAlerts) {
     for (const slo of slos) {
       if (parseDuration(alert.longWindow) >= parseDuration(slo.window)) {
@@ -227,39 +264,32 @@ export function parseSloDefinitions(source: string, file = SLO_FILE): SloDefinit
       }
     }
   }
-  return { runbookBaseUrl, sli, burnRateAlerts, minRequestRate, absentFor, slos };
+  return {
+    runbookBaseUrl: root.runbook_base_url,
+    sli: {
+      metric: root.sli.metric,
+      excludedRoutes: root.sli.excluded_routes,
+      errorStatus: root.sli.error_status,
+      notErrorStatus: root.sli.not_error_status,
+    },
+    burnRateAlerts,
+    minRequestRate: root.min_request_rate,
+    absentFor: root.absent_for,
+    slos,
+  };
 }
 
 export function parseOwnership(source: string, file = OWNERSHIP_FILE): Ownership {
-  const problems = new Problems(file);
-  const root: unknown = parse(source);
-  if (!isObject(root) || !isObject(root['services'])) throw new Error(`${file}: expected a mapping "services" at the top level`);
-  unknownKeys(problems, root, ['services'], '');
+  const root = validate(ownershipFileSchema, source, file, 'Invalid SLO definitions');
   const ownership: Ownership = {};
-  for (const [service, entry] of Object.entries(root['services'])) {
-    const where = `services.${service}`;
-    if (!NAME.test(service)) problems.add(where, 'service names are lower-case words joined by "-"');
-    if (!isObject(entry)) {
-      problems.add(where, 'expected a mapping with team, accountable, support and oncall');
-      continue;
-    }
-    unknownKeys(problems, entry, ['team', 'accountable', 'support', 'oncall'], where);
-    const support = isObject(entry['support']) ? entry['support'] : {};
-    const oncall = isObject(entry['oncall']) ? entry['oncall'] : {};
-    if (!isObject(entry['support'])) problems.add(`${where}.support`, 'required, a mapping with slack (and optionally tickets)');
-    if (!isObject(entry['oncall'])) problems.add(`${where}.oncall`, 'required, a mapping with pagerduty_rotation');
-    unknownKeys(problems, support, ['slack', 'tickets'], `${where}.support`);
-    unknownKeys(problems, oncall, ['pagerduty_rotation'], `${where}.oncall`);
-    const owner: Owner = {
-      team: text(problems, entry, 'team', where, NAME),
-      accountable: text(problems, entry, 'accountable', where, /^[^@\s]+@[^@\s]+$/),
-      support: { slack: text(problems, support, 'slack', `${where}.support`, /^#[a-z0-9-]+$/) },
-      oncall: { pagerdutyRotation: text(problems, oncall, 'pagerduty_rotation', `${where}.oncall`) },
+  for (const [service, owner] of Object.entries(root.services)) {
+    ownership[service] = {
+      team: owner.team,
+      accountable: owner.accountable,
+      support: { slack: owner.support.slack, ...(owner.support.tickets === undefined ? {} : { tickets: owner.support.tickets }) },
+      oncall: { pagerdutyRotation: owner.oncall.pagerduty_rotation },
     };
-    if (support['tickets'] !== undefined) owner.support.tickets = text(problems, support, 'tickets', `${where}.support`, /^https?:\/\//);
-    ownership[service] = owner;
   }
-  problems.throwIfAny();
   return ownership;
 }
 

@@ -111,7 +111,7 @@ function serviceAlerts(): ServiceAlert[] {
         [
           `db_client_connection_pending_requests{service=${q(service)}} > 0`,
           'and on (service, instance)',
-          `(sum by (service, instance) (db_client_connection_count{service=${q(service)},state="used"})`,
+          `(sum by (service, instance) (db_client_connections{service=${q(service)},state="used"})`,
           `  >= on (service, instance)`,
           `  sum by (service, instance) (db_client_connection_max{service=${q(service)}}) > 0)`,
         ].join('\n'),

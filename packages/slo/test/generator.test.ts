@@ -284,6 +284,30 @@ test('invalid definitions are reported with the file and the path of every mista
   );
 });
 
+test('unknown keys, bad windows and bad patterns are named with their path', () => {
+  const valid = readFileSync(repoPath('alerts', 'slos.yaml'), 'utf8');
+  const broken = valid
+    .replace('  metric: http_server_request_duration_seconds', '  metrics: http_server_request_duration_seconds')
+    .replace('error_status: 5..', 'error_status: "5(.."')
+    .replace('long_window: 6h, short_window: 30m', 'long_window: 1h, short_window: 2h')
+    .replace('burn_rate: 3,', 'burn_rate: -3,')
+    .replace('short_window: 6h', 'short_window: six hours');
+  assert.throws(
+    () => parseSloDefinitions(broken),
+    (error: Error) => {
+      assert.match(error.message, /^Invalid SLO definitions:\n/);
+      assert.match(error.message, /alerts\/slos\.yaml: sli\.metric: required, a non-empty string/);
+      assert.match(error.message, /sli\.metrics: unknown key \(allowed: metric, excluded_routes, error_status, not_error_status\)/);
+      assert.match(error.message, /sli\.error_status: not a regular expression: /);
+      assert.match(error.message, /burn_rate_alerts\[1\]: short_window must be shorter than long_window/);
+      assert.match(error.message, /burn_rate_alerts\[1\]\.long_window: used twice/);
+      assert.match(error.message, /burn_rate_alerts\[2\]\.burn_rate: required, a number greater than zero/);
+      assert.match(error.message, /burn_rate_alerts\[3\]\.short_window: invalid duration "six hours"/);
+      return true;
+    },
+  );
+});
+
 test('alertmanager.yml routes and inhibits on labels the rules really set', async () => {
   const config = parse(await readFile(repoPath('alertmanager', 'alertmanager.yml'), 'utf8')) as {
     route: { group_by: string[]; routes: { matchers: string[]; receiver: string }[] };

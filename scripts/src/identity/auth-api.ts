@@ -11,10 +11,17 @@ export class AuthCallError extends Error {
 
   constructor(
     message: string,
+    /** The call, e.g. `POST /tokens as demo`. */
+    readonly call: string,
     /** The HTTP status, or undefined when no answer came. */
     readonly status: number | undefined,
   ) {
     super(message);
+  }
+
+  /** No answer, 429 or 5xx: auth starting, restarting or its database briefly away. */
+  get retriable(): boolean {
+    return this.status === undefined || this.status === 429 || this.status >= 500;
   }
 }
 
@@ -30,7 +37,7 @@ async function call(what: string, url: string, init: RequestInit): Promise<unkno
   } catch (error) {
     const cause = error instanceof Error ? error.cause : undefined;
     const reason = cause instanceof Error && 'code' in cause ? String(cause.code) : error instanceof Error ? error.message : String(error);
-    throw new AuthCallError(`${what}: no answer from ${new URL(url).origin} (${reason})`, undefined);
+    throw new AuthCallError(`${what}: no answer from ${new URL(url).origin} (${reason})`, what, undefined);
   }
   const text = await response.text();
   if (!response.ok) {
@@ -40,7 +47,7 @@ async function call(what: string, url: string, init: RequestInit): Promise<unkno
     } catch {
       // Not a problem document: the status says enough.
     }
-    throw new AuthCallError(`${what} answered ${response.status}${detail ? `: ${detail}` : ''}`, response.status);
+    throw new AuthCallError(`${what} answered ${response.status}${detail ? `: ${detail}` : ''}`, what, response.status);
   }
   return text === '' ? undefined : (JSON.parse(text) as unknown);
 }

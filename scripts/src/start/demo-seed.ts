@@ -56,16 +56,40 @@ class PatientClient {
     private readonly stop: AbortSignal,
   ) {}
 
-  async call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+    return this.retrying(`${method} ${url}`, () => this.attempt(method, url, body, headers));
+  }
+
+  /** A token's Authorization header, signing in again while auth cannot answer; a refusal is a SeedFailure. */
+  bearer(source: TokenSource): Promise<Record<string, string>> {
+    let call = 'signing in';
+    return this.retrying(
+      () => call,
+      async () => {
+        try {
+          return await source.headers();
+        } catch (error) {
+          if (!(error instanceof AuthCallError)) throw error;
+          if (!error.retriable) throw new SeedFailure(`signing in for the demo data failed: ${error.message}`);
+          call = error.call;
+          return error.status === undefined ? 'no answer' : `status ${error.status}`;
+        }
+      },
+    );
+  }
+
+  /** Runs `attempt` until it gives a result rather than a problem worth retrying (a string), or the deadline. */
+  private async retrying<T extends object>(what: string | (() => string), attempt: () => Promise<T | string>): Promise<T> {
+    const describe = typeof what === 'string' ? () => what : what;
     for (let retry = 0; ; retry += 1) {
-      const problem = await this.attempt(method, url, body, headers);
+      const problem = await attempt();
       if (typeof problem !== 'string') return problem;
       if (this.stop.aborted) throw new SeedFailure('stopped');
       const wait = Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS * 2 ** Math.min(retry, 10));
-      if (Date.now() + wait > this.deadline) throw new SeedFailure(`${method} ${url} still gave ${problem} when the time for seeding ran out`);
+      if (Date.now() + wait > this.deadline) throw new SeedFailure(`${describe()} still gave ${problem} when the time for seeding ran out`);
       if (!this.warned) {
         this.warned = true;
-        complain(`demo data: ${method} ${url} gave ${problem}; retrying while the services recover`);
+        complain(`demo data: ${describe()} gave ${problem}; retrying while the services recover`);
       }
       await delay(wait, undefined, { signal: this.stop }).catch(() => undefined);
     }
@@ -151,25 +175,16 @@ class SeedIdentities {
   }
 }
 
-async function bearer(source: TokenSource): Promise<Record<string, string>> {
-  try {
-    return await source.headers();
-  } catch (error) {
-    if (error instanceof AuthCallError) throw new SeedFailure(`signing in for the demo data failed: ${error.message}`);
-    throw error;
-  }
-}
-
 /** Loads the demo data set through the public APIs: PUT /metadata/{id} as the seed client, PUT /ratings/movie/{id} as each rater. */
 async function load(client: PatientClient, all: ServicePorts[], dataset: Dataset, identities: SeedIdentities): Promise<void> {
   await forEachConcurrently(dataset.movies(), SEED_CONCURRENCY, async ({ id, ...fields }: Movie) => {
     const url = `${localUrl(all, 'metadata')}/metadata/${encodeURIComponent(id)}`;
-    const answer = await client.call('PUT', url, fields, await bearer(identities.seedClient));
+    const answer = await client.call('PUT', url, fields, await client.bearer(identities.seedClient));
     expectStatus(answer, [200, 201], `PUT /metadata/${id}`);
   });
   await forEachConcurrently(dataset.ratings(), SEED_CONCURRENCY, async (rating: Rating) => {
     const path = `/ratings/${RECORD_TYPE}/${encodeURIComponent(rating.recordId)}`;
-    const answer = await client.call('PUT', `${localUrl(all, 'rating')}${path}`, { value: rating.value }, await bearer(identities.rater(rating.userId)));
+    const answer = await client.call('PUT', `${localUrl(all, 'rating')}${path}`, { value: rating.value }, await client.bearer(identities.rater(rating.userId)));
     expectStatus(answer, [200, 201], `PUT ${path}`);
   });
 }

@@ -17,8 +17,8 @@ function now(): Date {
 }
 
 /**
- * Users and clients: creation (secrets hashed, never kept) and credential checks. Issuing tokens from
- * a successful check arrives with the security issue.
+ * Users and clients: creation (secrets hashed, never kept) and credential checks. Tokens are issued
+ * from a successful check by TokenIssuer (tokens.ts).
  */
 export class AuthController {
   /** Compared against when the user is unknown, so a wrong username costs as long as a wrong password. */

@@ -29,7 +29,7 @@ export const roles = z
 export const password = z.string().min(8, 'must be at least 8 characters').max(1024);
 export const clientSecret = z.string().min(16, 'must be at least 16 characters').max(1024);
 
-/** Input for creating a user (a later issue exposes it; seeding uses it too). */
+/** Input for creating a user (`POST /admin/users`, the first admin, `npm run users`). */
 export const newUserSchema = z.strictObject({ username, password, roles });
 export type NewUser = z.infer<typeof newUserSchema>;
 

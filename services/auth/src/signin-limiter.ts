@@ -56,37 +56,30 @@ export class SignInLimiter {
     this.byAddress = limiter('address', limits.maxFailuresPerAddress);
   }
 
-  /** Throws a 429 problem while the account or the address is blocked. */
-  async assertAllowed(account: string, address: string): Promise<void> {
-    const [accountState, addressState] = await this.guard(() =>
-      Promise.all([this.byAccount.get(digest(account)), this.byAddress.get(digest(address))]),
-    );
-    const waits = [
-      accountState && accountState.consumedPoints >= this.limits.maxFailuresPerAccount ? accountState.msBeforeNext : 0,
-      addressState && addressState.consumedPoints >= this.limits.maxFailuresPerAddress ? addressState.msBeforeNext : 0,
-    ];
-    const waitMs = Math.max(...waits);
-    if (waitMs > 0) throw tooManyFailures(Math.max(1, Math.ceil(waitMs / 1000)));
-  }
-
-  /** Counts a failure; the one that reaches a limit blocks for the full block time from now. */
-  async recordFailure(account: string, address: string): Promise<void> {
-    await this.guard(() =>
-      Promise.all([
-        this.count(this.byAccount, digest(account), this.limits.maxFailuresPerAccount),
-        this.count(this.byAddress, digest(address), this.limits.maxFailuresPerAddress),
-      ]),
-    );
-  }
-
-  /** A successful sign-in clears the account's failures (not the address's). */
-  async recordSuccess(account: string): Promise<void> {
-    await this.guard(() => this.byAccount.delete(digest(account)));
-  }
-
-  private async count(limiter: RateLimiterAbstract, key: string, max: number): Promise<void> {
-    const state = await limiter.penalty(key, 1);
-    if (state.consumedPoints >= max) await limiter.block(key, this.limits.blockSeconds);
+  /**
+   * Runs the credential `check` unless the account or the address is over its limit (then a 429
+   * problem). The attempt is counted before the check, so concurrent attempts cannot all slip under
+   * the limit; a failure (undefined) that reaches a limit blocks for the full block time from now, a
+   * success clears the account's failures and takes its own count back from the address.
+   */
+  async attempt<T>(account: string, address: string, check: () => Promise<T | undefined>): Promise<T | undefined> {
+    const byAccount = { limiter: this.byAccount, key: digest(account), max: this.limits.maxFailuresPerAccount };
+    const byAddress = { limiter: this.byAddress, key: digest(address), max: this.limits.maxFailuresPerAddress };
+    const counters = [byAccount, byAddress];
+    const counts = await this.guard(() => Promise.all(counters.map(({ limiter, key }) => limiter.penalty(key, 1))));
+    const over = counts.filter((count, index) => count.consumedPoints > counters[index]!.max);
+    if (over.length > 0) throw tooManyFailures(Math.max(1, Math.ceil(Math.max(...over.map((count) => count.msBeforeNext)) / 1000)));
+    const result = await check();
+    await this.guard(async () => {
+      if (result !== undefined) {
+        await Promise.all([byAccount.limiter.delete(byAccount.key), byAddress.limiter.reward(byAddress.key, 1)]);
+        return;
+      }
+      await Promise.all(
+        counters.map(({ limiter, key, max }, index) => (counts[index]!.consumedPoints >= max ? limiter.block(key, this.limits.blockSeconds) : undefined)),
+      );
+    });
+    return result;
   }
 
   /** A store failure (the database is down) is a 503, never a sign-in let through or a 500. */

@@ -7,6 +7,7 @@ import { FileSigningKeyStore } from '../src/keys/file-store.js';
 import { KeyRing, RETIRED_KEY_GRACE_MS } from '../src/keys/key-ring.js';
 import { MemorySigningKeyStore } from '../src/keys/memory-store.js';
 import { generateSigningKey } from '../src/keys/signing-key.js';
+import type { SigningKeyStore } from '../src/keys/store.js';
 
 const TTL_SECONDS = 600;
 
@@ -103,5 +104,32 @@ describe('FileSigningKeyStore', () => {
     const file = path.join(dir, 'keys.json');
     await writeFile(file, '{"keys":[{"kid":"x"}]}', { mode: 0o600 });
     await assert.rejects(new FileSigningKeyStore(file, noWarnings).list(), /AUTH_SIGNING_KEY_FILE .*keys\.json/);
+  });
+});
+
+describe('KeyRing JWKS', () => {
+  test('concurrent JWKS requests share one read of the store; a failing store serves the keys already loaded', async () => {
+    const store = new MemorySigningKeyStore();
+    let reads = 0;
+    let failing = false;
+    const counting: SigningKeyStore = {
+      kind: 'memory',
+      list: async () => {
+        reads += 1;
+        if (failing) throw new Error('database down');
+        return store.list();
+      },
+      addIfNoCurrent: (candidate) => store.addIfNoCurrent(candidate),
+      rotate: (next, dropRetiredBefore) => store.rotate(next, dropRetiredBefore),
+    };
+    const ring = new KeyRing(counting, { tokenTtlSeconds: TTL_SECONDS, jwksMaxAgeMs: 0 });
+    await ring.start();
+    after(() => ring.stop());
+    const loaded = ring.publicJwks();
+    reads = 0;
+    await Promise.all([ring.jwks(), ring.jwks(), ring.jwks()]);
+    assert.equal(reads, 1);
+    failing = true;
+    assert.deepEqual(await ring.jwks(), loaded);
   });
 });

@@ -94,6 +94,14 @@ test('failed sign-ins count across replicas', async () => {
   assert.ok(keys.every((row) => !row.key.includes('shared') && !row.key.includes('127.0.0.1')), 'no usernames or addresses stored in clear');
 });
 
+test('concurrent attempts on both replicas cannot slip past the shared limit', async () => {
+  const [a, b] = replicas;
+  const attempts = Array.from({ length: 10 }, (_, index) => signIn(index % 2 === 0 ? a : b, 'burst', 'wrong-password'));
+  const statuses = (await Promise.all(attempts)).map((response) => response.status);
+  assert.equal(statuses.filter((status) => status === 401).length, 4, statuses.join(' '));
+  assert.equal(statuses.filter((status) => status === 429).length, 6, statuses.join(' '));
+});
+
 test('the first admin is never overwritten, and private keys never reach a log line', async () => {
   const restarted = await startAuth(replicaEnv({ AUTH_ADMIN_PASSWORD: 'a-different-password' }), started);
   await restarted.waitForLine((_line, json) => json?.['msg'] === 'first admin exists, left unchanged');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { httpJson, serviceMain, startProcess, type StartedService } from '@cinemetrics/testing';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { accessToken, admin, ADMIN_TOKEN, basic, signIn, startAuth, tokenRequest, verify } from './support.js';
@@ -197,6 +198,13 @@ describe('sign-in rate limits', () => {
     assert.ok(Number(blockedClient.headers.get('retry-after')) > 0);
   });
 
+  test('concurrent attempts cannot slip past the limit together', async () => {
+    const auth = await startAuth({ SIGNIN_MAX_FAILURES_PER_ACCOUNT: '3', SIGNIN_MAX_FAILURES_PER_ADDRESS: '1000' }, started);
+    const statuses = await Promise.all(Array.from({ length: 12 }, () => signIn(auth, 'alice', 'wrong-password').then((response) => response.status)));
+    assert.equal(statuses.filter((status) => status === 401).length, 3, statuses.join(' '));
+    assert.equal(statuses.filter((status) => status === 429).length, 9, statuses.join(' '));
+  });
+
   test('per address: failures over many usernames block the address', async () => {
     const auth = await startAuth({ SIGNIN_MAX_FAILURES_PER_ACCOUNT: '100', SIGNIN_MAX_FAILURES_PER_ADDRESS: '4', SIGNIN_BLOCK_SECONDS: '60' }, started);
     await admin(auth, '/admin/users', { username: 'alice', password: 'wonderland' });
@@ -213,9 +221,13 @@ describe('configuration', () => {
   test('the admin variables come together, and the password has at least 12 characters', async () => {
     for (const env of [{ AUTH_ADMIN_USERNAME: 'root' }, { AUTH_ADMIN_USERNAME: 'root', AUTH_ADMIN_PASSWORD: 'short' }]) {
       const proc = await startProcess({ name: 'auth', args: [serviceMain('auth')], env: { NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined, ADMIN_TOKEN, ...env } });
-      const status = await proc.exited;
-      assert.equal(status.code, 2);
-      assert.ok(proc.lines().some((line) => line.includes('AUTH_ADMIN_PASSWORD')), proc.lines().join('\n'));
+      try {
+        const status = await Promise.race([proc.exited, delay(15_000).then(() => undefined)]);
+        assert.equal(status?.code, 2, 'exits with code 2');
+        assert.ok(proc.lines().some((line) => line.includes('AUTH_ADMIN_PASSWORD')), proc.lines().join('\n'));
+      } finally {
+        await proc.stop('SIGKILL');
+      }
     }
   });
 });

@@ -1,2 +1,1 @@
-export * from './lru.js';
 export * from './read-through.js';

@@ -77,10 +77,7 @@ export interface RequestDeadlineOptions {
    * public `x-timeout-ms: 0` cannot make the service skip its dependencies. Never above `defaultMs`.
    */
   floorMs: number;
-  /**
-   * Whether the caller may shorten the budget below the floor. No caller can be verified yet, so by
-   * default none is trusted.
-   */
+  /** Whether the caller may shorten the budget below the floor; by default none is trusted. */
   isTrustedCaller?: (ctx: Context) => boolean;
 }
 

@@ -35,7 +35,7 @@ function internals(pool: Pool): PoolInternals {
 }
 
 new Gauge({
-  name: 'db_client_connection_count',
+  name: 'db_client_connections',
   help: 'Connections in the database pool by state',
   labelNames: ['state'] as const,
   registers: [registry],

@@ -22,8 +22,8 @@ type FlushableDestination = pino.DestinationStream & { flush(callback: (error?: 
 
 /**
  * How long lines gather on the main thread before they cross to the worker together. Every handover
- * wakes the worker and, once it has read, the main thread again (futex wakes and a task each side);
- * handing over every event-loop turn cost about 25 µs of main-thread time per request under load. Lines
+ * wakes the worker and, once it has read, the main thread again (futex wakes and a task each side), so
+ * handing over every event-loop turn costs main-thread time per request (docs/performance.md). Lines
  * reach stdout at most this much later; none is lost at exit, on a crash or at shutdown (handOverAll).
  */
 export const LOG_HANDOVER_INTERVAL_MS = 5;

@@ -22,7 +22,6 @@ export interface Telemetry {
   enabled: boolean;
   /** Set when log lines are exported over OTLP: the logger then writes through the log-export worker. */
   logExport: LogExportSettings | undefined;
-  serviceName: string;
   /** Exports what is queued; used before exit so the last requests' spans and log records are not lost. */
   shutdown(): Promise<void>;
 }
@@ -45,9 +44,8 @@ function isProbe(request: IncomingMessage): boolean {
  */
 export function startTelemetry(settings: TelemetrySettings): Telemetry {
   const identity = identifyService();
-  const serviceName = settings.env.OTEL_SERVICE_NAME ?? identity.name;
   if (!settings.enabled) {
-    return { enabled: false, logExport: undefined, serviceName, shutdown: async () => undefined };
+    return { enabled: false, logExport: undefined, shutdown: async () => undefined };
   }
   // getNodeAutoInstrumentations reads the standard variables itself; the kit only supplies the default.
   process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = settings.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS;
@@ -104,7 +102,6 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   return {
     enabled: true,
     logExport,
-    serviceName,
     shutdown: async () => {
       await Promise.all([sdk.shutdown(), closeLogExport()]);
     },

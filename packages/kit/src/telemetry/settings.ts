@@ -82,9 +82,9 @@ type Signal = { name: 'TRACES'; batch: 'BSP' } | { name: 'LOGS'; batch: 'BLRP' }
 
 /**
  * The kit's default for OTEL_BSP_MAX_EXPORT_BATCH_SIZE (the SDK's is 512). A batch is serialized on
- * the event loop in one go: 512 spans hold it for several milliseconds, which shows up in the p99 of
- * every request that arrives meanwhile; 128 keeps the pause near a millisecond. Log records are
- * serialized in the log-export worker, so logs keep the SDK default.
+ * the event loop in one go, pausing every request that arrives meanwhile; smaller batches keep that
+ * pause short (measured in docs/performance.md). Log records are serialized in the log-export worker,
+ * so logs keep the SDK default.
  */
 export const DEFAULT_SPAN_EXPORT_BATCH_SIZE = 128;
 

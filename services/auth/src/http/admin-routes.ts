@@ -26,8 +26,13 @@ function respondUpserted(ctx: Context, created: boolean, body: unknown): void {
   ctx.body = body;
 }
 
-function conflict(detail: string): ProblemError {
-  return new ProblemError({ status: 409, detail });
+/** The created value, or a 409 problem when creation failed with `taken`. */
+async function orConflict<T>(creation: Promise<T>, taken: new (...args: never[]) => Error, detail: string): Promise<T> {
+  try {
+    return await creation;
+  } catch (error) {
+    throw error instanceof taken ? new ProblemError({ status: 409, detail }) : error;
+  }
 }
 
 /**
@@ -41,27 +46,17 @@ export function authAdminRouter(options: { controller: AuthController; keys: Key
   router.use(options.access);
   router.post('createUser', '/admin/users', async function createUser(ctx) {
     const input = parseInput(newUserSchema, requestBody(ctx), 'body');
-    try {
-      const user = await controller.createUser(input);
-      logger.info({ user_id: user.id, roles: user.roles }, 'user created');
-      ctx.status = 201;
-      ctx.body = user;
-    } catch (error) {
-      if (error instanceof UsernameTakenError) throw conflict('The username is taken');
-      throw error;
-    }
+    const user = await orConflict(controller.createUser(input), UsernameTakenError, 'The username is taken');
+    logger.info({ user_id: user.id, roles: user.roles }, 'user created');
+    ctx.status = 201;
+    ctx.body = user;
   });
   router.post('createClient', '/admin/clients', async function createClient(ctx) {
     const input = parseInput(newClientSchema, requestBody(ctx), 'body');
-    try {
-      const client = await controller.createClient(input);
-      logger.info({ client_id: client.clientId, roles: client.roles }, 'client created');
-      ctx.status = 201;
-      ctx.body = client;
-    } catch (error) {
-      if (error instanceof ClientExistsError) throw conflict(`The client id ${input.clientId} is taken`);
-      throw error;
-    }
+    const client = await orConflict(controller.createClient(input), ClientExistsError, `The client id ${input.clientId} is taken`);
+    logger.info({ client_id: client.clientId, roles: client.roles }, 'client created');
+    ctx.status = 201;
+    ctx.body = client;
   });
   router.put('upsertUser', '/admin/users/:username', async function upsertUser(ctx) {
     const { params, body } = parseUpsert(ctx, z.strictObject({ username }), userCredentialsSchema);

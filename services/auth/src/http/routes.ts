@@ -66,14 +66,8 @@ export function authRoutes(options: AuthRoutesOptions): Route[] {
         429: { description: 'Too many failed sign-ins for this account or from this address; see retry-after' },
       },
       handler: async (ctx, { body }) => {
-        const account = `user:${body.username}`;
-        await limiter.assertAllowed(account, ctx.ip);
-        const user = await controller.authenticateUser(body.username, body.password);
-        if (!user) {
-          await limiter.recordFailure(account, ctx.ip);
-          throw invalidCredentials();
-        }
-        await limiter.recordSuccess(account);
+        const user = await limiter.attempt(`user:${body.username}`, ctx.ip, () => controller.authenticateUser(body.username, body.password));
+        if (!user) throw invalidCredentials();
         sendToken(ctx, await issuer.issue({ kind: 'user', userId: user.id, roles: user.roles }));
       },
     }),
@@ -95,14 +89,10 @@ export function authRoutes(options: AuthRoutesOptions): Route[] {
           throw oauthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported');
         }
         const credentials = clientCredentials(ctx.get('authorization'), form);
-        const account = `client:${credentials.clientId}`;
-        await limiter.assertAllowed(account, ctx.ip);
-        const client = await controller.authenticateClient(credentials.clientId, credentials.secret);
-        if (!client) {
-          await limiter.recordFailure(account, ctx.ip);
-          throw oauthError('invalid_client', 'The client could not be authenticated');
-        }
-        await limiter.recordSuccess(account);
+        const client = await limiter.attempt(`client:${credentials.clientId}`, ctx.ip, () =>
+          controller.authenticateClient(credentials.clientId, credentials.secret),
+        );
+        if (!client) throw oauthError('invalid_client', 'The client could not be authenticated');
         sendToken(ctx, await issuer.issue({ kind: 'client', clientId: client.clientId, roles: client.roles }));
       },
     }),

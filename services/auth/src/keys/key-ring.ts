@@ -39,6 +39,7 @@ export class KeyRing {
   private readAt = 0;
   private signer: Signer | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private reading: Promise<void> | undefined;
   private readonly now: () => Date;
 
   constructor(
@@ -68,8 +69,12 @@ export class KeyRing {
     return this.signer;
   }
 
+  /**
+   * The published keys, re-read first when the last read is older than `jwksMaxAgeMs`. When the store
+   * cannot be read the keys already loaded are served: verifiers need them most while the database is down.
+   */
   async jwks(): Promise<PublicJwks> {
-    if (Date.now() - this.readAt > (this.options.jwksMaxAgeMs ?? DEFAULT_JWKS_MAX_AGE_MS)) await this.reload();
+    if (Date.now() - this.readAt >= (this.options.jwksMaxAgeMs ?? DEFAULT_JWKS_MAX_AGE_MS)) await this.reload().catch(() => undefined);
     return this.publicJwks();
   }
 
@@ -92,7 +97,15 @@ export class KeyRing {
     return { kid: next.kid, createdAt: next.createdAt, retired };
   }
 
-  private async reload(): Promise<void> {
+  /** One read of the store at a time: concurrent JWKS requests share it. */
+  private reload(): Promise<void> {
+    this.reading ??= this.read().finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
+  }
+
+  private async read(): Promise<void> {
     const keys = await this.store.list();
     const current = currentKey(keys);
     if (!current) throw new Error('the signing key store has no current key');
