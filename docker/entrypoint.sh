@@ -5,7 +5,7 @@
 # meant as paths. Then it starts node with the telemetry preload and the given program.
 set -eu
 
-SECRET_VARIABLES="MYSQL_URL ADMIN_TOKEN"
+SECRET_VARIABLES="MYSQL_URL ADMIN_TOKEN AUTH_ADMIN_PASSWORD AUTH_CLIENTS AUTH_CLIENT_SECRET"
 
 for name in $SECRET_VARIABLES; do
   file=$(printenv "${name}_FILE" || true)

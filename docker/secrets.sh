@@ -27,4 +27,9 @@ for service in metadata rating auth; do
   write_once "${service}_mysql_url" "mysql://${service}:$(cat "$dir/${service}_db_password")@mysql:3306"
 done
 write_once admin_token "$(random)"
+# The first administrator of auth (user admin) and movie's client secret; auth registers the clients
+# listed in auth_clients at every start, so a new movie secret there replaces the old one.
+write_once auth_admin_password "$(random)"
+write_once movie_client_secret "$(random)"
+write_once auth_clients "[{\"clientId\":\"movie\",\"secret\":\"$(cat "$dir/movie_client_secret")\",\"roles\":[\"service\"]}]"
 write_once grafana_admin_password "$(random)"

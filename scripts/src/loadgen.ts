@@ -6,6 +6,7 @@
 import { getTelemetry } from '@cinemetrics/kit';
 import { parseLoadOptions, UsageError, USAGE } from './loadgen/options.js';
 import { formatSummary, runLoad } from './loadgen/run.js';
+import { SignedInUsers } from './identity/signed-in-users.js';
 import { serviceUrls } from './loadgen/scenario.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -29,7 +30,14 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(
     `loadgen: ${options.ratePerSecond} requests/s for ${options.durationSeconds} s against movie ${urls.movie}, metadata ${urls.metadata}, rating ${urls.rating}\n`,
   );
-  const summary = await runLoad(options, urls, stop.signal);
+  const adminToken = process.env[options.adminTokenEnv];
+  const users = adminToken ? new SignedInUsers({ url: urls.auth, adminUrl: options.authAdminUrl }, adminToken) : undefined;
+  process.stdout.write(
+    users
+      ? `loadgen: ratings are given by load-user-N users, made through ${options.authAdminUrl} and signed in at ${urls.auth}\n`
+      : `loadgen: ${options.adminTokenEnv} is not set: sending reads only (ratings need users made through auth's admin API; see --admin-token-env)\n`,
+  );
+  const summary = await runLoad(options, urls, stop.signal, users);
   process.stdout.write(`${formatSummary(summary)}\n`);
   await getTelemetry()?.shutdown();
   return 0;

@@ -9,6 +9,7 @@
 import '@cinemetrics/kit/node-version';
 import path from 'node:path';
 import { BuildError, buildStack, COMPONENT_NAMES, startStack, type BackendProcess, type RunningStack } from '@cinemetrics/stack';
+import { planIdentities } from './identity/plan.js';
 import { bringUp } from './start/bring-up.js';
 import { preflightOrExitCode, runCommand } from './start/command.js';
 import { StartError } from './start/config.js';
@@ -33,6 +34,7 @@ function portUses(config: StackConfig): PortUse[] {
 async function preflight(argv: string[], env: NodeJS.ProcessEnv): Promise<StackConfig | undefined> {
   const config = parseStackConfig(argv, env);
   if (config === undefined) return undefined;
+  planIdentities(env);
   assertBuilt();
   await stopLeftovers(config.dataDir, say);
   await assertPortsFree(portUses(config), STACK_PORTS_HINT);
@@ -99,7 +101,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   }
 
   const collectorEnv = { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: stack.urls.collectorOtlpHttp };
-  const supervisor = new Supervisor(serviceSpecs(services, collectorEnv), supervisorReport(logs));
+  const identity = planIdentities(env);
+  const supervisor = new Supervisor(serviceSpecs(services, collectorEnv, identity), supervisorReport(logs));
   let loadgen: BackendProcess | undefined;
   const killLeftovers = (): void => {
     supervisor.killAll();
@@ -117,16 +120,22 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   if (!stop.signal.aborted) {
     say(`starting ${services.map((s) => `${s.name} (:${s.port}, admin :${s.adminPort})`).join(', ')}, exporting to ${stack.urls.collectorOtlpHttp}`);
     supervisor.start();
-    const seed = await bringUp(config, services, stop.signal);
-    if (seed !== undefined && config.loadgenRate !== undefined) {
-      loadgen = startLoadgen({ ratePerSecond: config.loadgenRate, portBase: config.portBase, collectorOtlpHttp: stack.urls.collectorOtlpHttp, env });
+    const up = await bringUp(config, services, identity, stop.signal);
+    if (up !== undefined && config.loadgenRate !== undefined) {
+      loadgen = startLoadgen({
+        ratePerSecond: config.loadgenRate,
+        portBase: config.portBase,
+        collectorOtlpHttp: stack.urls.collectorOtlpHttp,
+        env,
+        adminToken: identity.adminToken,
+      });
       say(`loadgen started, pid ${loadgen.child.pid ?? '?'}`);
       void loadgen.exited.then((how) => {
         if (!stop.signal.aborted) say(`the load generator ${how === 'exited with code 0' ? 'has finished' : how}; everything else keeps running`);
       });
     }
-    if (seed !== undefined) {
-      say(stackBanner({ config, stack, services, env, seed, logDir: logs.dir, ratingPid: supervisor.pid('rating') }));
+    if (up !== undefined) {
+      say(stackBanner({ config, stack, services, env, up, logDir: logs.dir, ratingPid: supervisor.pid('rating') }));
     }
   }
   await stop.stopped;

@@ -12,6 +12,7 @@ import { parseStartConfig, USAGE, type StartConfig } from './start/config.js';
 import { complain, say } from './start/output.js';
 import { assertPortsFree, servicePortUses } from './start/ports.js';
 import { supervisorReport, TERMINAL_OUTPUT } from './start/report.js';
+import { planIdentities } from './identity/plan.js';
 import { assertBuilt, serviceSpecs, servicePorts } from './start/services.js';
 import { listenForStop } from './start/stop-signals.js';
 import { CONFIGURATION_ERROR_EXIT_CODE, Supervisor } from './start/supervisor.js';
@@ -23,6 +24,7 @@ export { SERVICE_NAMES, servicePorts, serviceEnv } from './start/services.js';
 async function preflight(argv: string[], env: NodeJS.ProcessEnv): Promise<StartConfig | undefined> {
   const config = parseStartConfig(argv, env);
   if (config === undefined) return undefined;
+  planIdentities(env);
   assertBuilt();
   await assertPortsFree(servicePortUses(servicePorts(config.portBase)));
   return config;
@@ -34,7 +36,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const { config } = checked;
 
   const all = servicePorts(config.portBase);
-  const supervisor = new Supervisor(serviceSpecs(all, env), supervisorReport(TERMINAL_OUTPUT));
+  const identity = planIdentities(env);
+  const supervisor = new Supervisor(serviceSpecs(all, env, identity), supervisorReport(TERMINAL_OUTPUT));
   const stop = listenForStop('the services');
   let exitCode = 0;
   const killLeftovers = (): void => supervisor.killAll();
@@ -48,8 +51,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
 
   say(`starting ${all.map((s) => `${s.name} (:${s.port}, admin :${s.adminPort})`).join(', ')}`);
   supervisor.start();
-  const seed = await bringUp(config, all, stop.signal);
-  if (seed !== undefined) say(banner(all, env, seed));
+  const up = await bringUp(config, all, identity, stop.signal);
+  if (up !== undefined) say(banner(all, env, up));
   await stop.stopped;
 
   await supervisor.stop(stop.urgent);

@@ -69,6 +69,12 @@ describe('npm run stack', () => {
       assert.match(output, new RegExp(`http://127\\.0\\.0\\.1:${ports.victorialogs}/select/vmui`));
       assert.match(output, new RegExp(`curl -s 'http://127\\.0\\.0\\.1:${ports.jaegerQuery}/api/traces\\?service=movie`));
       assert.match(output, new RegExp(`http://127\\.0\\.0\\.1:${ports.alertmanager}/api/v2/alerts`));
+      // The same identities as npm start: the demo accounts' sign-in commands, a load generator that rates as signed-in users.
+      const demoPassword = /"username":"demo","password":"([^"<]+)"/.exec(output)?.[1];
+      assert.ok(demoPassword, 'the banner has the demo sign-in command');
+      await proc.waitForLine((line) => /^\[loadgen\]\s+loadgen: ratings are given by load-user-N users/.test(line), 30_000);
+      const logs = await Promise.all(['auth', 'movie', 'rating'].map((name) => readFile(path.join(data.path, 'logs', `${name}.log`), 'utf8')));
+      assert.ok(!logs.some((log) => log.includes(demoPassword)), 'no log file holds the demo password');
       // Backends and services write to their log files, not to the terminal.
       assert.ok(!proc.lines().some((line) => /^\[(jaeger|prometheus|otel-collector|movie)\]/.test(line)), 'no backend or service lines on the terminal');
       assert.match(await readFile(path.join(data.path, 'logs', 'movie.log'), 'utf8'), /request completed/);
@@ -96,6 +102,7 @@ describe('npm run stack', () => {
       proc.signal('SIGINT');
       assert.deepEqual(await proc.exited, { code: 0, signal: null }, proc.lines().slice(-30).join('\n'));
       assert.ok(proc.lines().some((line) => /^\[loadgen\]\s+loadgen: \d+ requests in/.test(line)), 'the load generator printed its summary');
+      assert.ok(!proc.lines().some((line) => line.includes('sign-in failed')), 'every load user signed in');
       assert.ok(proc.lines().some((line) => line.includes('the stack is stopped')));
       for (const [name, pid] of pids) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) is gone`);
       for (const port of allPorts(base, offset)) {

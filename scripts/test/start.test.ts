@@ -29,6 +29,9 @@ describe('npm start', () => {
       assert.ok(!proc.lines().some((line) => line.includes('\x1b[')), 'no colour codes in a pipe');
       assert.ok(proc.lines().some((line) => line.includes(`curl localhost:${base + 3}/movies/tt0000001`)));
       assert.ok(proc.lines().some((line) => line.includes('loaded demo data into the empty database')));
+      // With MySQL no demo password is made up: the banner says how to have the accounts.
+      assert.ok(proc.lines().some((line) => line.includes('with MySQL no demo password is generated: set CINEMETRICS_DEMO_ADMIN_PASSWORD and CINEMETRICS_DEMO_USER_PASSWORD')));
+      assert.ok(!proc.lines().some((line) => line.includes('"username":"demo"')), 'no sign-in command without an account');
 
       const dataset = new Dataset(DEMO_DATASET);
       const expected = dataset.movie(0);

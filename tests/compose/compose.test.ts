@@ -89,9 +89,10 @@ test('the Dockerfiles pass hadolint', async () => {
 
 test("every application service's variables are ones its configuration schema reads", async () => {
   const movie = (await import(root('services', 'movie', 'dist', 'src', 'config.js'))) as { movieEnvSchema: { shape: Record<string, unknown> } };
+  const auth = (await import(root('services', 'auth', 'dist', 'src', 'config.js'))) as { authEnvSchema: { shape: Record<string, unknown> } };
   // ADMIN_HOST arrives with the admin-listener work; it is listed here until the kit's schema has it.
   const known = (schema: { shape: Record<string, unknown> }): Set<string> => new Set([...Object.keys(schema.shape), 'ADMIN_HOST']);
-  const schemas = { metadata: known(serviceEnvSchema), rating: known(serviceEnvSchema), auth: known(serviceEnvSchema), movie: known(movie.movieEnvSchema) };
+  const schemas = { metadata: known(serviceEnvSchema), rating: known(serviceEnvSchema), auth: known(auth.authEnvSchema), movie: known(movie.movieEnvSchema) };
   // The variables docker/entrypoint.sh fills from NAME_FILE.
   const fromFiles = new Set(/^SECRET_VARIABLES="([^"]*)"$/m.exec(readFileSync(root('docker', 'entrypoint.sh'), 'utf8'))?.[1]?.split(' '));
   const problems: string[] = [];
@@ -121,7 +122,7 @@ test("docker/secrets.sh writes MYSQL_URLs the services accept: the server only, 
 test('secrets reach the services as files, never as values in the compose file', () => {
   for (const [name, service] of Object.entries(project.services)) {
     for (const [variable, value] of Object.entries(service.environment ?? {})) {
-      if (/PASSWORD|TOKEN|MYSQL_URL/.test(variable)) {
+      if (/PASSWORD|TOKEN|SECRET|AUTH_CLIENTS|MYSQL_URL/.test(variable)) {
         assert.match(variable, /_FILE$/, `${name}: ${variable} must come from a secret file`);
         assert.match(String(value), /^\/run\/secrets\//, `${name}: ${variable}`);
         assert.ok(service.secrets?.some((secret) => secret.target === value), `${name}: ${variable} names a secret the service mounts`);
@@ -228,4 +229,23 @@ test('the services drain before they are killed: the stop grace period exceeds S
   assert.match(dockerfile, /^STOPSIGNAL SIGTERM$/m);
   assert.match(dockerfile, /^HEALTHCHECK .*\n.*\/\.well-known\/health/m);
   assert.match(readFileSync(root('docker', 'entrypoint.sh'), 'utf8'), /exec node --require @cinemetrics\/kit\/register "\$@"/);
+});
+
+test('docker/secrets.sh writes identities auth accepts: AUTH_CLIENTS holds movie with the secret movie is given', async () => {
+  const { authEnvSchema } = (await import(root('services', 'auth', 'dist', 'src', 'config.js'))) as {
+    authEnvSchema: { safeParse(env: Record<string, string>): { success: boolean; data?: { AUTH_CLIENTS?: unknown } } };
+  };
+  const secret = (name: string): string => readFileSync(path.join(secretsDir, name), 'utf8');
+  const parsed = authEnvSchema.safeParse({
+    AUTH_ADMIN_USERNAME: String(project.services['auth']?.environment?.['AUTH_ADMIN_USERNAME']),
+    AUTH_ADMIN_PASSWORD: secret('auth_admin_password'),
+    AUTH_CLIENTS: secret('auth_clients'),
+  });
+  assert.equal(parsed.success, true);
+  assert.deepEqual(parsed.data?.AUTH_CLIENTS, [{ clientId: 'movie', secret: secret('movie_client_secret'), roles: ['service'] }]);
+  assert.equal(project.services['movie']?.environment?.['AUTH_CLIENT_ID'], 'movie');
+  for (const name of APPLICATION) assert.equal(project.services[name]?.environment?.['AUTH_URL'], 'http://auth:8084', `${name} verifies tokens with auth`);
+  const loadgen = project.services['loadgen'];
+  assert.ok(loadgen?.command?.join(' ').includes('--auth-admin-url http://auth:8094'), 'the load generator makes its users on auth');
+  assert.equal(loadgen?.environment?.['ADMIN_TOKEN_FILE'], '/run/secrets/admin_token');
 });

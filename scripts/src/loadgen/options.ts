@@ -5,8 +5,11 @@ export { UsageError } from '../cli-options.js';
 
 export const MAX_RATE = 2_000;
 export const MAX_DURATION_S = 24 * 3600;
+/** Users that give ratings: each one is an account at auth, made and signed in on first use. */
+export const LOAD_USERS = 20;
 
 export const USAGE = `Usage: npm run loadgen -- [--rate R] [--duration S] [--movies N] [--hot-share F] [--base-port B]
+                          [--auth-admin-url URL] [--admin-token-env VAR]
 
 Sends realistic weighted traffic to the services started by npm start or npm run stack: read a
 movie's details (movie service), browse the catalogue (metadata), read and give ratings (rating),
@@ -19,7 +22,14 @@ with hot and cold ids and a few unknown ones. Stops by itself after --duration a
   --seed S        random seed, so two runs send the same sequence (default 1)
   --base-port B   the services' CINEMETRICS_PORT_BASE (default 8080: movie 8083, metadata 8081, rating 8082)
   --service-hosts reach each service at its own host name (http://movie:8083, …) instead of 127.0.0.1,
-                  as on the docker compose network
+                  as on the docker compose network (auth too: http://auth:8084)
+  --auth-admin-url URL  auth's admin port, where the load-user-N users are made
+                  (default http://127.0.0.1:8094)
+  --admin-token-env VAR  the variable holding auth's admin token (default ADMIN_TOKEN)
+
+Ratings are given by users load-user-1…load-user-${LOAD_USERS}: made (or given a new password) through
+auth's admin API with the admin token, then signed in with POST /tokens like anyone; their tokens are
+renewed before they expire. Without an admin token it sends reads only and says so.
 
 Every request carries W3C trace context and the baggage entry synthetic=true, so traces, logs and
 dashboards can tell this traffic from real users'. With OTEL_EXPORTER_OTLP_ENDPOINT set (npm run stack
@@ -40,6 +50,14 @@ const optionsSchema = z.object({
     .transform(Number)
     .default(0.8),
   'service-hosts': z.boolean().default(false),
+  'auth-admin-url': z
+    .url({ protocol: /^https?$/, error: '--auth-admin-url must be an http or https URL' })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .default('http://127.0.0.1:8094'),
+  'admin-token-env': z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, '--admin-token-env must name an environment variable')
+    .default('ADMIN_TOKEN'),
 });
 
 export interface LoadOptions {
@@ -51,6 +69,9 @@ export interface LoadOptions {
   basePort: number;
   /** Each service at its own host name (compose) rather than all on 127.0.0.1. */
   serviceHosts: boolean;
+  authAdminUrl: string;
+  /** Where the admin token is read from; never a command-line value (visible to every user of the machine). */
+  adminTokenEnv: string;
 }
 
 /** Parsed options, or undefined for --help. */
@@ -65,5 +86,7 @@ export function parseLoadOptions(argv: string[]): LoadOptions | undefined {
     seed: options.seed,
     basePort: options['base-port'],
     serviceHosts: options['service-hosts'],
+    authAdminUrl: options['auth-admin-url'],
+    adminTokenEnv: options['admin-token-env'],
   };
 }

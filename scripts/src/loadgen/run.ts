@@ -1,6 +1,7 @@
 import { context, propagation } from '@opentelemetry/api';
 import * as hdr from 'hdr-histogram-js';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { SignedInUsers } from '../identity/signed-in-users.js';
 import type { LoadOptions } from './options.js';
 import { Scenario, type PlannedRequest, type ServiceUrls } from './scenario.js';
 
@@ -23,8 +24,16 @@ export interface LoadSummary {
 /** Marks every request as synthetic in W3C baggage; the trace context travels beside it. */
 const synthetic = propagation.createBaggage({ synthetic: { value: 'true' } });
 
-async function send(request: PlannedRequest): Promise<string> {
-  const init: RequestInit = { method: request.method, headers: request.headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+async function send(request: PlannedRequest, users: SignedInUsers | undefined): Promise<string> {
+  let headers = request.headers;
+  if (request.username !== undefined && users !== undefined) {
+    try {
+      headers = { ...headers, ...(await users.user(request.username).headers()) };
+    } catch {
+      return 'sign-in failed';
+    }
+  }
+  const init: RequestInit = { method: request.method, headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
   if (request.body !== undefined) init.body = request.body;
   try {
     const response = await context.with(propagation.setBaggage(context.active(), synthetic), () => fetch(request.url, init));
@@ -37,10 +46,11 @@ async function send(request: PlannedRequest): Promise<string> {
 
 /**
  * Sends the scenario's requests open-loop at the configured rate until the duration has passed or
- * `stop` is aborted, then waits for the requests in flight and returns the summary.
+ * `stop` is aborted, then waits for the requests in flight and returns the summary. Ratings are sent
+ * as `users`; without them only reads are sent.
  */
-export async function runLoad(options: LoadOptions, urls: ServiceUrls, stop: AbortSignal): Promise<LoadSummary> {
-  const scenario = new Scenario(options, urls);
+export async function runLoad(options: LoadOptions, urls: ServiceUrls, stop: AbortSignal, users?: SignedInUsers): Promise<LoadSummary> {
+  const scenario = new Scenario(options, urls, users !== undefined);
   const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: REQUEST_TIMEOUT_MS * 1000, numberOfSignificantValueDigits: 3 });
   const summary: LoadSummary = { sent: 0, skipped: 0, outcomes: {}, byAction: {}, p50Ms: 0, p99Ms: 0, maxMs: 0, seconds: 0 };
   const inFlight = new Set<Promise<void>>();
@@ -61,7 +71,7 @@ export async function runLoad(options: LoadOptions, urls: ServiceUrls, stop: Abo
     summary.sent++;
     summary.byAction[request.action] = (summary.byAction[request.action] ?? 0) + 1;
     const sentAt = performance.now();
-    const done = send(request).then((outcome) => {
+    const done = send(request, users).then((outcome) => {
       latency.recordValue(Math.max(1, Math.round((performance.now() - sentAt) * 1000)));
       summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1;
       inFlight.delete(done);
@@ -86,10 +96,10 @@ export function formatSummary(summary: LoadSummary): string {
     .sort()
     .map(([action, count]) => `${action} ${count}`)
     .join(', ');
-  const errors = (summary.outcomes['5xx'] ?? 0) + (summary.outcomes['network'] ?? 0);
+  const errors = (summary.outcomes['5xx'] ?? 0) + (summary.outcomes['network'] ?? 0) + (summary.outcomes['sign-in failed'] ?? 0);
   return [
     `loadgen: ${summary.sent} requests in ${summary.seconds.toFixed(1)} s (${(summary.sent / Math.max(summary.seconds, 0.001)).toFixed(1)}/s), ${summary.skipped} skipped`,
-    `  outcomes: ${outcomes || 'none'}; errors (5xx or no answer): ${errors}`,
+    `  outcomes: ${outcomes || 'none'}; errors (5xx, no answer or a failed sign-in): ${errors}`,
     `  actions: ${actions || 'none'}`,
     `  latency: p50 ${summary.p50Ms.toFixed(1)} ms, p99 ${summary.p99Ms.toFixed(1)} ms, max ${summary.maxMs.toFixed(1)} ms`,
   ].join('\n');

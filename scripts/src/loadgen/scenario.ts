@@ -1,5 +1,5 @@
 import { RECORD_TYPE, movieId, mulberry32 } from '../dataset.js';
-import type { LoadOptions } from './options.js';
+import { LOAD_USERS, type LoadOptions } from './options.js';
 
 export interface PlannedRequest {
   /** The kind of user action, reported in the summary. */
@@ -8,6 +8,8 @@ export interface PlannedRequest {
   url: string;
   headers: Record<string, string>;
   body?: string;
+  /** The user who sends it (signed in, with a bearer token), for writes. */
+  username?: string;
 }
 
 /** How often each action happens: mostly reading, some browsing, a few ratings. */
@@ -20,21 +22,21 @@ const WEIGHTS: readonly [PlannedRequest['action'], number][] = [
 
 /** Users mistype and follow stale links: a small share of detail reads ask for ids that do not exist. */
 const UNKNOWN_ID_SHARE = 0.02;
-const SYNTHETIC_USERS = 200;
 const PAGE_SIZES = [10, 20, 50] as const;
 
 export interface ServiceUrls {
   movie: string;
   metadata: string;
   rating: string;
+  auth: string;
 }
 
 export function serviceUrls(basePort: number, serviceHosts = false): ServiceUrls {
   const at = (service: keyof ServiceUrls, offset: number): string => `http://${serviceHosts ? service : '127.0.0.1'}:${basePort + offset}`;
-  return { metadata: at('metadata', 1), rating: at('rating', 2), movie: at('movie', 3) };
+  return { metadata: at('metadata', 1), rating: at('rating', 2), movie: at('movie', 3), auth: at('auth', 4) };
 }
 
-/** The request sequence: deterministic for a seed, so two runs send the same traffic. */
+/** The request sequence: deterministic for a seed, so two runs send the same traffic. Without `writes`, ratings become detail reads. */
 export class Scenario {
   private readonly random: () => number;
   private readonly hotCount: number;
@@ -42,6 +44,7 @@ export class Scenario {
   constructor(
     private readonly options: LoadOptions,
     private readonly urls: ServiceUrls,
+    private readonly writes = true,
   ) {
     this.random = mulberry32(options.seed);
     this.hotCount = Math.max(1, Math.round(options.movies / 10));
@@ -61,15 +64,11 @@ export class Scenario {
       case 'read-rating':
         return { action, method: 'GET', url: `${this.urls.rating}/ratings/${RECORD_TYPE}/${this.pickId()}`, headers: {} };
       case 'rate': {
-        const user = `loadgen${String(Math.floor(this.random() * SYNTHETIC_USERS)).padStart(4, '0')}`;
+        const username = `load-user-${1 + Math.floor(this.random() * LOAD_USERS)}`;
         const value = 1 + Math.floor(this.random() * 5);
-        return {
-          action,
-          method: 'PUT',
-          url: `${this.urls.rating}/ratings/${RECORD_TYPE}/${this.pickId()}`,
-          headers: { 'content-type': 'application/json', 'x-user-id': user },
-          body: JSON.stringify({ value }),
-        };
+        const url = `${this.urls.rating}/ratings/${RECORD_TYPE}/${this.pickId()}`;
+        if (!this.writes) return { action: 'details', method: 'GET', url: `${this.urls.movie}/movies/${this.pickId()}`, headers: {} };
+        return { action, method: 'PUT', url, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value }), username };
       }
     }
   }

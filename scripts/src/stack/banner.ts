@@ -1,6 +1,9 @@
 import type { RunningStack } from '@cinemetrics/stack';
 import { storeDescription } from '../start/banner.js';
-import { describeSeedOutcome, type SeedOutcome } from '../start/demo-seed.js';
+import { identityBannerLines } from '../identity/banner.js';
+import { identityPorts } from '../start/banner.js';
+import type { BroughtUp } from '../start/bring-up.js';
+import { describeSeedOutcome } from '../start/demo-seed.js';
 import type { ServicePorts } from '../start/services.js';
 import { LOADGEN_DURATION_S, type StackConfig } from './config.js';
 
@@ -9,7 +12,7 @@ export interface StackBannerFacts {
   stack: RunningStack;
   services: ServicePorts[];
   env: NodeJS.ProcessEnv;
-  seed: SeedOutcome;
+  up: BroughtUp;
   logDir: string;
   ratingPid: number | undefined;
 }
@@ -18,7 +21,8 @@ const query = (url: string, expr: string): string => `curl -s ${url} --data-urle
 
 /** The "ready" text of `npm run stack`: what runs where, the URLs to open and a first tour. */
 export function stackBanner(facts: StackBannerFacts): string {
-  const { config, stack, services, env, seed } = facts;
+  const { config, stack, services, env } = facts;
+  const { seed, accounts } = facts.up;
   const { jaeger, prometheus, alertmanager, victorialogs, collectorOtlpHttp } = stack.urls;
   const service = (name: string): ServicePorts | undefined => services.find((s) => s.name === name);
   const movie = service('movie');
@@ -48,6 +52,8 @@ export function stackBanner(facts: StackBannerFacts): string {
     `  one trace      curl -s ${jaeger}/api/traces/<trace id> | jq '.data[0].spans[] | {operationName, duration}'`,
     `  span metrics   ${query(`${prometheus}/api/v1/query`, 'query=sum by (service_name, span_name) (rate(traces_span_metrics_calls_total[5m]))')} | jq -c '.data.result[] | [.metric.service_name, .metric.span_name, .value[1]]'`,
     `  alerts         curl -s ${alertmanager}/api/v2/alerts | jq -c '.[] | {alert: .labels.alertname, service: .labels.service, state: .status.state}'`,
+    '',
+    ...identityBannerLines(accounts, identityPorts(services), 'tt0000001'),
     '',
     'The first five minutes:',
     '  1. A slow request from a latency exemplar (each carries the trace id of a request it measured):',

@@ -14,6 +14,8 @@ export interface LoadgenOptions {
   /** Where its own client spans go, so each synthetic request's trace starts at the generator. */
   collectorOtlpHttp: string;
   env: NodeJS.ProcessEnv;
+  /** auth's admin token: the generator makes its load-user-N users with it. */
+  adminToken: string;
 }
 
 /** `npm run loadgen` over the demo movies, its lines on this terminal; SIGTERM makes it print its summary. */
@@ -29,9 +31,15 @@ export function startLoadgen(options: LoadgenOptions): BackendProcess {
       `--duration=${LOADGEN_DURATION_S}`,
       `--movies=${DEMO_DATASET.movies}`,
       `--base-port=${options.portBase}`,
+      `--auth-admin-url=http://127.0.0.1:${options.portBase + 14}`,
     ],
     cwd: REPO_ROOT,
-    env: { ...passedEnv(options.env), OTEL_SERVICE_NAME: 'loadgen', OTEL_EXPORTER_OTLP_ENDPOINT: options.collectorOtlpHttp },
+    env: {
+      ...passedEnv(options.env),
+      OTEL_SERVICE_NAME: 'loadgen',
+      OTEL_EXPORTER_OTLP_ENDPOINT: options.collectorOtlpHttp,
+      ADMIN_TOKEN: options.adminToken,
+    },
     output: relayLine,
     ipc: true,
   });

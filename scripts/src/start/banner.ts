@@ -1,6 +1,8 @@
 import { Dataset, type Movie } from '../dataset.js';
 import { DEMO_DATASET } from './config.js';
-import { describeSeedOutcome, type SeedOutcome } from './demo-seed.js';
+import { identityBannerLines, type IdentityBannerPorts } from '../identity/banner.js';
+import type { BroughtUp } from './bring-up.js';
+import { describeSeedOutcome } from './demo-seed.js';
 import type { ServiceName, ServicePorts } from './services.js';
 
 const SAMPLE_TIMEOUT_MS = 5_000;
@@ -33,7 +35,7 @@ export function storeDescription(env: NodeJS.ProcessEnv): string {
 }
 
 /** The "ready" text: where the data lives, what happened to the demo data, and URLs to try. */
-export function banner(all: ServicePorts[], env: NodeJS.ProcessEnv, seed: SeedOutcome): string {
+export function banner(all: ServicePorts[], env: NodeJS.ProcessEnv, { seed, accounts }: BroughtUp): string {
   const port = (name: ServiceName, admin = false): number => {
     const service = all.find((s) => s.name === name);
     return (admin ? service?.adminPort : service?.port) ?? 0;
@@ -47,12 +49,19 @@ export function banner(all: ServicePorts[], env: NodeJS.ProcessEnv, seed: SeedOu
     `  metadata  curl 'localhost:${port('metadata')}/metadata?limit=5'`,
     `            curl localhost:${port('metadata')}/metadata/${id}`,
     `  rating    curl localhost:${port('rating')}/ratings/movie/${id}`,
-    `            curl -X PUT localhost:${port('rating')}/ratings/movie/${id} -H 'x-user-id: me' -H 'content-type: application/json' -d '{"value":5}'`,
     `  OpenAPI   ${all.map((s) => `curl localhost:${s.port}/openapi.json`).join('  |  ')}`,
     `  health    curl localhost:${port('movie')}/.well-known/health   (alive: /.well-known/alive)`,
     `  metrics   curl localhost:${port('movie', true)}/metrics   (admin ports ${all.map((s) => s.adminPort).join(', ')})`,
     '',
+    ...identityBannerLines(accounts, identityPorts(all), id),
+    '',
     'A service that exits is restarted with backoff while the others keep serving.',
     'Press Ctrl+C to stop.',
   ].join('\n');
+}
+
+/** The ports the account lines of a banner mention. */
+export function identityPorts(all: ServicePorts[]): IdentityBannerPorts {
+  const find = (name: ServiceName): ServicePorts | undefined => all.find((s) => s.name === name);
+  return { auth: find('auth')?.port ?? 0, authAdmin: find('auth')?.adminPort ?? 0, metadata: find('metadata')?.port ?? 0, rating: find('rating')?.port ?? 0 };
 }

@@ -2,7 +2,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Dataset, RECORD_TYPE, type Movie, type Rating } from '../dataset.js';
 import { DEMO_DATASET, type SeedMode } from './config.js';
 import { complain, say } from './output.js';
-import { localUrl, type ServicePorts } from './services.js';
+import { AuthCallError, clientToken } from '../identity/auth-api.js';
+import { SEED_CLIENT_ID, type IdentityPlan } from '../identity/plan.js';
+import { SignedInUsers } from '../identity/signed-in-users.js';
+import { TokenSource } from '../identity/token-source.js';
+import { localAuth, localUrl, type ServicePorts } from './services.js';
 
 const SEED_CONCURRENCY = 8;
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -52,16 +56,40 @@ class PatientClient {
     private readonly stop: AbortSignal,
   ) {}
 
-  async call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+    return this.retrying(`${method} ${url}`, () => this.attempt(method, url, body, headers));
+  }
+
+  /** A token's Authorization header, signing in again while auth cannot answer; a refusal is a SeedFailure. */
+  bearer(source: TokenSource): Promise<Record<string, string>> {
+    let call = 'signing in';
+    return this.retrying(
+      () => call,
+      async () => {
+        try {
+          return await source.headers();
+        } catch (error) {
+          if (!(error instanceof AuthCallError)) throw error;
+          if (!error.retriable) throw new SeedFailure(`signing in for the demo data failed: ${error.message}`);
+          call = error.call;
+          return error.status === undefined ? 'no answer' : `status ${error.status}`;
+        }
+      },
+    );
+  }
+
+  /** Runs `attempt` until it gives a result rather than a problem worth retrying (a string), or the deadline. */
+  private async retrying<T extends object>(what: string | (() => string), attempt: () => Promise<T | string>): Promise<T> {
+    const describe = typeof what === 'string' ? () => what : what;
     for (let retry = 0; ; retry += 1) {
-      const problem = await this.attempt(method, url, body, headers);
+      const problem = await attempt();
       if (typeof problem !== 'string') return problem;
       if (this.stop.aborted) throw new SeedFailure('stopped');
       const wait = Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS * 2 ** Math.min(retry, 10));
-      if (Date.now() + wait > this.deadline) throw new SeedFailure(`${method} ${url} still gave ${problem} when the time for seeding ran out`);
+      if (Date.now() + wait > this.deadline) throw new SeedFailure(`${describe()} still gave ${problem} when the time for seeding ran out`);
       if (!this.warned) {
         this.warned = true;
-        complain(`demo data: ${method} ${url} gave ${problem}; retrying while the services recover`);
+        complain(`demo data: ${describe()} gave ${problem}; retrying while the services recover`);
       }
       await delay(wait, undefined, { signal: this.stop }).catch(() => undefined);
     }
@@ -123,15 +151,40 @@ async function existingData(client: PatientClient, all: ServicePorts[], dataset:
   return rated;
 }
 
-/** Loads the demo data set through the public APIs: PUT /metadata/{id}, PUT /ratings/movie/{id}. */
-async function load(client: PatientClient, all: ServicePorts[], dataset: Dataset): Promise<void> {
+/** The data set's user00001… rate as the users demo-rater-1…, whose ids auth assigns. */
+export function raterUsername(userId: string): string {
+  return `demo-rater-${Number(userId.replace(/^\D+/, ''))}`;
+}
+
+/**
+ * Signs in like any client: the `seed` client (role admin, from AUTH_CLIENTS) for the metadata, and
+ * each rater as a user of its own.
+ */
+class SeedIdentities {
+  readonly seedClient: TokenSource;
+  private readonly users: SignedInUsers;
+
+  constructor(all: ServicePorts[], plan: IdentityPlan) {
+    const auth = localAuth(all);
+    this.seedClient = new TokenSource(() => clientToken(auth.url, SEED_CLIENT_ID, plan.seedSecret));
+    this.users = new SignedInUsers(auth, plan.adminToken);
+  }
+
+  rater(userId: string): TokenSource {
+    return this.users.user(raterUsername(userId));
+  }
+}
+
+/** Loads the demo data set through the public APIs: PUT /metadata/{id} as the seed client, PUT /ratings/movie/{id} as each rater. */
+async function load(client: PatientClient, all: ServicePorts[], dataset: Dataset, identities: SeedIdentities): Promise<void> {
   await forEachConcurrently(dataset.movies(), SEED_CONCURRENCY, async ({ id, ...fields }: Movie) => {
-    const answer = await client.call('PUT', `${localUrl(all, 'metadata')}/metadata/${encodeURIComponent(id)}`, fields);
+    const url = `${localUrl(all, 'metadata')}/metadata/${encodeURIComponent(id)}`;
+    const answer = await client.call('PUT', url, fields, await client.bearer(identities.seedClient));
     expectStatus(answer, [200, 201], `PUT /metadata/${id}`);
   });
   await forEachConcurrently(dataset.ratings(), SEED_CONCURRENCY, async (rating: Rating) => {
     const path = `/ratings/${RECORD_TYPE}/${encodeURIComponent(rating.recordId)}`;
-    const answer = await client.call('PUT', `${localUrl(all, 'rating')}${path}`, { value: rating.value }, { 'x-user-id': rating.userId });
+    const answer = await client.call('PUT', `${localUrl(all, 'rating')}${path}`, { value: rating.value }, await client.bearer(identities.rater(rating.userId)));
     expectStatus(answer, [200, 201], `PUT ${path}`);
   });
 }
@@ -140,7 +193,13 @@ async function load(client: PatientClient, all: ServicePorts[], dataset: Dataset
  * Loads the demo data only into an empty database, never over existing rows. Failures are retried
  * until timeoutMs has passed, then reported in the outcome: seeding never stops the services.
  */
-export async function seedDemoData(mode: SeedMode, all: ServicePorts[], timeoutMs: number, stop: AbortSignal): Promise<SeedOutcome> {
+export async function seedDemoData(
+  mode: SeedMode,
+  all: ServicePorts[],
+  identity: IdentityPlan,
+  timeoutMs: number,
+  stop: AbortSignal,
+): Promise<SeedOutcome> {
   if (mode === 'off') return { kind: 'skipped' };
   const client = new PatientClient(Date.now() + timeoutMs, stop);
   const dataset = new Dataset(DEMO_DATASET);
@@ -149,7 +208,7 @@ export async function seedDemoData(mode: SeedMode, all: ServicePorts[], timeoutM
     if (evidence !== undefined) return { kind: 'had-data', evidence };
     say('the database is empty: loading the demo data through the APIs');
     const started = performance.now();
-    await load(client, all, dataset);
+    await load(client, all, dataset, new SeedIdentities(all, identity));
     return { kind: 'loaded', seconds: (performance.now() - started) / 1000 };
   } catch (error) {
     if (!(error instanceof SeedFailure)) throw error;

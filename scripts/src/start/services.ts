@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { StartError } from './config.js';
+import { identityEnv, type IdentityPlan } from '../identity/plan.js';
 import type { ProcessSpec } from './supervisor.js';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -27,7 +28,17 @@ export function localUrl(all: ServicePorts[], name: ServiceName): string {
   return `http://127.0.0.1:${portOf(all, name)}`;
 }
 
-/** Variables handed to every service when set; see PASSED_PREFIXES for the families passed by prefix. */
+/** auth's public and admin addresses on loopback. */
+export function localAuth(all: ServicePorts[]): { url: string; adminUrl: string } {
+  const auth = all.find((s) => s.name === 'auth');
+  return { url: localUrl(all, 'auth'), adminUrl: `http://127.0.0.1:${auth?.adminPort ?? 0}` };
+}
+
+/**
+ * Variables handed to every service when set; see PASSED_PREFIXES for the families passed by prefix.
+ * ADMIN_TOKEN and the credentials (AUTH_CLIENT_SECRET, AUTH_CLIENTS, AUTH_ADMIN_*) are not among them:
+ * the identity plan decides which service gets which (identityEnv).
+ */
 const PASSED_THROUGH = [
   'PATH',
   'HOME',
@@ -41,7 +52,6 @@ const PASSED_THROUGH = [
   'MYSQL_URL',
   'MYSQL_POOL_SIZE',
   'LOG_LEVEL',
-  'ADMIN_TOKEN',
   'ADMIN_HOST',
   'DEPLOYMENT_ENVIRONMENT',
   'LOG_FORMAT',
@@ -54,23 +64,37 @@ const PASSED_THROUGH = [
   'CPU_PROFILE_INTERVAL_US',
   'HEAP_PROFILE_INTERVAL_BYTES',
   'HEAP_SNAPSHOT_ENABLED',
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'ACCESS_TOKEN_TTL_SECONDS',
+  'AUTH_SIGNING_KEY_FILE',
 ];
 
 /** Families of kit settings (timeouts, rate limits, downstream policies, caches) passed by prefix. */
-const PASSED_PREFIXES = ['OTEL_', 'HTTP_', 'RATE_LIMIT_', 'DOWNSTREAM_', 'METADATA_', 'RATING_'];
+const PASSED_PREFIXES = ['OTEL_', 'HTTP_', 'RATE_LIMIT_', 'DOWNSTREAM_', 'METADATA_', 'RATING_', 'SIGNIN_'];
+
+/** movie's credentials for its downstreams (`<NAME>_AUTH` settings): only movie calls them, so only movie gets them. */
+const DOWNSTREAM_CREDENTIAL = /^(METADATA|RATING)_(API_KEY|PASSWORD|CLIENT_SECRET)$/;
 
 /** The part of `env` a child process of the start script gets. */
 export function passedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && (PASSED_THROUGH.includes(key) || PASSED_PREFIXES.some((prefix) => key.startsWith(prefix)))) result[key] = value;
+    if (value === undefined || DOWNSTREAM_CREDENTIAL.test(key)) continue;
+    if (PASSED_THROUGH.includes(key) || PASSED_PREFIXES.some((prefix) => key.startsWith(prefix))) result[key] = value;
   }
   return result;
 }
 
-export function serviceEnv(service: ServicePorts, all: ServicePorts[], env: NodeJS.ProcessEnv): Record<string, string> {
+function downstreamCredentials(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && DOWNSTREAM_CREDENTIAL.test(entry[0])));
+}
+
+export function serviceEnv(service: ServicePorts, all: ServicePorts[], env: NodeJS.ProcessEnv, identity: IdentityPlan): Record<string, string> {
   return {
     ...passedEnv(env),
+    ...(service.name === 'movie' ? downstreamCredentials(env) : {}),
+    ...identityEnv(service.name, identity),
     PORT: String(service.port),
     ADMIN_PORT: String(service.adminPort),
     OTEL_SERVICE_NAME: service.name,
@@ -94,13 +118,13 @@ function mainOf(name: ServiceName): string {
 }
 
 /** How each service is run: this script's Node with the telemetry preload and the service's compiled main. */
-export function serviceSpecs(all: ServicePorts[], env: NodeJS.ProcessEnv): ProcessSpec[] {
+export function serviceSpecs(all: ServicePorts[], env: NodeJS.ProcessEnv, identity: IdentityPlan): ProcessSpec[] {
   return all.map((ports) => ({
     name: ports.name,
     command: process.execPath,
     args: ['--require', telemetryPreload(), mainOf(ports.name)],
     cwd: REPO_ROOT,
-    env: serviceEnv(ports, all, env),
+    env: serviceEnv(ports, all, env, identity),
   }));
 }
 

@@ -1,10 +1,30 @@
 import { serviceEnvWithDefaults } from '@cinemetrics/kit';
 import { z } from 'zod';
-import { username } from './model.js';
+import { newClientSchema, username } from './model.js';
 
 const httpBaseUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http or https URL like http://auth:8084' })
   .transform((value) => value.replace(/\/+$/, ''));
+
+const CLIENTS_EXAMPLE = '[{"clientId":"movie","secret":"<16+ characters>","roles":["service"]}]';
+
+/** Service clients declared by configuration; messages name the entry and field, never a value (secrets). */
+const configuredClients = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be a JSON array like ${CLIENTS_EXAMPLE}` });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(newClientSchema, { error: `must be a JSON array like ${CLIENTS_EXAMPLE}` })
+      .max(100)
+      .refine((clients) => new Set(clients.map((client) => client.clientId)).size === clients.length, 'must not name a clientId twice'),
+  );
 
 const count = (max: number) => z.coerce.number().int().min(1).max(max);
 
@@ -18,6 +38,8 @@ export const authEnvSchema = serviceEnvWithDefaults({ PORT: 8084, ADMIN_PORT: 80
     /** The first administrator, created at start-up when the username does not exist yet. */
     AUTH_ADMIN_USERNAME: username.optional(),
     AUTH_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
+    /** Service clients created, or given this secret and these roles, at every start: configuration is their source of truth. */
+    AUTH_CLIENTS: configuredClients.optional(),
     /** A JSON file of private JWKs used instead of the database or memory. */
     AUTH_SIGNING_KEY_FILE: z.string().min(1).optional(),
     SIGNIN_MAX_FAILURES_PER_ACCOUNT: count(1000).default(5),

@@ -54,6 +54,29 @@ export class AuthController {
     return publicClient(client);
   }
 
+  /** Creates the user, or sets a new password and roles for the existing one (its id stays). */
+  async upsertUser(input: NewUser): Promise<{ user: PublicUser; created: boolean }> {
+    const { stored, created } = await this.repository.upsertUser({
+      id: randomUUID(),
+      username: input.username,
+      passwordHash: await this.hasher.hash(input.password),
+      roles: input.roles,
+      createdAt: now(),
+    });
+    return { user: publicUser(stored), created };
+  }
+
+  /** Creates the client, or sets a new secret and roles for the existing one. */
+  async upsertClient(input: NewClient): Promise<{ client: PublicClient; created: boolean }> {
+    const { stored, created } = await this.repository.upsertClient({
+      clientId: input.clientId,
+      secretHash: await this.hasher.hash(input.secret),
+      roles: input.roles,
+      createdAt: now(),
+    });
+    return { client: publicClient(stored), created };
+  }
+
   /** The user when the password matches; undefined for an unknown user or a wrong password alike. */
   async authenticateUser(username: string, password: string): Promise<PublicUser | undefined> {
     const user = await this.repository.findUserByUsername(username);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { serviceMain, traced } from '@cinemetrics/kit';
 import { authEnvSchema } from './config.js';
 import { AuthController } from './controller.js';
+import { applyConfiguredClients } from './configured-clients.js';
 import { ensureFirstAdmin } from './first-admin.js';
 import { authAdminRouter } from './http/admin-routes.js';
 import { authRoutes } from './http/routes.js';
@@ -31,6 +32,8 @@ serviceMain({
         findUserByUsername: () => ({}),
         createClient: ([client]) => ({ 'auth.client_id': client.clientId }),
         findClient: ([clientId]) => ({ 'auth.client_id': clientId }),
+        upsertUser: () => ({}),
+        upsertClient: ([client]) => ({ 'auth.client_id': client.clientId }),
       },
     );
     // Private keys never reach a span: only kids are recorded.
@@ -45,6 +48,7 @@ serviceMain({
 
     const controller = new AuthController(repository, new ScryptHasher());
     await ensureFirstAdmin(controller, { username: env.AUTH_ADMIN_USERNAME, password: env.AUTH_ADMIN_PASSWORD }, logger);
+    await applyConfiguredClients(controller, env.AUTH_CLIENTS ?? [], logger);
     const limiter = new SignInLimiter(
       {
         maxFailuresPerAccount: env.SIGNIN_MAX_FAILURES_PER_ACCOUNT,

@@ -36,6 +36,11 @@ export type NewUser = z.infer<typeof newUserSchema>;
 export const newClientSchema = z.strictObject({ clientId, secret: clientSecret, roles });
 export type NewClient = z.infer<typeof newClientSchema>;
 
+/** The body of PUT /admin/users/{username}: the name is in the path. */
+export const userCredentialsSchema = z.strictObject({ password, roles });
+/** The body of PUT /admin/clients/{clientId}. */
+export const clientCredentialsSchema = z.strictObject({ secret: clientSecret, roles });
+
 export interface User {
   /** A UUID; the `sub` of the user's tokens. */
   id: string;

@@ -110,6 +110,28 @@ function contract(name: string, repository: () => AuthRepository): void {
       assert.deepEqual(await repository().findClient(first.clientId), first);
     });
 
+    test('upsertUser creates a new user, then replaces only its password hash and roles', async () => {
+      const user = newUser({ roles: [] });
+      const created = await repository().upsertUser(user);
+      assert.deepEqual(created, { stored: user, created: true });
+      assert.deepEqual(await repository().findUserByUsername(user.username), user);
+
+      const replacement = newUser({ username: user.username, passwordHash: 'scrypt$new', roles: ['admin'] });
+      const replaced = await repository().upsertUser(replacement);
+      const expected = { ...user, passwordHash: 'scrypt$new', roles: ['admin'] };
+      assert.deepEqual(replaced, { stored: expected, created: false }, 'the id and creation time stay');
+      assert.deepEqual(await repository().findUserByUsername(user.username), expected);
+    });
+
+    test('upsertClient creates a new client, then replaces only its secret hash and roles', async () => {
+      const client = newClient();
+      assert.deepEqual(await repository().upsertClient(client), { stored: client, created: true });
+      const replaced = await repository().upsertClient(newClient({ clientId: client.clientId, secretHash: 'scrypt$rotated', roles: [] }));
+      const expected = { ...client, secretHash: 'scrypt$rotated', roles: [] };
+      assert.deepEqual(replaced, { stored: expected, created: false }, 'the creation time stays');
+      assert.deepEqual(await repository().findClient(client.clientId), expected);
+    });
+
     test('users and clients are separate namespaces', async () => {
       const name = unique('shared');
       await repository().createUser(newUser({ username: name }));

@@ -1,7 +1,8 @@
-import { parseInput, ProblemError, strictRouter, type AdminAccess, type Logger, type Route } from '@cinemetrics/kit';
+import { parseInput, parseRequestParts, ProblemError, strictRouter, type AdminAccess, type Logger, type Route } from '@cinemetrics/kit';
 import type { AuthController } from '../controller.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import { newClientSchema, newUserSchema } from '../model.js';
+import { z } from 'zod';
+import { clientCredentialsSchema, clientId, newClientSchema, newUserSchema, userCredentialsSchema, username } from '../model.js';
 import { ClientExistsError, UsernameTakenError } from '../repository/repository.js';
 
 type Router = ReturnType<typeof strictRouter>;
@@ -9,6 +10,20 @@ type Context = Parameters<Route['handler']>[0];
 
 function requestBody(ctx: Context): unknown {
   return (ctx.request as { body?: unknown }).body;
+}
+
+/** Parses the path parameters and the body together, so one problem names every bad field. */
+function parseUpsert<P extends z.ZodType, B extends z.ZodType>(ctx: Context, params: P, body: B): { params: z.infer<P>; body: z.infer<B> } {
+  return parseRequestParts<{ params: z.infer<P>; body: z.infer<B> }>([
+    { key: 'params', schema: params, value: (ctx as { params?: unknown }).params, location: 'path' },
+    { key: 'body', schema: body, value: requestBody(ctx), location: 'body' },
+  ]);
+}
+
+/** 201 for a new user or client, 200 for a replaced one. */
+function respondUpserted(ctx: Context, created: boolean, body: unknown): void {
+  ctx.status = created ? 201 : 200;
+  ctx.body = body;
 }
 
 /** The created value, or a 409 problem when creation failed with `taken`. */
@@ -22,7 +37,8 @@ async function orConflict<T>(creation: Promise<T>, taken: new (...args: never[])
 
 /**
  * `/admin/users`, `/admin/clients` and `/admin/signing-keys` on the admin port, behind the admin
- * guard: create users and service clients, rotate the signing key.
+ * guard: create users and service clients (POST), create or replace them (PUT: a password reset, a
+ * secret rotation), rotate the signing key.
  */
 export function authAdminRouter(options: { controller: AuthController; keys: KeyRing; access: AdminAccess; logger: Logger }): Router {
   const { controller, keys, logger } = options;
@@ -41,6 +57,18 @@ export function authAdminRouter(options: { controller: AuthController; keys: Key
     logger.info({ client_id: client.clientId, roles: client.roles }, 'client created');
     ctx.status = 201;
     ctx.body = client;
+  });
+  router.put('upsertUser', '/admin/users/:username', async function upsertUser(ctx) {
+    const { params, body } = parseUpsert(ctx, z.strictObject({ username }), userCredentialsSchema);
+    const { user, created } = await controller.upsertUser({ username: params.username, ...body });
+    logger.info({ user_id: user.id, roles: user.roles }, created ? 'user created' : 'user replaced');
+    respondUpserted(ctx, created, user);
+  });
+  router.put('upsertClient', '/admin/clients/:clientId', async function upsertClient(ctx) {
+    const { params, body } = parseUpsert(ctx, z.strictObject({ clientId }), clientCredentialsSchema);
+    const { client, created } = await controller.upsertClient({ clientId: params.clientId, ...body });
+    logger.info({ client_id: client.clientId, roles: client.roles }, created ? 'client created' : 'client replaced');
+    respondUpserted(ctx, created, client);
   });
   router.post('rotateSigningKey', '/admin/signing-keys', async function rotateSigningKey(ctx) {
     const rotation = await keys.rotate();

@@ -1,5 +1,5 @@
 import type { Client, User } from '../model.js';
-import { ClientExistsError, UsernameTakenError, type AuthRepository } from './repository.js';
+import { ClientExistsError, UsernameTakenError, type AuthRepository, type Upserted } from './repository.js';
 
 /** For local runs and tests: in-process maps with the MySQL repository's semantics. */
 export class MemoryAuthRepository implements AuthRepository {
@@ -28,5 +28,23 @@ export class MemoryAuthRepository implements AuthRepository {
   async findClient(clientId: string): Promise<Client | undefined> {
     const client = this.clients.get(clientId);
     return client && structuredClone(client);
+  }
+
+  async upsertUser(user: User): Promise<Upserted<User>> {
+    const existing = this.usersByName.get(user.username);
+    if (existing === undefined) {
+      await this.createUser(user);
+      return { stored: structuredClone(user), created: true };
+    }
+    const stored = { ...existing, passwordHash: user.passwordHash, roles: [...user.roles] };
+    this.usersByName.set(user.username, stored);
+    return { stored: structuredClone(stored), created: false };
+  }
+
+  async upsertClient(client: Client): Promise<Upserted<Client>> {
+    const existing = this.clients.get(client.clientId);
+    const stored = existing === undefined ? structuredClone(client) : { ...existing, secretHash: client.secretHash, roles: [...client.roles] };
+    this.clients.set(client.clientId, stored);
+    return { stored: structuredClone(stored), created: existing === undefined };
   }
 }

@@ -1,7 +1,7 @@
 import type { Database } from '@cinemetrics/kit';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Client, User } from '../model.js';
-import { ClientExistsError, UsernameTakenError, type AuthRepository } from './repository.js';
+import { ClientExistsError, UsernameTakenError, type AuthRepository, type Upserted } from './repository.js';
 
 interface UserRow extends RowDataPacket {
   id: string;
@@ -83,4 +83,28 @@ export class MysqlAuthRepository implements AuthRepository {
     );
     return row && { clientId: row.client_id, secretHash: row.secret_hash, roles: parseRoles(row.roles), createdAt: row.created_at };
   }
+
+  /** One statement, so concurrent upserts of a new name cannot collide; it reports 1 affected row for an insert, 2 for an update. */
+  async upsertUser(user: User): Promise<Upserted<User>> {
+    const result = await this.database.execute(
+      'INSERT INTO users (id, username, password_hash, roles, created_at) VALUES (?, ?, ?, ?, ?) ' +
+        'ON DUPLICATE KEY UPDATE password_hash = VALUES(password_hash), roles = VALUES(roles)',
+      [user.id, user.username, user.passwordHash, JSON.stringify(user.roles), user.createdAt],
+    );
+    const stored = await this.findUserByUsername(user.username);
+    if (stored === undefined) throw new Error('the upserted user is missing');
+    return { stored, created: result.affectedRows === 1 };
+  }
+
+  async upsertClient(client: Client): Promise<Upserted<Client>> {
+    const result = await this.database.execute(
+      'INSERT INTO clients (client_id, secret_hash, roles, created_at) VALUES (?, ?, ?, ?) ' +
+        'ON DUPLICATE KEY UPDATE secret_hash = VALUES(secret_hash), roles = VALUES(roles)',
+      [client.clientId, client.secretHash, JSON.stringify(client.roles), client.createdAt],
+    );
+    const stored = await this.findClient(client.clientId);
+    if (stored === undefined) throw new Error('the upserted client is missing');
+    return { stored, created: result.affectedRows === 1 };
+  }
 }
+

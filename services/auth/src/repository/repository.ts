@@ -25,4 +25,17 @@ export interface AuthRepository {
   /** Rejects with ClientExistsError when the client id is in use. */
   createClient(client: Client): Promise<void>;
   findClient(clientId: string): Promise<Client | undefined>;
+  /**
+   * Creates the user, or replaces the password hash and roles of the user with that username (its id
+   * and creation time stay, so its tokens' `sub` and the data kept under it stay valid). Resolves
+   * with the stored user and whether it was created.
+   */
+  upsertUser(user: User): Promise<Upserted<User>>;
+  /** Creates the client, or replaces the secret hash and roles of the client with that id. */
+  upsertClient(client: Client): Promise<Upserted<Client>>;
+}
+
+export interface Upserted<T> {
+  stored: T;
+  created: boolean;
 }
