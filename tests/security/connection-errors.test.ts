@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startService, type StartedService } from '@cinemetrics/testing';
+import { startAuth, startService, type StartedAuth, type StartedService } from '@cinemetrics/testing';
 
 /**
  * Clients that are slow, go idle or go away are normal traffic: a 408 problem document where one can
@@ -9,10 +9,16 @@ import { startService, type StartedService } from '@cinemetrics/testing';
  */
 
 let service: StartedService;
+let auth: StartedAuth;
+/** An administrator's `Authorization` header line: the write is allowed, only its body is missing. */
+let authorization = '';
 
 before(async () => {
+  auth = await startAuth({ env: { MYSQL_URL: undefined, OTEL_SDK_DISABLED: 'true' } });
+  authorization = `Authorization: ${(await auth.identities.adminHeaders())['authorization'] ?? ''}\r\n`;
   service = await startService('metadata', {
     env: {
+      ...auth.env,
       OTEL_SDK_DISABLED: 'true',
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'debug',
@@ -24,7 +30,8 @@ before(async () => {
 });
 
 after(async () => {
-  await service.stop();
+  await service?.stop();
+  await auth?.service.stop();
 });
 
 /** Writes `bytes`, then waits (at most 10 s) for the server to close; resolves with what it sent. */
@@ -49,7 +56,7 @@ function sendAndWaitForClose(bytes: string, options: { reset?: boolean } = {}): 
 const linesAtOrAbove = (levels: string[]) => service.jsonLines().filter((line) => levels.includes(String(line['level'])));
 
 test('a body that never arrives in full: 408 problem+json, a debug line with the code, nothing at warn or error', async () => {
-  const raw = await sendAndWaitForClose('PUT /metadata/tt1 HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"title":');
+  const raw = await sendAndWaitForClose(`PUT /metadata/tt1 HTTP/1.1\r\nHost: test\r\n${authorization}Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"title":`);
   assert.match(raw, /^HTTP\/1\.1 408 Request Timeout\r\n/);
   assert.match(raw, /\r\nContent-Type: application\/problem\+json\r\n/);
   assert.match(raw, /"type":"https:\/\/cinemetrics\.dev\/problems\/request-timeout"/);
@@ -65,7 +72,7 @@ test('headers that never finish, an idle keep-alive connection and a client rese
   assert.match(slowHeaders, /^HTTP\/1\.1 408 /);
   const idle = await sendAndWaitForClose('GET /metadata HTTP/1.1\r\nHost: test\r\n\r\n');
   assert.match(idle, /^HTTP\/1\.1 200 /, 'answered, then closed by the keep-alive timeout');
-  await sendAndWaitForClose('PUT /metadata/tt1 HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"t', { reset: true });
+  await sendAndWaitForClose(`PUT /metadata/tt1 HTTP/1.1\r\nHost: test\r\n${authorization}Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"t`, { reset: true });
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.deepEqual(
     linesAtOrAbove(['warn', 'error', 'fatal']).filter((line) => line['msg'] !== 'MYSQL_URL is not set: using the in-memory store; data is lost when the process stops'),
