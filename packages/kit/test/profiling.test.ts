@@ -27,7 +27,7 @@ test('nothing samples the CPU until a profile is asked for, and the labels middl
   assert.equal(time.isStarted(), false);
   assert.equal(isLabellingRequests(), false);
   let called = false;
-  await profilingLabels({ _matchedRoute: '/x' } as never, async () => {
+  await profilingLabels({ routerPath: '/x' } as never, async () => {
     called = true;
     assert.throws(() => time.getContext(), /not started/, 'no profiler context is set');
   });
@@ -39,7 +39,7 @@ test('a CPU profile has labelled samples of the request that burned the CPU', as
   assert.equal(isLabellingRequests(), true);
   const deadline = performance.now() + 800;
   while (performance.now() < deadline) {
-    await profilingLabels({ _matchedRoute: '/burn/:id' } as never, async () => {
+    await profilingLabels({ routerPath: '/burn/:id' } as never, async () => {
       await new Promise((resolve) => setImmediate(resolve));
       burnCpu(20);
     });
@@ -58,7 +58,7 @@ test('labels=false leaves the samples unlabelled and the label middleware idle',
   assert.equal(isLabellingRequests(), false);
   const deadline = performance.now() + 600;
   while (performance.now() < deadline) {
-    await profilingLabels({ _matchedRoute: '/burn/:id' } as never, async () => {
+    await profilingLabels({ routerPath: '/burn/:id' } as never, async () => {
       burnCpu(20);
     });
   }

@@ -1,28 +1,7 @@
 import { DependencyUnavailableError, type Logger } from '@cinemetrics/kit';
 import { GatewayNotFoundError, GatewayUnavailableError } from './gateway/errors.js';
-import type { DegradablePart, Metadata, MovieDetails, RatingSummary } from './model.js';
-
-/** What a call carries from the incoming request to the downstream ones. */
-export interface CallContext {
-  /** The incoming `x-request-id`, forwarded so one id ties the log lines of every service together. */
-  requestId?: string;
-}
-
-/**
- * What the controller needs from the metadata service. Rejects with GatewayNotFoundError when the
- * movie does not exist and GatewayUnavailableError when the service cannot answer.
- */
-export interface MetadataGateway {
-  getMetadata(id: string, context: CallContext): Promise<Metadata>;
-}
-
-/**
- * What the controller needs from the rating service: the movie's aggregate, null when nobody rated
- * it. Rejects with GatewayUnavailableError when the service cannot answer.
- */
-export interface RatingGateway {
-  getMovieRating(id: string, context: CallContext): Promise<RatingSummary | null>;
-}
+import type { CallContext, MetadataGateway, RatingGateway } from './gateway/gateway.js';
+import type { DegradablePart, MovieDetails, RatingSummary } from './model.js';
 
 export class MovieNotFoundError extends Error {
   constructor(readonly id: string) {

@@ -2,13 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { createLogger, DependencyUnavailableError } from '@cinemetrics/kit';
-import {
-  MovieController,
-  MovieNotFoundError,
-  type CallContext,
-  type MetadataGateway,
-  type RatingGateway,
-} from '../src/controller.js';
+import { MovieController, MovieNotFoundError } from '../src/controller.js';
+import type { CallContext, MetadataGateway, RatingGateway } from '../src/gateway/gateway.js';
 import { GatewayNotFoundError, GatewayUnavailableError } from '../src/gateway/errors.js';
 import type { Metadata, RatingSummary } from '../src/model.js';
 

@@ -1,6 +1,6 @@
 import { DownstreamUnavailableError, type DownstreamClient } from '@cinemetrics/kit';
 import type { z } from 'zod';
-import type { CallContext } from '../controller.js';
+import type { CallContext } from './gateway.js';
 import { GatewayUnavailableError } from './errors.js';
 
 export type JsonAnswer<T> = { status: 'ok'; value: T } | { status: 'not_found' };

@@ -1,5 +1,5 @@
 import type { DownstreamClient, ReadThroughCache } from '@cinemetrics/kit';
-import type { CallContext, MetadataGateway } from '../controller.js';
+import type { CallContext, MetadataGateway } from './gateway.js';
 import { metadataSchema, type Metadata } from '../model.js';
 import { GatewayNotFoundError } from './errors.js';
 import { checkAlive, getJson } from './http.js';

@@ -1,5 +1,5 @@
 import type { DownstreamClient } from '@cinemetrics/kit';
-import type { CallContext, RatingGateway } from '../controller.js';
+import type { CallContext, RatingGateway } from './gateway.js';
 import { ratingSummarySchema, type RatingSummary } from '../model.js';
 import { checkAlive, getJson } from './http.js';
 
