@@ -1,6 +1,6 @@
-import { DependencyUnavailableError, type Logger } from '@cinemetrics/kit';
+import { currentRequestScope, DependencyUnavailableError, type Logger } from '@cinemetrics/kit';
 import { GatewayNotFoundError, GatewayUnavailableError } from './gateway/errors.js';
-import type { CallContext, MetadataGateway, RatingGateway } from './gateway/gateway.js';
+import type { MetadataGateway, RatingGateway } from './gateway/gateway.js';
 import type { DegradablePart, MovieDetails, RatingSummary } from './model.js';
 
 export class MovieNotFoundError extends Error {
@@ -27,10 +27,10 @@ export class MovieController {
    * not their sum. Metadata is essential: missing → MovieNotFoundError, failing →
    * DependencyUnavailableError (503). Rating is not: failing → the answer without it, marked degraded.
    */
-  async getMovieDetails(id: string, context: CallContext = {}): Promise<MovieDetails> {
+  async getMovieDetails(id: string): Promise<MovieDetails> {
     const [metadata, rating] = await Promise.allSettled([
-      this.metadata.getMetadata(id, context),
-      this.rating.getMovieRating(id, context),
+      this.metadata.getMetadata(id),
+      this.rating.getMovieRating(id),
     ]);
 
     if (metadata.status === 'rejected') {
@@ -49,7 +49,7 @@ export class MovieController {
     } else {
       degraded.push('rating');
       this.logger.warn(
-        { dependency: 'rating', movie_id: id, reason: reasonOf(rating.reason), request_id: context.requestId },
+        { dependency: 'rating', movie_id: id, reason: reasonOf(rating.reason), request_id: currentRequestScope()?.requestId },
         'rating unavailable; answering without it',
       );
     }

@@ -1,21 +1,16 @@
 /**
  * What the controller needs from the services it joins, defined by the controller's needs; the
- * HTTP implementations are beside this file.
+ * HTTP implementations are beside this file. The request id and the deadline travel with the kit
+ * client, not through these calls.
  */
 import type { Metadata, RatingSummary } from '../model.js';
-
-/** What a call carries from the incoming request to the downstream ones. */
-export interface CallContext {
-  /** The incoming `x-request-id`, forwarded so one id ties the log lines of every service together. */
-  requestId?: string;
-}
 
 /**
  * What the controller needs from the metadata service. Rejects with GatewayNotFoundError when the
  * movie does not exist and GatewayUnavailableError when the service cannot answer.
  */
 export interface MetadataGateway {
-  getMetadata(id: string, context: CallContext): Promise<Metadata>;
+  getMetadata(id: string): Promise<Metadata>;
 }
 
 /**
@@ -23,5 +18,5 @@ export interface MetadataGateway {
  * it. Rejects with GatewayUnavailableError when the service cannot answer.
  */
 export interface RatingGateway {
-  getMovieRating(id: string, context: CallContext): Promise<RatingSummary | null>;
+  getMovieRating(id: string): Promise<RatingSummary | null>;
 }
