@@ -63,7 +63,7 @@ export interface AdminAppOptions {
   rootLogger: Logger;
   access: Koa.Middleware;
   bodyLimit: string;
-  /** Routers added by other parts of the kit (metrics, profiling, faults) */
+  /** Routers added by other parts of the kit (faults, profiling) and the service's own admin routers. */
   routers?: readonly Router[];
 }
 
