@@ -1,14 +1,9 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { faultsEnvironmentSchema } from './faults/rules.js';
+import { ConfigError } from './config-error.js';
 
-/** Raised when environment variables do not pass validation; the message names every bad variable. */
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 const port = z.coerce.number().int().min(1).max(65535);
 

@@ -9,7 +9,8 @@ import { createApiApp } from './http/api-app.js';
 import { DrainableListener } from './http/listener.js';
 import type { Route } from './http/route.js';
 import { componentLogger } from './logger.js';
-import { listenerTimeoutsFromEnv, protectionSettingsFromEnv } from './protection/settings.js';
+import { listenerTimeoutsFromEnv } from './http/listener.js';
+import { protectionSettingsFromEnv } from './protection/settings.js';
 import { faultsRouter } from './faults/admin.js';
 import { FaultInjector, UnknownFaultRouteError } from './faults/injector.js';
 import { profilingRouter } from './profiling/admin.js';
@@ -130,7 +131,7 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
     timeouts,
     httpLogger,
   );
-  const { app: adminApp } = createAdminApp({
+  const adminApp = createAdminApp({
     logger: adminLogger,
     rootLogger: logger,
     access: definition.adminAccess,

@@ -125,7 +125,7 @@ test('leaked memory is real heap and is given back when the rule goes', async ()
   const { logger } = capturingLogger();
   const faults = new FaultInjector({ logger, routes: [{ method: 'get', path: '/x' }] });
   faults.replace([{ route: '*', leakKbPerRequest: 1024 }], 'admin');
-  const ctx = { method: 'GET', _matchedRoute: '/x' } as never;
+  const ctx = { method: 'GET', routerPath: '/x' } as never;
   for (let i = 0; i < 20; i += 1) await faults.middleware(ctx, async () => undefined);
   assert.equal(faults.leakedBytes, 20 * 1024 * 1024);
   faults.replace([{ route: '*', errorRate: 0 }], 'admin');

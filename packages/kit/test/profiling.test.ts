@@ -5,8 +5,7 @@ import { time } from '@datadog/pprof';
 import { Profile } from 'pprof-format';
 import { burnCpu } from '../src/faults/cpu-burn.js';
 import { profilingLabels } from '../src/profiling/labels.js';
-import { isLabellingRequests, Profiler } from '../src/profiling/profiler.js';
-import { ProblemError } from '../src/problem.js';
+import { isLabellingRequests, ProfileInProgressError, Profiler, ProfilingDisabledError } from '../src/profiling/profiler.js';
 import { capturingLogger } from './support.js';
 
 const { logger } = capturingLogger();
@@ -27,7 +26,7 @@ test('nothing samples the CPU until a profile is asked for, and the labels middl
   assert.equal(time.isStarted(), false);
   assert.equal(isLabellingRequests(), false);
   let called = false;
-  await profilingLabels({ _matchedRoute: '/x' } as never, async () => {
+  await profilingLabels({ routerPath: '/x' } as never, async () => {
     called = true;
     assert.throws(() => time.getContext(), /not started/, 'no profiler context is set');
   });
@@ -39,7 +38,7 @@ test('a CPU profile has labelled samples of the request that burned the CPU', as
   assert.equal(isLabellingRequests(), true);
   const deadline = performance.now() + 800;
   while (performance.now() < deadline) {
-    await profilingLabels({ _matchedRoute: '/burn/:id' } as never, async () => {
+    await profilingLabels({ routerPath: '/burn/:id' } as never, async () => {
       await new Promise((resolve) => setImmediate(resolve));
       burnCpu(20);
     });
@@ -58,7 +57,7 @@ test('labels=false leaves the samples unlabelled and the label middleware idle',
   assert.equal(isLabellingRequests(), false);
   const deadline = performance.now() + 600;
   while (performance.now() < deadline) {
-    await profilingLabels({ _matchedRoute: '/burn/:id' } as never, async () => {
+    await profilingLabels({ routerPath: '/burn/:id' } as never, async () => {
       burnCpu(20);
     });
   }
@@ -72,12 +71,12 @@ test('one profile at a time: a second gets 409; an aborted one stops at once and
   const controller = new AbortController();
   const first = profiler.cpuProfile(30, controller.signal);
   await assert.rejects(profiler.cpuProfile(1, new AbortController().signal), (error: unknown) => {
-    assert.ok(error instanceof ProblemError);
-    assert.equal(error.status, 409);
-    assert.match(error.detail ?? '', /CPU profile is already being taken/);
+    assert.ok(error instanceof ProfileInProgressError, 'the profiler reports its own refusal; the HTTP layer maps it');
+    assert.equal(error.running, 'CPU profile');
+    assert.match(error.message, /CPU profile is already being taken/);
     return true;
   });
-  await assert.rejects(profiler.heapProfile(), (error: unknown) => error instanceof ProblemError && error.status === 409);
+  await assert.rejects(profiler.heapProfile(), ProfileInProgressError);
   const started = performance.now();
   controller.abort();
   assert.equal(await first, undefined);
@@ -94,21 +93,21 @@ test('the heap profile decodes and has samples of live memory', async () => {
   assert.ok(retained.length > 0);
 });
 
-test('heap profiles need heap sampling; snapshots need HEAP_SNAPSHOT_ENABLED', async () => {
+test('heap profiles need heap sampling; snapshots need HEAP_SNAPSHOT_ENABLED (errors of the profiler, not HTTP problems)', async () => {
   const off = new Profiler({ logger, heapIntervalBytes: 0 });
   off.startHeapSampling();
-  await assert.rejects(off.heapProfile(), (error: unknown) => error instanceof ProblemError && error.status === 404);
+  await assert.rejects(off.heapProfile(), (error: unknown) => error instanceof ProfilingDisabledError && error.kind === 'heap profile');
   assert.throws(() => off.heapSnapshot(), (error: unknown) => {
-    assert.ok(error instanceof ProblemError);
-    assert.equal(error.status, 403);
-    assert.match(error.detail ?? '', /HEAP_SNAPSHOT_ENABLED=true/);
+    assert.ok(error instanceof ProfilingDisabledError);
+    assert.equal(error.kind, 'heap snapshot');
+    assert.match(error.message, /HEAP_SNAPSHOT_ENABLED=true/);
     return true;
   });
 });
 
 test('a heap snapshot streams in the DevTools format and holds the slot while it streams', async () => {
   const stream = profiler.heapSnapshot();
-  assert.throws(() => profiler.heapSnapshot(), (error: unknown) => error instanceof ProblemError && error.status === 409);
+  assert.throws(() => profiler.heapSnapshot(), ProfileInProgressError);
   let head = '';
   let bytes = 0;
   for await (const chunk of stream) {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig, serviceEnvWithDefaults } from '../src/config.js';
-import { DEFAULT_LISTENER_TIMEOUTS } from '../src/http/listener.js';
-import { listenerTimeoutsFromEnv, protectionSettingsFromEnv } from '../src/protection/settings.js';
+import { DEFAULT_LISTENER_TIMEOUTS, listenerTimeoutsFromEnv } from '../src/http/listener.js';
+import { protectionSettingsFromEnv } from '../src/protection/settings.js';
 
 const schema = serviceEnvWithDefaults({ PORT: 8081, ADMIN_PORT: 8091 });
 const load = (env: Record<string, string>) => loadConfig(schema, env);

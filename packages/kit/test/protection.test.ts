@@ -7,7 +7,7 @@ import { createApiApp } from '../src/http/api-app.js';
 import { defineRoute } from '../src/http/route.js';
 import { HealthRegistry } from '../src/health.js';
 import { httpServerRejected } from '../src/metrics/registry.js';
-import { inboundProtection } from '../src/protection/middleware.js';
+import { inboundProtection } from '../src/http/inbound-protection.js';
 import type { InboundProtectionSettings } from '../src/protection/settings.js';
 import { capturingLogger, measuredRequests, serveApp, verifierFor, type ServedApp } from './support.js';
 

@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDefinitions, REPOSITORY_ROOT, type Definitions } from './definitions.js';
 import { renderRuleFile } from './render.js';
-import { generateRules, type GenerateOptions } from './rules.js';
+import type { GenerateOptions } from './rule-model.js';
+import { generateRules } from './rules.js';
 
 export interface GeneratedFile {
   /** Relative to the repository root (or to the output directory when one is given). */

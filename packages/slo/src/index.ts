@@ -2,6 +2,7 @@ export * from './definitions.js';
 export * from './duration.js';
 export * from './generate.js';
 export * from './render.js';
+export * from './rule-model.js';
 export * from './rules.js';
 export * from './runbooks.js';
 export { NO_SLO, THRESHOLDS, serviceAlertGroups } from './service-rules.js';

@@ -1,5 +1,5 @@
 import { Document } from 'yaml';
-import type { Rule, RuleFile } from './rules.js';
+import type { Rule, RuleFile } from './rule-model.js';
 
 export interface RenderOptions {
   timeScale?: number;

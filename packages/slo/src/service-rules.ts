@@ -1,5 +1,5 @@
 import { ownershipLabels, type Definitions, type Severity } from './definitions.js';
-import type { AlertingRule, Clock, RuleGroup } from './rules.js';
+import type { AlertingRule, Clock, RuleGroup } from './rule-model.js';
 import { runbookUrl } from './runbooks.js';
 
 /** `slo` label of alerts that are not about an SLO. */

@@ -1,5 +1,21 @@
 import { prometheusApi } from './prometheus-http.js';
-import type { ExemplarSeries, InstantSample, RangeSeries } from './prometheus.js';
+
+export interface InstantSample {
+  metric: Record<string, string>;
+  /** Unix seconds (fractional). */
+  timestamp: number;
+  value: number;
+}
+
+export interface RangeSeries {
+  metric: Record<string, string>;
+  values: { timestamp: number; value: number }[];
+}
+
+export interface ExemplarSeries {
+  seriesLabels: Record<string, string>;
+  exemplars: { labels: Record<string, string>; value: number; timestamp: number }[];
+}
 
 interface ApiSample {
   metric: Record<string, string>;

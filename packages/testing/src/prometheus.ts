@@ -5,6 +5,8 @@ import { findBinary } from './binaries.js';
 import { startDaemon } from './daemon.js';
 import { fetchWithTimeout } from './prometheus-http.js';
 import { PrometheusQueries } from './prometheus-queries.js';
+import type { ExemplarSeries, InstantSample, RangeSeries } from './prometheus-queries.js';
+export type { ExemplarSeries, InstantSample, RangeSeries };
 import type { RunningProcess } from './service-process.js';
 import { makeTempDir, type TempDir } from './temp.js';
 import { waitUntil } from './wait.js';
@@ -40,23 +42,6 @@ export interface PrometheusOptions extends PrometheusConfigOptions {
   binary?: string;
   /** Default 30 s. */
   readyTimeoutMs?: number;
-}
-
-export interface InstantSample {
-  metric: Record<string, string>;
-  /** Unix seconds (fractional). */
-  timestamp: number;
-  value: number;
-}
-
-export interface RangeSeries {
-  metric: Record<string, string>;
-  values: { timestamp: number; value: number }[];
-}
-
-export interface ExemplarSeries {
-  seriesLabels: Record<string, string>;
-  exemplars: { labels: Record<string, string>; value: number; timestamp: number }[];
 }
 
 export interface PrometheusTarget {

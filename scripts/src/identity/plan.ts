@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { StartError } from '../start/config.js';
+import { StartError } from '../start-error.js';
 
 export const DEMO_ADMIN_USERNAME = 'admin';
 export const DEMO_USER_USERNAME = 'demo';

@@ -1,6 +1,6 @@
 import { prepareDemoAccounts, type DemoAccounts } from '../identity/demo-accounts.js';
 import type { IdentityPlan } from '../identity/plan.js';
-import { sampleLine } from './banner.js';
+import { sampleLine } from './sample-line.js';
 import type { StartConfig } from './config.js';
 import { seedDemoData, type SeedOutcome } from './demo-seed.js';
 import { complain, say } from './output.js';

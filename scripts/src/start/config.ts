@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { StartError } from '../start-error.js';
 
 export const DEFAULT_PORT_BASE = 8080;
 export const DEFAULT_READY_TIMEOUT_MS = 60_000;
@@ -10,15 +11,7 @@ export const DEMO_DATASET = { seed: 1, movies: 50, ratings: 300, users: 8 } as c
 export const SEED_MODES = ['auto', 'off'] as const;
 export type SeedMode = (typeof SEED_MODES)[number];
 
-/** A problem the start script reports and ends with: 2 for bad arguments or configuration, 1 otherwise. */
-export class StartError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+export { StartError };
 
 export interface StartConfig {
   portBase: number;

@@ -1,9 +1,7 @@
+import { recordIdSchema } from '@cinemetrics/kit';
 import { z } from 'zod';
 
-export const recordId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 characters: letters, digits, . _ - (not first)')
-  .describe('Movie id');
+export const recordId = recordIdSchema.describe('Movie id');
 
 export const metadataFields = z.strictObject({
   title: z.string().trim().min(1).max(255),

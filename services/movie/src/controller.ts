@@ -1,28 +1,7 @@
-import { DependencyUnavailableError, type Logger } from '@cinemetrics/kit';
+import { currentRequestScope, DependencyUnavailableError, type Logger } from '@cinemetrics/kit';
 import { GatewayNotFoundError, GatewayUnavailableError } from './gateway/errors.js';
-import type { DegradablePart, Metadata, MovieDetails, RatingSummary } from './model.js';
-
-/** What a call carries from the incoming request to the downstream ones. */
-export interface CallContext {
-  /** The incoming `x-request-id`, forwarded so one id ties the log lines of every service together. */
-  requestId?: string;
-}
-
-/**
- * What the controller needs from the metadata service. Rejects with GatewayNotFoundError when the
- * movie does not exist and GatewayUnavailableError when the service cannot answer.
- */
-export interface MetadataGateway {
-  getMetadata(id: string, context: CallContext): Promise<Metadata>;
-}
-
-/**
- * What the controller needs from the rating service: the movie's aggregate, null when nobody rated
- * it. Rejects with GatewayUnavailableError when the service cannot answer.
- */
-export interface RatingGateway {
-  getMovieRating(id: string, context: CallContext): Promise<RatingSummary | null>;
-}
+import type { MetadataGateway, RatingGateway } from './gateway/gateway.js';
+import type { DegradablePart, MovieDetails, RatingSummary } from './model.js';
 
 export class MovieNotFoundError extends Error {
   constructor(readonly id: string) {
@@ -48,10 +27,10 @@ export class MovieController {
    * not their sum. Metadata is essential: missing → MovieNotFoundError, failing →
    * DependencyUnavailableError (503). Rating is not: failing → the answer without it, marked degraded.
    */
-  async getMovieDetails(id: string, context: CallContext = {}): Promise<MovieDetails> {
+  async getMovieDetails(id: string): Promise<MovieDetails> {
     const [metadata, rating] = await Promise.allSettled([
-      this.metadata.getMetadata(id, context),
-      this.rating.getMovieRating(id, context),
+      this.metadata.getMetadata(id),
+      this.rating.getMovieRating(id),
     ]);
 
     if (metadata.status === 'rejected') {
@@ -70,7 +49,7 @@ export class MovieController {
     } else {
       degraded.push('rating');
       this.logger.warn(
-        { dependency: 'rating', movie_id: id, reason: reasonOf(rating.reason), request_id: context.requestId },
+        { dependency: 'rating', movie_id: id, reason: reasonOf(rating.reason), request_id: currentRequestScope()?.requestId },
         'rating unavailable; answering without it',
       );
     }

@@ -1,10 +1,8 @@
+import { recordIdSchema } from '@cinemetrics/kit';
 import { z } from 'zod';
 
-/** The same rule the metadata service applies to its ids, so a request it would reject never leaves. */
-export const movieId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 characters: letters, digits, . _ - (not first)')
-  .describe('Movie id');
+/** The rule the metadata service applies to its ids, so a request it would reject never leaves. */
+export const movieId = recordIdSchema.describe('Movie id');
 
 /** A movie record as the metadata service returns it (fields this API does not publish are dropped). */
 export const metadataSchema = z.object({

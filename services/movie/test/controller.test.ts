@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
-import { createLogger, DependencyUnavailableError } from '@cinemetrics/kit';
-import {
-  MovieController,
-  MovieNotFoundError,
-  type CallContext,
-  type MetadataGateway,
-  type RatingGateway,
-} from '../src/controller.js';
+import { createLogger, DependencyUnavailableError, runWithDeadline } from '@cinemetrics/kit';
+import { MovieController, MovieNotFoundError } from '../src/controller.js';
+import type { MetadataGateway, RatingGateway } from '../src/gateway/gateway.js';
 import { GatewayNotFoundError, GatewayUnavailableError } from '../src/gateway/errors.js';
 import type { Metadata, RatingSummary } from '../src/model.js';
 
@@ -39,11 +34,11 @@ function deferred<T>(): Deferred<T> {
 
 /** A gateway whose every call waits until the test settles it, and which records what it was asked. */
 class FakeMetadata implements MetadataGateway {
-  readonly calls: { id: string; context: CallContext }[] = [];
+  readonly calls: string[] = [];
   readonly pending: Deferred<Metadata>[] = [];
 
-  getMetadata(id: string, context: CallContext): Promise<Metadata> {
-    this.calls.push({ id, context });
+  getMetadata(id: string): Promise<Metadata> {
+    this.calls.push(id);
     const call = deferred<Metadata>();
     this.pending.push(call);
     return call.promise;
@@ -51,11 +46,11 @@ class FakeMetadata implements MetadataGateway {
 }
 
 class FakeRating implements RatingGateway {
-  readonly calls: { id: string; context: CallContext }[] = [];
+  readonly calls: string[] = [];
   readonly pending: Deferred<RatingSummary | null>[] = [];
 
-  getMovieRating(id: string, context: CallContext): Promise<RatingSummary | null> {
-    this.calls.push({ id, context });
+  getMovieRating(id: string): Promise<RatingSummary | null> {
+    this.calls.push(id);
     const call = deferred<RatingSummary | null>();
     this.pending.push(call);
     return call.promise;
@@ -101,13 +96,13 @@ describe('MovieController.getMovieDetails', () => {
     const rating = new FakeRating();
     const controller = new MovieController(metadata, rating, capturingLogger().logger);
 
-    const details = controller.getMovieDetails('alien-1979', { requestId: 'req-1' });
+    const details = controller.getMovieDetails('alien-1979');
     await tick();
     // Neither fake has been settled yet, so a sequential implementation could not have reached the second.
     assert.equal(metadata.calls.length, 1, 'metadata requested');
     assert.equal(rating.calls.length, 1, 'rating requested while metadata is still pending');
-    assert.deepEqual(metadata.calls[0], { id: 'alien-1979', context: { requestId: 'req-1' } });
-    assert.deepEqual(rating.calls[0], { id: 'alien-1979', context: { requestId: 'req-1' } });
+    assert.deepEqual(metadata.calls, ['alien-1979']);
+    assert.deepEqual(rating.calls, ['alien-1979']);
 
     // Settle them in the opposite order to the one a sequential implementation would await.
     rating.pending[0]?.resolve({ average: 4.5, count: 2 });
@@ -183,7 +178,7 @@ describe('MovieController.getMovieDetails', () => {
 
   test('rating unavailable → still answered, rating null, degraded ["rating"], warning with the reason', async () => {
     const { controller, lines } = controllerWith(alien, new GatewayUnavailableError('rating', 'no answer within 1000 ms'));
-    assert.deepEqual(await controller.getMovieDetails('alien-1979', { requestId: 'req-7' }), {
+    assert.deepEqual(await runWithDeadline(5_000, () => controller.getMovieDetails('alien-1979'), { requestId: 'req-7' }), {
       metadata: alien,
       rating: null,
       degraded: ['rating'],

@@ -2,10 +2,17 @@ import { context } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import type { RouteAuth } from '../http/route.js';
 import { forbidden, invalidToken, unauthorized } from './problems.js';
 import { principalOf, setPrincipal, type Principal } from './principal.js';
 import { TokenRejectedError, type TokenVerifier } from './token-verifier.js';
+
+/** Who may call a route (`defineRoute`'s `auth`); a route without it is public. */
+export interface RouteAuth {
+  /** The token must carry at least one of these roles. */
+  roles?: readonly string[];
+  /** Only tokens issued to people (POST /tokens), not to service clients. */
+  usersOnly?: boolean;
+}
 
 /** The semantic-convention attribute for the authenticated caller; never the token itself. */
 export const ENDUSER_ID = 'enduser.id';

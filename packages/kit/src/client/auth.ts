@@ -107,8 +107,6 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 export class OAuthTokenSource implements AuthProvider {
   private cached: CachedToken | undefined;
   private inFlight: Promise<CachedToken> | undefined;
-  /** Token requests sent so far (for tests and debugging). */
-  fetches = 0;
 
   constructor(
     private readonly peer: string,
@@ -145,7 +143,6 @@ export class OAuthTokenSource implements AuthProvider {
   }
 
   private async fetchToken(): Promise<CachedToken> {
-    this.fetches += 1;
     const { clientId, clientSecret, scope, audience } = this.credentials;
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (scope !== undefined) form.set('scope', scope);

@@ -189,8 +189,8 @@ export class DownstreamClient {
     this.defaultHeaders = lowerCaseKeys(options.headers);
     this.healthPath = options.healthPath ?? '/.well-known/alive';
     this.readinessPath = options.readinessPath ?? '/.well-known/health';
-    // Idle connections are dropped a little before the services' own keep-alive (5 s), so the pool never
-    // writes to a socket the server is closing. Timeouts per attempt come from the abort signal; the
+    // Idle connections are dropped well before the services' own keep-alive (HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    // 65 s by default), so the pool never writes to a socket the server is closing. Timeouts per attempt come from the abort signal; the
     // pool's own are a backstop.
     this.pool = new Pool(origin, {
       connections: this.policy.maxConnections,

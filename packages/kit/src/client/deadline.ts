@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context, Next } from 'koa';
+import { requestState } from '../request-context.js';
 
 /**
  * The request's time budget, carried in AsyncLocalStorage from the moment a request arrives to every
@@ -99,12 +100,11 @@ export function requestDeadline(options: RequestDeadlineOptions) {
   return async function requestDeadlineScope(ctx: Context, next: Next): Promise<void> {
     const asked = parseDeadlineHeader(ctx.get(DEADLINE_HEADER) || undefined);
     const budgetMs = effectiveBudgetMs(asked, options, asked !== undefined && isTrusted(ctx));
-    const requestId = ctx.state['requestId'] as string | undefined;
     const scope: RequestScope = {
       deadline: performance.now() + budgetMs,
       budgetMs,
       authorization: ctx.get('authorization') || undefined,
-      requestId,
+      requestId: requestState(ctx).requestId,
     };
     await storage.run(scope, next);
   };

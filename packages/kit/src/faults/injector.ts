@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Context, Next } from 'koa';
 import { Counter } from 'prom-client';
 import type { Logger } from 'pino';
-import { routeTemplate } from '../http/request-context.js';
+import { routeTemplate } from '../request-context.js';
 import { registry } from '../metrics/registry.js';
 import { ProblemError } from '../problem.js';
 import { burnCpu } from './cpu-burn.js';

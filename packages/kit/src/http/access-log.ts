@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import { routeTemplate } from './request-context.js';
+import { requestState, routeTemplate, UNMATCHED_ROUTE } from '../request-context.js';
 import { principalOf } from '../auth/principal.js';
 
 /**
@@ -16,11 +16,11 @@ export function accessLog(logger: Logger) {
       const status = ctx.status;
       const fields = {
         'http.method': ctx.method,
-        'http.route': routeTemplate(ctx) ?? 'unmatched',
+        'http.route': routeTemplate(ctx) ?? UNMATCHED_ROUTE,
         'http.status_code': status,
         'url.path': ctx.path,
         duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
-        request_id: ctx.state['requestId'] as string | undefined,
+        request_id: requestState(ctx).requestId,
         'enduser.id': principalOf(ctx)?.subject,
       };
       if (status >= 500) logger.error(fields, 'request completed');

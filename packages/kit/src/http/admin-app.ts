@@ -4,12 +4,12 @@ import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { metricsRouter } from '../metrics/endpoint.js';
+import { metricsRouter } from './metrics-endpoint.js';
 import { strictRouter } from './route.js';
 import { ProblemError } from '../problem.js';
 import { accessLog } from './access-log.js';
 import { problemMiddleware } from './errors.js';
-import { requestId } from './request-context.js';
+import { requestId } from '../request-context.js';
 import { parseInput } from './validation.js';
 import { appErrorListener } from './client-error.js';
 import { bearerToken, verifyBearer } from '../auth/middleware.js';
@@ -63,7 +63,7 @@ export interface AdminAppOptions {
   rootLogger: Logger;
   access: Koa.Middleware;
   bodyLimit: string;
-  /** Routers added by other parts of the kit (metrics, profiling, faults) */
+  /** Routers added by other parts of the kit (faults, profiling) and the service's own admin routers. */
   routers?: readonly Router[];
 }
 
@@ -71,7 +71,7 @@ export interface AdminAppOptions {
  * The admin listener: never exposed publicly. `/metrics` and liveness are open for scrapers and
  * probes; everything else needs the admin token.
  */
-export function createAdminApp(options: AdminAppOptions): { app: Koa; protectedRoutes: Router } {
+export function createAdminApp(options: AdminAppOptions): Koa {
   const app = new Koa();
   app.silent = true;
   app.on('error', appErrorListener(options.logger));
@@ -102,5 +102,5 @@ export function createAdminApp(options: AdminAppOptions): { app: Koa; protectedR
   for (const router of options.routers ?? []) app.use(router.routes()).use(router.allowedMethods());
   app.use(protectedRoutes.routes());
   app.use(protectedRoutes.allowedMethods());
-  return { app, protectedRoutes };
+  return app;
 }

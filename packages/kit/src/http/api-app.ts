@@ -6,12 +6,12 @@ import { httpServerMetrics } from '../metrics/http-server.js';
 import { accessLog } from './access-log.js';
 import { problemMiddleware } from './errors.js';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi.js';
-import { requestId } from './request-context.js';
+import { requestId } from '../request-context.js';
 import { jsonBodyReader } from './json-body.js';
 import { formBodyReader } from './form-body.js';
 import { strictRouter, type Route, type RouteInput, type RouteRequestSchemas } from './route.js';
 import { parseRequestParts } from './validation.js';
-import { inboundProtection, routeLabeller } from '../protection/middleware.js';
+import { inboundProtection, routeLabeller } from './inbound-protection.js';
 import type { InboundProtectionSettings } from '../protection/settings.js';
 import { appErrorListener } from './client-error.js';
 import { authenticate, checkAccess } from '../auth/middleware.js';
@@ -28,7 +28,7 @@ export interface ApiAppOptions {
   middleware?: readonly Koa.Middleware[];
   /**
    * Middleware run inside every matched public route, before its validation and handler, with the
-   * route template known (`ctx._matchedRoute`): fault injection, profiling labels. Never runs for
+   * route template known (`routeTemplate(ctx)`): fault injection, profiling labels. Never runs for
    * well-known routes, unknown paths or 405s.
    */
   routeHooks?: readonly Koa.Middleware[];

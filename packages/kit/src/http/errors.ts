@@ -54,7 +54,6 @@ export function problemMiddleware(logger: Logger) {
     } catch (error) {
       const problem = toProblem(error);
       if (problem.status >= 500) {
-        ctx.state['error'] = error;
         logger.error({ err: error, status: problem.status }, 'request failed');
       }
       sendProblem(ctx, problem);

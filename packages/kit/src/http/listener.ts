@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
 import pino, { type Logger } from 'pino';
+import { ConfigError } from '../config-error.js';
 import { clientErrorHandler } from './client-error.js';
 
 export interface ListenerTimeouts {
@@ -28,6 +29,28 @@ export const DEFAULT_LISTENER_TIMEOUTS: ListenerTimeouts = {
   keepAliveTimeoutMs: 65_000,
   connectionsCheckingIntervalMs: 1_000,
 };
+
+/** The variables read here, as `loadConfig` parsed them. */
+interface TimeoutEnv {
+  HTTP_HEADERS_TIMEOUT_MS: number;
+  HTTP_REQUEST_TIMEOUT_MS: number;
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: number;
+}
+
+/**
+ * The listeners' timeouts from the environment. Node refuses a headers timeout longer than the
+ * request timeout (the headers are part of the request), so that is a configuration error here.
+ */
+export function listenerTimeoutsFromEnv(env: TimeoutEnv): ListenerTimeouts {
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(['HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS']);
+  }
+  return {
+    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  };
+}
 
 /**
  * An HTTP listener that can drain: after `beginDrain()` it accepts no connection, every response tells

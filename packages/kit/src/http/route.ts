@@ -1,6 +1,9 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { z } from 'zod';
+import type { RouteAuth } from '../auth/middleware.js';
+
+export type { RouteAuth };
 
 export type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'patch';
 
@@ -24,13 +27,6 @@ export interface RouteInput<R extends RouteRequestSchemas> {
   query: Parsed<R['query']>;
   body: Parsed<R['body']>;
   form: Parsed<R['form']>;
-}
-
-export interface RouteAuth {
-  /** The token must carry at least one of these roles. */
-  roles?: readonly string[];
-  /** Only tokens issued to people (POST /tokens), not to service clients. */
-  usersOnly?: boolean;
 }
 
 /**

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { validationFailed, type FieldError } from '../problem.js';
 
+/**
+ * The rule for the record ids the services store (`ascii_bin`, at most 64) and accept in paths: a
+ * letter or digit, then letters, digits, `.`, `_` and `-`. One rule, so a service calling another
+ * refuses exactly the ids the other would.
+ */
+export const recordIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 characters: letters, digits, . _ - (not first)');
+
 export type InputLocation = 'path' | 'query' | 'body' | 'header';
 
 function fieldName(location: InputLocation, path: readonly PropertyKey[]): string {

@@ -1,4 +1,3 @@
-import type { Pool } from 'mysql2/promise';
 import { Gauge } from 'prom-client';
 import { dbOperationDuration, registry } from './registry.js';
 
@@ -20,19 +19,64 @@ export function observeStatement(sql: string, seconds: number): void {
   dbOperationDuration.observe(statementLabels(sql), seconds);
 }
 
-interface PoolInternals {
-  _allConnections?: { length: number };
-  _freeConnections?: { length: number };
-  _connectionQueue?: { length: number };
-  config?: { connectionLimit?: number };
+/** The part of mysql2's core pool the gauges use: its public events. */
+interface PoolEvents {
+  on(event: 'connection' | 'acquire' | 'release', listener: (connection: ConnectionEvents) => void): unknown;
 }
 
-const pools = new Map<string, Pool>();
-
-/** mysql2 exposes pool state only through its internal queues; read them defensively at scrape time. */
-function internals(pool: Pool): PoolInternals {
-  return ((pool as unknown as { pool?: PoolInternals }).pool ?? {}) as PoolInternals;
+interface ConnectionEvents {
+  once(event: 'end' | 'error', listener: () => void): unknown;
 }
+
+/**
+ * One pool's connections as its public events tell them: `connection` (opened), `acquire` (handed
+ * out), `release` (back to idle), and a connection's own `end` or `error` (gone). A connection
+ * released straight to a waiting caller emits nothing and stays used, which it is. Callers waiting
+ * for a connection are the kit's calls in flight that hold none.
+ */
+export class PoolUsage {
+  private readonly idle = new Set<ConnectionEvents>();
+  private readonly used = new Set<ConnectionEvents>();
+  private inFlight = 0;
+
+  constructor(
+    pool: PoolEvents,
+    readonly connectionLimit: number,
+  ) {
+    pool.on('connection', (connection) => {
+      const gone = (): void => {
+        this.idle.delete(connection);
+        this.used.delete(connection);
+      };
+      connection.once('end', gone);
+      connection.once('error', gone);
+    });
+    pool.on('acquire', (connection) => {
+      this.idle.delete(connection);
+      this.used.add(connection);
+    });
+    pool.on('release', (connection) => {
+      this.used.delete(connection);
+      this.idle.add(connection);
+    });
+  }
+
+  /** Runs `work`, a call that takes one connection from the pool for its duration. */
+  async call<T>(work: () => Promise<T>): Promise<T> {
+    this.inFlight += 1;
+    try {
+      return await work();
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  counts(): { idle: number; used: number; pending: number } {
+    return { idle: this.idle.size, used: this.used.size, pending: Math.max(0, this.inFlight - this.used.size) };
+  }
+}
+
+const pools = new Map<string, PoolUsage>();
 
 new Gauge({
   name: 'db_client_connections',
@@ -43,11 +87,9 @@ new Gauge({
     let idle = 0;
     let used = 0;
     for (const pool of pools.values()) {
-      const state = internals(pool);
-      const all = state._allConnections?.length ?? 0;
-      const free = state._freeConnections?.length ?? 0;
-      idle += free;
-      used += all - free;
+      const counts = pool.counts();
+      idle += counts.idle;
+      used += counts.used;
     }
     this.set({ state: 'idle' }, idle);
     this.set({ state: 'used' }, used);
@@ -60,7 +102,7 @@ new Gauge({
   registers: [registry],
   collect() {
     let max = 0;
-    for (const pool of pools.values()) max += internals(pool).config?.connectionLimit ?? 0;
+    for (const pool of pools.values()) max += pool.connectionLimit;
     this.set(max);
   },
 });
@@ -71,13 +113,16 @@ new Gauge({
   registers: [registry],
   collect() {
     let pending = 0;
-    for (const pool of pools.values()) pending += internals(pool)._connectionQueue?.length ?? 0;
+    for (const pool of pools.values()) pending += pool.counts().pending;
     this.set(pending);
   },
 });
 
-export function watchPool(name: string, pool: Pool): void {
-  pools.set(name, pool);
+/** Counts `pool`'s connections under `name` in the pool gauges until `unwatchPool(name)`. */
+export function watchPool(name: string, pool: PoolEvents, connectionLimit: number): PoolUsage {
+  const usage = new PoolUsage(pool, connectionLimit);
+  pools.set(name, usage);
+  return usage;
 }
 
 export function unwatchPool(name: string): void {

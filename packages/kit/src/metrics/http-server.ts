@@ -1,10 +1,7 @@
 import { trace, TraceFlags } from '@opentelemetry/api';
 import type { Context, Next } from 'koa';
-import { routeTemplate } from '../http/request-context.js';
+import { routeTemplate, UNMATCHED_ROUTE } from '../request-context.js';
 import { httpServerActive, httpServerDuration } from './registry.js';
-
-/** Route label for requests no route matched: one value, however many distinct paths arrive. */
-export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * RED metrics per request: duration by method, route template and status, with the sampled trace id

@@ -1,6 +1,6 @@
 import mysql, { type Pool, type PoolConnection, type RowDataPacket, type ResultSetHeader } from 'mysql2/promise';
 import type { Logger } from 'pino';
-import { observeStatement, unwatchPool, watchPool } from '../metrics/database.js';
+import { observeStatement, unwatchPool, watchPool, type PoolUsage } from '../metrics/database.js';
 import { DependencyUnavailableError } from '../problem.js';
 
 /** Driver errors that mean the server cannot be reached or the connection broke, not that the query was wrong. */
@@ -52,6 +52,7 @@ type Params = (string | number | boolean | Date | Buffer | null)[];
 export class Database {
   private constructor(
     readonly pool: Pool,
+    private readonly usage: PoolUsage,
     readonly name: string,
     private readonly queryTimeoutMs: number,
   ) {}
@@ -83,8 +84,8 @@ export class Database {
       // an update, which is how repositories tell "created" from "replaced".
       flags: ['-FOUND_ROWS'],
     });
-    watchPool(options.database, pool);
-    return new Database(pool, options.database, options.queryTimeoutMs ?? 5000);
+    const usage = watchPool(options.database, pool.pool, options.poolSize);
+    return new Database(pool, usage, options.database, options.queryTimeoutMs ?? 5000);
   }
 
   async query<T extends RowDataPacket>(sql: string, params: Params = []): Promise<T[]> {
@@ -97,8 +98,24 @@ export class Database {
     return result;
   }
 
+  /** Runs `work` on one connection of the pool, released afterwards (named locks, migrations). */
+  async withConnection<T>(work: (connection: PoolConnection) => Promise<T>): Promise<T> {
+    return this.usage.call(async () => {
+      const connection = await this.pool.getConnection();
+      try {
+        return await work(connection);
+      } finally {
+        connection.release();
+      }
+    });
+  }
+
   /** Runs `work` in a transaction on one connection; rolls back when it throws. */
   async transaction<T>(work: (connection: PoolConnection) => Promise<T>): Promise<T> {
+    return this.usage.call(() => this.inTransaction(work));
+  }
+
+  private async inTransaction<T>(work: (connection: PoolConnection) => Promise<T>): Promise<T> {
     const connection = await this.guard(() => this.pool.getConnection());
     try {
       await connection.beginTransaction();
@@ -126,7 +143,7 @@ export class Database {
   private async measured<T>(sql: string, operation: () => Promise<T>): Promise<T> {
     const started = process.hrtime.bigint();
     try {
-      return await this.guard(operation);
+      return await this.usage.call(() => this.guard(operation));
     } finally {
       observeStatement(sql, Number(process.hrtime.bigint() - started) / 1e9);
     }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RowDataPacket } from 'mysql2/promise';
+import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { Database } from './database.js';
 
@@ -46,8 +46,11 @@ interface AppliedRow extends RowDataPacket {
  */
 export async function migrate(database: Database, directory: string, logger: Logger): Promise<number> {
   const migrations = await readMigrations(directory);
-  const connection = await database.pool.getConnection();
   const lockName = `${database.name}.schema_migrations`;
+  return database.withConnection((connection) => applyUnderLock(connection, lockName, migrations, logger));
+}
+
+async function applyUnderLock(connection: PoolConnection, lockName: string, migrations: Migration[], logger: Logger): Promise<number> {
   try {
     const [[lock]] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, 60) AS acquired', [lockName]);
     if (lock?.['acquired'] !== 1) throw new Error('Could not take the migration lock within 60 s');
@@ -80,7 +83,6 @@ export async function migrate(database: Database, directory: string, logger: Log
     return count;
   } finally {
     await connection.query('SELECT RELEASE_LOCK(?)', [lockName]).catch(() => undefined);
-    connection.release();
   }
 }
 

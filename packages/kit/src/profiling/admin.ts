@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { parseInput } from '../http/validation.js';
 import { ProblemError } from '../problem.js';
-import { CPU_PROFILE_DEFAULT_SECONDS, CPU_PROFILE_MAX_SECONDS, type Profiler } from './profiler.js';
+import { CPU_PROFILE_DEFAULT_SECONDS, CPU_PROFILE_MAX_SECONDS, ProfileInProgressError, ProfilingDisabledError, type Profiler } from './profiler.js';
 
 const cpuProfileQuery = z.object({
   seconds: z.coerce.number().int().min(1).max(CPU_PROFILE_MAX_SECONDS).default(CPU_PROFILE_DEFAULT_SECONDS),
@@ -19,6 +19,30 @@ function sendProfile(ctx: Context, body: Buffer, filename: string): void {
   ctx.set('cache-control', 'no-store');
   ctx.set('x-content-type-options', 'nosniff');
   ctx.body = body;
+}
+
+/** The profiler's refusals as problems: busy is a 409, a heap profile without sampling a 404, a disabled snapshot a 403. */
+function asProblem(error: unknown): unknown {
+  if (error instanceof ProfileInProgressError) {
+    return new ProblemError({
+      status: 409,
+      title: 'Profile in progress',
+      type: 'https://cinemetrics.dev/problems/profile-in-progress',
+      detail: error.message,
+      extensions: { running: error.running },
+    });
+  }
+  if (error instanceof ProfilingDisabledError) return new ProblemError({ status: error.kind === 'heap profile' ? 404 : 403, detail: error.message });
+  return error;
+}
+
+/** Runs `work`, answering the profiler's refusals as problems. */
+async function refusalsAsProblems<T>(work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asProblem(error);
+  }
 }
 
 /** Aborts when the client's connection closes before the answer was sent. */
@@ -39,7 +63,7 @@ export function profilingRouter(profiler: Profiler, access: Koa.Middleware, serv
   router.use(access);
   router.get('cpuProfile', '/debug/pprof/profile', async function cpuProfile(ctx) {
     const { seconds, labels } = parseInput(cpuProfileQuery, ctx.query, 'query');
-    const profile = await profiler.cpuProfile(seconds, clientGone(ctx), { labels: labels === 'true' });
+    const profile = await refusalsAsProblems(() => profiler.cpuProfile(seconds, clientGone(ctx), { labels: labels === 'true' }));
     if (profile === undefined) {
       // Nobody is listening any more; 499 (nginx's "client closed request") keeps the access log honest.
       throw new ProblemError({ status: 499, title: 'Client Closed Request', detail: 'The client went away before the profile was finished' });
@@ -47,10 +71,10 @@ export function profilingRouter(profiler: Profiler, access: Koa.Middleware, serv
     sendProfile(ctx, profile, `${service}-cpu.pb.gz`);
   });
   router.get('heapProfile', '/debug/pprof/heap', async function heapProfile(ctx) {
-    sendProfile(ctx, await profiler.heapProfile(), `${service}-heap.pb.gz`);
+    sendProfile(ctx, await refusalsAsProblems(() => profiler.heapProfile()), `${service}-heap.pb.gz`);
   });
-  router.get('heapSnapshot', '/debug/heapsnapshot', function heapSnapshot(ctx) {
-    const stream = profiler.heapSnapshot();
+  router.get('heapSnapshot', '/debug/heapsnapshot', async function heapSnapshot(ctx) {
+    const stream = await refusalsAsProblems(() => profiler.heapSnapshot());
     ctx.type = 'application/octet-stream';
     ctx.set('content-disposition', `attachment; filename="${service}-${process.pid}-${Date.now()}.heapsnapshot"`);
     ctx.set('cache-control', 'no-store');

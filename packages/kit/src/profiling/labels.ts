@@ -1,8 +1,7 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { time, type LabelSet } from '@datadog/pprof';
 import type { Context, Next } from 'koa';
-import { UNMATCHED_ROUTE } from '../metrics/http-server.js';
-import { routeTemplate } from '../http/request-context.js';
+import { routeTemplate, UNMATCHED_ROUTE } from '../request-context.js';
 import { isLabellingRequests } from './profiler.js';
 
 /**

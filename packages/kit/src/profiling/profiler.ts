@@ -3,7 +3,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import v8 from 'node:v8';
 import { encode, heap, time } from '@datadog/pprof';
 import type { Logger } from 'pino';
-import { ProblemError } from '../problem.js';
 
 /** Defaults of the profiling variables (docs/profiling.md explains the costs). */
 export const PROFILING_DEFAULTS = {
@@ -30,6 +29,25 @@ export interface ProfilerOptions {
 }
 
 export type ProfileKind = 'CPU profile' | 'heap profile' | 'heap snapshot';
+
+/** Another profile is being taken: one at a time per process. */
+export class ProfileInProgressError extends Error {
+  constructor(readonly running: ProfileKind) {
+    super(`A ${running} is already being taken in this process; one profile at a time — retry when it has finished`);
+    this.name = 'ProfileInProgressError';
+  }
+}
+
+/** This process was configured without what the asked-for profile needs. */
+export class ProfilingDisabledError extends Error {
+  constructor(
+    readonly kind: 'heap profile' | 'heap snapshot',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProfilingDisabledError';
+  }
+}
 
 let labelling = false;
 
@@ -108,10 +126,7 @@ export class Profiler {
   /** The live heap as sampled since boot, as a gzipped pprof protobuf (inuse_objects, inuse_space). */
   async heapProfile(): Promise<Buffer> {
     if (!this.heapSampling) {
-      throw new ProblemError({
-        status: 404,
-        detail: 'Heap sampling is off in this process (HEAP_PROFILE_INTERVAL_BYTES=0); no heap profile to give',
-      });
+      throw new ProfilingDisabledError('heap profile', 'Heap sampling is off in this process (HEAP_PROFILE_INTERVAL_BYTES=0); no heap profile to give');
     }
     const release = this.acquire('heap profile');
     try {
@@ -129,10 +144,10 @@ export class Profiler {
    */
   heapSnapshot(): Readable {
     if (!this.heapSnapshotEnabled) {
-      throw new ProblemError({
-        status: 403,
-        detail: 'Heap snapshots are disabled: set HEAP_SNAPSHOT_ENABLED=true to enable them (a snapshot pauses the process and can double its memory)',
-      });
+      throw new ProfilingDisabledError(
+        'heap snapshot',
+        'Heap snapshots are disabled: set HEAP_SNAPSHOT_ENABLED=true to enable them (a snapshot pauses the process and can double its memory)',
+      );
     }
     const release = this.acquire('heap snapshot');
     const started = performance.now();
@@ -150,13 +165,7 @@ export class Profiler {
 
   private acquire(kind: ProfileKind): () => void {
     if (this.running !== undefined || time.isStarted()) {
-      throw new ProblemError({
-        status: 409,
-        title: 'Profile in progress',
-        type: 'https://cinemetrics.dev/problems/profile-in-progress',
-        detail: `A ${this.running ?? 'CPU profile'} is already being taken in this process; one profile at a time — retry when it has finished`,
-        extensions: { running: this.running ?? 'CPU profile' },
-      });
+      throw new ProfileInProgressError(this.running ?? 'CPU profile');
     }
     this.running = kind;
     let released = false;

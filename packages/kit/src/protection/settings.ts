@@ -1,5 +1,4 @@
-import { ConfigError, type ServiceEnv } from '../config.js';
-import type { ListenerTimeouts } from '../http/listener.js';
+import { ConfigError } from '../config-error.js';
 
 /** What the public listener refuses before any handler work; every policy is optional. */
 export interface InboundProtectionSettings {
@@ -11,8 +10,13 @@ export interface InboundProtectionSettings {
   eventLoopDelayLimitMs?: number;
 }
 
-type ProtectionEnv = Pick<ServiceEnv, 'RATE_LIMIT_RPS' | 'RATE_LIMIT_BURST' | 'MAX_IN_FLIGHT' | 'EVENT_LOOP_DELAY_LIMIT_MS'>;
-type TimeoutEnv = Pick<ServiceEnv, 'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_REQUEST_TIMEOUT_MS' | 'HTTP_KEEP_ALIVE_TIMEOUT_MS'>;
+/** The variables read here, as `loadConfig` parsed them. */
+interface ProtectionEnv {
+  RATE_LIMIT_RPS: number;
+  RATE_LIMIT_BURST?: number | undefined;
+  MAX_IN_FLIGHT: number;
+  EVENT_LOOP_DELAY_LIMIT_MS: number;
+}
 
 /**
  * The inbound protection the environment asks for. `RATE_LIMIT_RPS` unset or 0 turns rate limiting
@@ -29,20 +33,5 @@ export function protectionSettingsFromEnv(env: ProtectionEnv): InboundProtection
     ...(rate > 0 ? { rateLimit: { ratePerSecond: rate, burst: env.RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(rate)) } } : {}),
     ...(env.MAX_IN_FLIGHT > 0 ? { maxInFlight: env.MAX_IN_FLIGHT } : {}),
     ...(env.EVENT_LOOP_DELAY_LIMIT_MS > 0 ? { eventLoopDelayLimitMs: env.EVENT_LOOP_DELAY_LIMIT_MS } : {}),
-  };
-}
-
-/**
- * The listeners' timeouts from the environment. Node refuses a headers timeout longer than the
- * request timeout (the headers are part of the request), so that is a configuration error here.
- */
-export function listenerTimeoutsFromEnv(env: TimeoutEnv): ListenerTimeouts {
-  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
-    throw new ConfigError(['HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS']);
-  }
-  return {
-    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
-    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
-    keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
   };
 }

@@ -60,25 +60,23 @@ export class MysqlSigningKeyStore implements SigningKeyStore {
    * replica waiting for the lock reads what this one wrote.
    */
   private async locked(work: (connection: PoolConnection) => Promise<void>): Promise<void> {
-    let connection: PoolConnection | undefined;
     try {
-      connection = await this.database.pool.getConnection();
-      const [[lock]] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS acquired', [LOCK_NAME, LOCK_WAIT_SECONDS]);
-      if (lock?.['acquired'] !== 1) throw new Error(`signing key lock not acquired within ${LOCK_WAIT_SECONDS} s`);
-      try {
-        await connection.beginTransaction();
-        await work(connection);
-        await connection.commit();
-      } catch (error) {
-        await connection.rollback().catch(() => undefined);
-        throw error;
-      } finally {
-        await connection.query('DO RELEASE_LOCK(?)', [LOCK_NAME]).catch(() => undefined);
-      }
+      await this.database.withConnection(async (connection) => {
+        const [[lock]] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS acquired', [LOCK_NAME, LOCK_WAIT_SECONDS]);
+        if (lock?.['acquired'] !== 1) throw new Error(`signing key lock not acquired within ${LOCK_WAIT_SECONDS} s`);
+        try {
+          await connection.beginTransaction();
+          await work(connection);
+          await connection.commit();
+        } catch (error) {
+          await connection.rollback().catch(() => undefined);
+          throw error;
+        } finally {
+          await connection.query('DO RELEASE_LOCK(?)', [LOCK_NAME]).catch(() => undefined);
+        }
+      });
     } catch (error) {
       throw isUnavailableError(error) ? new DependencyUnavailableError('database', error) : error;
-    } finally {
-      connection?.release();
     }
   }
 }

@@ -1,6 +1,5 @@
 import { DownstreamUnavailableError, type DownstreamClient } from '@cinemetrics/kit';
 import type { z } from 'zod';
-import type { CallContext } from '../controller.js';
 import { GatewayUnavailableError } from './errors.js';
 
 export type JsonAnswer<T> = { status: 'ok'; value: T } | { status: 'not_found' };
@@ -14,12 +13,11 @@ export async function getJson<S extends z.ZodType>(
   client: DownstreamClient,
   path: string,
   schema: S,
-  context: CallContext,
 ): Promise<JsonAnswer<z.infer<S>>> {
   const peer = client.name;
   let text: string;
   try {
-    const response = await client.get(path, { headers: context.requestId ? { 'x-request-id': context.requestId } : {} });
+    const response = await client.get(path);
     if (response.status === 404) return { status: 'not_found' };
     if (response.status !== 200) throw new GatewayUnavailableError(peer, `status ${response.status}`);
     text = response.text();
@@ -40,14 +38,4 @@ export async function getJson<S extends z.ZodType>(
     throw new GatewayUnavailableError(peer, `response body breaks the contract (${where})`, { cause: parsed.error });
   }
   return { status: 'ok', value: parsed.data };
-}
-
-/** Liveness of a downstream: `GET /.well-known/alive` answers 200 within `timeoutMs`. */
-export async function checkAlive(client: DownstreamClient, timeoutMs: number): Promise<void> {
-  try {
-    await client.checkAlive(timeoutMs);
-  } catch (error) {
-    if (error instanceof DownstreamUnavailableError) throw new GatewayUnavailableError(client.name, error.reason, { cause: error });
-    throw error;
-  }
 }

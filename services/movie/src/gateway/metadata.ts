@@ -1,22 +1,17 @@
 import type { DownstreamClient, ReadThroughCache } from '@cinemetrics/kit';
-import type { CallContext, MetadataGateway } from '../controller.js';
+import type { MetadataGateway } from './gateway.js';
 import { metadataSchema, type Metadata } from '../model.js';
 import { GatewayNotFoundError } from './errors.js';
-import { checkAlive, getJson } from './http.js';
+import { getJson } from './http.js';
 
 /** The metadata service over HTTP: `GET {METADATA_URL}/metadata/{id}`. */
 export class HttpMetadataGateway implements MetadataGateway {
   constructor(private readonly client: DownstreamClient) {}
 
-  async getMetadata(id: string, context: CallContext): Promise<Metadata> {
-    const answer = await getJson(this.client, `/metadata/${encodeURIComponent(id)}`, metadataSchema, context);
+  async getMetadata(id: string): Promise<Metadata> {
+    const answer = await getJson(this.client, `/metadata/${encodeURIComponent(id)}`, metadataSchema);
     if (answer.status === 'not_found') throw new GatewayNotFoundError(this.client.name, 'metadata for this movie');
     return answer.value;
-  }
-
-  /** The service answers at all (its own dependencies are its business). */
-  alive(timeoutMs: number): Promise<void> {
-    return checkAlive(this.client, timeoutMs);
   }
 }
 
@@ -30,8 +25,8 @@ export class CachedMetadataGateway implements MetadataGateway {
     private readonly cache: ReadThroughCache<Metadata>,
   ) {}
 
-  async getMetadata(id: string, context: CallContext): Promise<Metadata> {
-    const record = await this.cache.get(id, () => this.inner.getMetadata(id, context));
+  async getMetadata(id: string): Promise<Metadata> {
+    const record = await this.cache.get(id, () => this.inner.getMetadata(id));
     // Callers may change what they get; the cached record must stay as the service sent it.
     return structuredClone(record);
   }

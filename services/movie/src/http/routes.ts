@@ -20,7 +20,7 @@ export function movieRoutes(controller: MovieController): Route[] {
       },
       handler: async (ctx, { params }) => {
         try {
-          ctx.body = await controller.getMovieDetails(params.id, { requestId: ctx.state['requestId'] as string });
+          ctx.body = await controller.getMovieDetails(params.id);
         } catch (error) {
           if (error instanceof MovieNotFoundError) throw notFound(`No movie with id ${params.id}`);
           throw error;

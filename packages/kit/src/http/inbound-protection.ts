@@ -1,12 +1,13 @@
 import type Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
-import { sendProblem } from '../http/errors.js';
+import { sendProblem } from './errors.js';
 import { httpServerRejected } from '../metrics/registry.js';
 import { ProblemError } from '../problem.js';
-import { ConcurrencyLimit } from './concurrency-limit.js';
-import { EventLoopDelayMonitor, type EventLoopDelaySource } from './event-loop-delay.js';
-import type { InboundProtectionSettings } from './settings.js';
-import { TokenBucket, type Clock } from './token-bucket.js';
+import { ConcurrencyLimit } from '../protection/concurrency-limit.js';
+import { EventLoopDelayMonitor, type EventLoopDelaySource } from '../protection/event-loop-delay.js';
+import type { InboundProtectionSettings } from '../protection/settings.js';
+import { TokenBucket, type Clock } from '../protection/token-bucket.js';
+import { requestState } from '../request-context.js';
 
 /** The `reason` label of `http_server_rejected_requests_total`. */
 export type RejectionReason = 'rate_limit' | 'overload';
@@ -30,13 +31,13 @@ export interface InboundProtectionOptions {
 }
 
 /**
- * Gives a request the template of the route `router` would dispatch it to, the way the router
- * itself does (`ctx._matchedRoute`, read by `routeTemplate`); requests no route matches keep none.
+ * Gives a request the template of the route `router` would dispatch it to (read by `routeTemplate`):
+ * a refused request never reaches the router; requests no route matches keep none.
  */
 export function routeLabeller(router: Router): (ctx: Context) => void {
   return (ctx) => {
     const layer = router.match(ctx.path, ctx.method).pathAndMethod.findLast((candidate) => candidate.methods.length > 0);
-    if (layer && typeof layer.path === 'string') (ctx as Context & { _matchedRoute?: string })._matchedRoute = layer.path;
+    if (layer && typeof layer.path === 'string') requestState(ctx).refusedRouteTemplate = layer.path;
   };
 }
 

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
-import { strictRouter } from '../http/route.js';
-import { contentTypeOf, negotiateFormat, renderMetrics } from './render.js';
+import { contentTypeOf, negotiateFormat, renderMetrics } from '../metrics/render.js';
+import { strictRouter } from './route.js';
 
 /** `GET /metrics`: Prometheus text by default, OpenMetrics (with exemplars) when the scraper asks. */
 export function metricsRouter(): Router {
