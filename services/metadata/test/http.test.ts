@@ -12,7 +12,8 @@ let service: StartedService;
 let admin: Record<string, string>;
 
 before(async () => {
-  [mariadb, auth] = await Promise.all([startMariaDb(), startAuth({ env: { MYSQL_URL: undefined } })]);
+  // Each kept as soon as it runs, so `after` stops it even when the other failed to start.
+  await Promise.all([startMariaDb().then((started) => (mariadb = started)), startAuth({ env: { MYSQL_URL: undefined } }).then((started) => (auth = started))]);
   service = await startService('metadata', { env: { MYSQL_URL: mariadb.url, ...auth.env } });
   admin = await auth.identities.adminHeaders();
 });

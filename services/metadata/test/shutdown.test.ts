@@ -9,7 +9,8 @@ let service: StartedService;
 let authorization = '';
 
 before(async () => {
-  [mariadb, auth] = await Promise.all([startMariaDb(), startAuth({ env: { MYSQL_URL: undefined } })]);
+  // Each kept as soon as it runs, so `after` stops it even when the other failed to start.
+  await Promise.all([startMariaDb().then((started) => (mariadb = started)), startAuth({ env: { MYSQL_URL: undefined } }).then((started) => (auth = started))]);
   service = await startService('metadata', { env: { MYSQL_URL: mariadb.url, SHUTDOWN_TIMEOUT_MS: '5000', ...auth.env } });
   authorization = (await auth.identities.adminHeaders())['authorization'] ?? '';
 });

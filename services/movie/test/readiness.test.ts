@@ -28,7 +28,8 @@ async function readiness(service: StartedService): Promise<{ status: number; bod
 const readyAgain = () => waitUntil(async () => ((await readiness(movie)).status === 200 ? true : undefined), { timeoutMs: 20_000, what: 'movie ready again' });
 
 before(async () => {
-  [metadataDb, ratingDb] = await Promise.all([startMariaDb(), startMariaDb()]);
+  // Each kept as soon as it runs, so `after` stops it even when the other failed to start.
+  await Promise.all([startMariaDb().then((started) => (metadataDb = started)), startMariaDb().then((started) => (ratingDb = started))]);
   [metadata, rating] = await Promise.all([
     startService('metadata', { env: { MYSQL_URL: metadataDb.url, OTEL_SDK_DISABLED: 'true' } }),
     startService('rating', { env: { MYSQL_URL: ratingDb.url, OTEL_SDK_DISABLED: 'true' } }),

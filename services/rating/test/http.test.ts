@@ -25,7 +25,11 @@ const users = new Map<string, SignedInUser>();
 let movieClient: ServiceClient;
 
 before(async () => {
-  [mariaDb, auth] = await Promise.all([startMariaDb(), startAuth({ env: { MYSQL_URL: undefined, NODE_OPTIONS: undefined } })]);
+  // Each kept as soon as it runs, so `after` stops it even when the other failed to start.
+  await Promise.all([
+    startMariaDb().then((started) => (mariaDb = started)),
+    startAuth({ env: { MYSQL_URL: undefined, NODE_OPTIONS: undefined } }).then((started) => (auth = started)),
+  ]);
   // The compiled services/rating/dist/src/main.js as a real process on free ports, ready once
   // /.well-known/health answers 200.
   service = await startService('rating', { env: { MYSQL_URL: mariaDb.url, NODE_OPTIONS: undefined, ...auth.env } });
