@@ -31,7 +31,7 @@ const pools = new Map<string, Pool>();
 
 /** mysql2 exposes pool state only through its internal queues; read them defensively at scrape time. */
 function internals(pool: Pool): PoolInternals {
-  return ((pool as unknown as { pool?: PoolInternals }).pool ?? {}) as PoolInternals;
+  return (pool as unknown as { pool?: PoolInternals }).pool ?? {};
 }
 
 new Gauge({
