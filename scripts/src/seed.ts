@@ -172,13 +172,13 @@ async function load<T>(
 ): Promise<void> {
   const progress = new Progress(label, total, report);
   const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
+  let failure: { error: unknown } | undefined;
   for (const batch of inBatches(rows, batchSize)) {
     if (failure !== undefined) break;
     const write = writeBatch(database, insert, batch).then(
       () => progress.add(batch.length),
       (error: unknown) => {
-        failure ??= error;
+        failure ??= { error };
       },
     );
     const tracked = write.finally(() => inFlight.delete(tracked));
@@ -186,7 +186,7 @@ async function load<T>(
     if (inFlight.size >= CONCURRENCY) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure.error;
   progress.finish();
 }
 

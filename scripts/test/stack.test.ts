@@ -128,7 +128,7 @@ describe('npm run stack', () => {
       const notifiable = [...SERVICE_NAMES, 'loadgen'].map((name) => [name, pids.get(name)] as const);
       killed.signal('SIGKILL');
       assert.deepEqual(await killed.exited, { code: null, signal: 'SIGKILL' });
-      await waitUntil(async () => (notifiable.every(([, pid]) => pid !== undefined && !isAlive(pid)) ? true : undefined), {
+      await waitUntil(() => (notifiable.every(([, pid]) => pid !== undefined && !isAlive(pid)) ? true : undefined), {
         what: 'every service and the load generator gone',
         timeoutMs: 30_000,
         intervalMs: 200,

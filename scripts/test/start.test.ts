@@ -161,7 +161,7 @@ describe('npm start', () => {
       assert.equal(pids.size, SERVICE_NAMES.length);
       proc.signal('SIGKILL');
       assert.deepEqual(await proc.exited, { code: null, signal: 'SIGKILL' });
-      await eventually('every service gone', async () => [...pids.values()].every((pid) => !isAlive(pid)), 30_000);
+      await eventually('every service gone', () => [...pids.values()].every((pid) => !isAlive(pid)), 30_000);
       for (const service of servicePorts(base)) {
         const server = await listen(service.port);
         assert.ok(server, `port ${service.port} is free again`);

@@ -42,7 +42,7 @@ test('a crashing process is restarted with doubling, capped delays, then given u
   const steadyPid = supervisor.pid('steady');
   assert.ok(steadyPid);
   try {
-    await eventually('the crashing process given up', async () => recorder.events.includes('gave-up crashing 4'), 10_000);
+    await eventually('the crashing process given up', () => recorder.events.includes('gave-up crashing 4'), 10_000);
     assert.deepEqual(
       recorder.events.filter((event) => event.includes('crashing')),
       [
@@ -79,7 +79,7 @@ test('a process that ran long enough before exiting starts its restart count aga
   const supervisor = new Supervisor([nodeProcess('flaky', 'setTimeout(() => process.exit(1), 50)')], recorder, policy);
   supervisor.start();
   try {
-    await eventually('five restarts', async () => recorder.events.filter((event) => event.startsWith('restarting')).length >= 5, 10_000);
+    await eventually('five restarts', () => recorder.events.filter((event) => event.startsWith('restarting')).length >= 5, 10_000);
     assert.ok(!recorder.events.some((event) => event.startsWith('gave-up')));
     assert.ok(recorder.events.filter((event) => event.startsWith('restarting')).every((event) => event === 'restarting flaky 20 1'));
   } finally {

@@ -6,10 +6,10 @@ import { TokenSource } from '../src/identity/token-source.js';
 test('a token is fetched once for concurrent callers and again before it expires; a failed fetch is retried by the next caller', async () => {
   let fetches = 0;
   let fail = false;
-  const source = new TokenSource(async () => {
+  const source = new TokenSource(() => {
     fetches += 1;
-    if (fail) throw new Error('auth away');
-    return { accessToken: `token-${fetches}`, expiresInSeconds: 1 };
+    if (fail) return Promise.reject(new Error('auth away'));
+    return Promise.resolve({ accessToken: `token-${fetches}`, expiresInSeconds: 1 });
   });
   assert.deepEqual(await Promise.all([source.token(), source.token(), source.token()]), ['token-1', 'token-1', 'token-1']);
   assert.equal(fetches, 1);

@@ -71,7 +71,7 @@ test("the outbound error ratio counts a downstream's 404 as an answer and no ans
       assert.equal((await httpJson('GET', `${movie.url}/movies/tt9999999`)).status, 404);
       assert.equal((await httpJson('GET', `${movie.url}/movies/tt0000001`)).status, 200);
       const samples = await prometheus.query(query);
-      const byPeer = Object.fromEntries(samples.map((sample) => [sample.metric['peer_service'], sample.value]));
+      const byPeer = Object.fromEntries(samples.map((sample) => [sample.metric['peer_service'] ?? '', sample.value] as const));
       return Number.isFinite(byPeer['metadata']) && Number.isFinite(byPeer['rating']) ? byPeer : undefined;
     },
     { timeoutMs: 30_000, intervalMs: 500, what: 'the outbound error ratio of both downstreams', describe: async () => JSON.stringify(await prometheus.query(query)) },

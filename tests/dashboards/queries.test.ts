@@ -92,7 +92,7 @@ function prometheusChecks(file: string, dashboard: Dashboard): Check[] {
       const expr = substitute(target.expr, { service });
       checks.push({
         where: `${file} "${panel.title}" ${target.refId}`,
-        run: async () => (await prometheusApi<{ result: unknown[] }>('prometheus', `${system.prometheus.url}/api/v1/query?${new URLSearchParams({ query: expr })}`)).result.length,
+        run: async () => (await prometheusApi<{ result: unknown[] }>('prometheus', `${system.prometheus.url}/api/v1/query?${new URLSearchParams({ query: expr }).toString()}`)).result.length,
       });
     }
   }
@@ -104,7 +104,7 @@ function prometheusChecks(file: string, dashboard: Dashboard): Check[] {
     const params = new URLSearchParams({ 'match[]': substitute(match[1]!, { service }), start: String(startedAt / 1000) });
     checks.push({
       where: `${file} variable ${variable.name}`,
-      run: async () => (await prometheusApi<string[]>('prometheus', `${system.prometheus.url}/api/v1/label/${match[2]}/values?${params}`)).length,
+      run: async () => (await prometheusApi<string[]>('prometheus', `${system.prometheus.url}/api/v1/label/${match[2]}/values?${params.toString()}`)).length,
     });
   }
   return checks;
@@ -131,7 +131,7 @@ function jaegerChecks(file: string, dashboard: Dashboard): Check[] {
           where: `${file} "${panel.title}" ${target.refId}`,
           run: async () => {
             const params = new URLSearchParams({ endTs: String(Date.now()), lookback: String(3_600_000) });
-            const response = await fetch(`${system.jaeger.url}/api/dependencies?${params}`);
+            const response = await fetch(`${system.jaeger.url}/api/dependencies?${params.toString()}`);
             assert.equal(response.status, 200, await response.clone().text());
             return ((await response.json()) as { data?: unknown[] }).data?.length ?? 0;
           },

@@ -95,7 +95,7 @@ describe('retries', () => {
     let call: ReceivedSpan | undefined;
     await eventually(
       'the Downstream/metadata span of retried-1 and its attempts',
-      async () => {
+      () => {
         call = otlp.spans().find((span) => span.name === 'Downstream/metadata GET' && span.attributes['url.path'] === '/metadata/retried-1');
         return call !== undefined && otlp.spans().filter((span) => span.parentSpanId === call?.spanId).length === 2;
       },
@@ -226,7 +226,7 @@ describe('metadata cache', () => {
     assert.equal(seenFor(scriptedMetadata, 'cached-1').length, 1);
     await eventually(
       'two Cache/metadata spans for cached-1',
-      async () => otlp.spans().filter((span) => span.name === 'Cache/metadata Get' && span.attributes['cinemetrics.cache.key'] === 'cached-1').length === 2,
+      () => otlp.spans().filter((span) => span.name === 'Cache/metadata Get' && span.attributes['cinemetrics.cache.key'] === 'cached-1').length === 2,
       5_000,
     );
     const lookups = otlp.spans().filter((span) => span.name === 'Cache/metadata Get' && span.attributes['cinemetrics.cache.key'] === 'cached-1');

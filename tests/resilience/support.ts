@@ -46,7 +46,7 @@ export async function getMovie(movie: StartedService, id: string, headers: Recor
 }
 
 /** Polls `select` every 25 ms until it returns true. */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

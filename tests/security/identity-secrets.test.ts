@@ -39,7 +39,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(services.map((service) => service.running && service.stop()));
+  await Promise.all(services.filter((service) => service.running).map((service) => service.stop()));
   await otlp?.close();
   await auth?.dispose();
 });

@@ -50,7 +50,8 @@ function hexId(id: string): string {
 function flatten(traces: OtlpTraces): FlatSpan[] {
   const spans: FlatSpan[] = [];
   for (const resourceSpans of traces.resourceSpans ?? []) {
-    const service = String(attributes(resourceSpans.resource?.attributes)['service.name'] ?? '');
+    const serviceName = attributes(resourceSpans.resource?.attributes)['service.name'];
+    const service = typeof serviceName === 'string' ? serviceName : '';
     for (const scope of resourceSpans.scopeSpans ?? []) {
       for (const span of scope.spans ?? []) {
         const kind = typeof span.kind === 'number' ? (KINDS[span.kind] ?? String(span.kind)) : String(span.kind ?? 'UNSPECIFIED').replace(/^SPAN_KIND_/, '');
@@ -99,7 +100,7 @@ export class JaegerApi {
       'query.num_traces': '100',
     });
     if (operation) params.set('query.operation_name', operation);
-    const response = await fetch(`${this.url}/api/v3/traces?${params}`, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${this.url}/api/v3/traces?${params.toString()}`, { signal: AbortSignal.timeout(10_000) });
     const text = await response.text();
     if (response.status === 404) return [];
     if (!response.ok) throw new Error(`jaeger: trace search answered ${response.status}: ${text.slice(0, 300)}`);
@@ -114,7 +115,7 @@ export class JaegerApi {
   async spm(kind: 'calls' | 'latencies' | 'errors', service: string): Promise<{ labels: { name: string; value: string }[]; metricPoints: unknown[] }[]> {
     const params = new URLSearchParams({ service, endTs: String(Date.now()), lookback: String(15 * 60_000), step: '5000', ratePer: '60000' });
     if (kind === 'latencies') params.set('quantile', '0.95');
-    const body = await getJson<{ metrics?: { labels: { name: string; value: string }[]; metricPoints: unknown[] }[] }>('jaeger', `${this.url}/api/metrics/${kind}?${params}`);
+    const body = await getJson<{ metrics?: { labels: { name: string; value: string }[]; metricPoints: unknown[] }[] }>('jaeger', `${this.url}/api/metrics/${kind}?${params.toString()}`);
     return body.metrics ?? [];
   }
 }
@@ -124,7 +125,7 @@ export class VictoriaLogsApi {
 
   /** Log records matching a LogsQL query, newest last. */
   async query(logsql: string): Promise<Record<string, string>[]> {
-    const response = await fetch(`${this.url}/select/logsql/query?${new URLSearchParams({ query: logsql })}`, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${this.url}/select/logsql/query?${new URLSearchParams({ query: logsql }).toString()}`, { signal: AbortSignal.timeout(10_000) });
     const text = await response.text();
     if (!response.ok) throw new Error(`victorialogs: query ${logsql} answered ${response.status}: ${text.slice(0, 300)}`);
     return text

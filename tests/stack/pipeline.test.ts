@@ -46,7 +46,7 @@ async function tracedMovieRequest(id: string, extraHeaders: Record<string, strin
     spans = (await system.jaeger.trace(traceId)) ?? [];
     const services = new Set(spans.filter((span) => span.kind === 'SERVER').map((span) => span.service));
     return services.has('movie') && services.has('metadata') && services.has('rating') && spans.some((span) => isDatabaseSpan(span));
-  }, async () => `${spans.map((s) => `${s.service}:${s.kind}:${s.name}`).join(', ') || 'nothing'}\n${system.backendOutput.slice(-20).join('\n')}`);
+  }, () => `${spans.map((s) => `${s.service}:${s.kind}:${s.name}`).join(', ') || 'nothing'}\n${system.backendOutput.slice(-20).join('\n')}`);
   return { traceId, parent: header.split('-')[2] ?? '', spans };
 }
 
@@ -136,7 +136,7 @@ test('a latency exemplar on a service histogram carries a trace id that Jaeger r
       if (resolved) return true;
     }
     return false;
-  }, async () => `none of ${traceIds.join(', ')}`);
+  }, () => `none of ${traceIds.join(', ')}`);
   assert.ok(resolved?.some((span) => span.service === 'movie' && span.kind === 'SERVER'));
 });
 
@@ -147,7 +147,7 @@ test('the logs of that request, from movie, metadata and rating, are found in Vi
     records = await system.logs.query(`trace_id:"${traceId}"`);
     const services = new Set(records.map((record) => record['service.name']));
     return ['movie', 'metadata', 'rating'].every((service) => services.has(service));
-  }, async () => JSON.stringify(records).slice(0, 800));
+  }, () => JSON.stringify(records).slice(0, 800));
   assert.ok(records.every((record) => record['trace_id'] === traceId));
   assert.ok(records.some((record) => record['service.name'] === 'movie' && /request/i.test(record['_msg'] ?? '')), 'movie’s access line');
   // Searchable by service and level too, as docs/stack.md shows.

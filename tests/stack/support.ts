@@ -119,6 +119,6 @@ export function newTraceparent(): { traceId: string; header: string } {
 }
 
 /** Polls `check` until it holds, by default for up to 90 s (the pipeline's flush and scrape intervals add up). */
-export async function eventually(what: string, check: () => Promise<boolean>, describe?: () => Promise<string>, timeoutMs = 90_000): Promise<void> {
+export async function eventually(what: string, check: () => Promise<boolean>, describe?: () => string | Promise<string>, timeoutMs = 90_000): Promise<void> {
   await waitUntil(async () => ((await check()) ? true : undefined), { what, timeoutMs, intervalMs: 1_000, ...(describe ? { describe } : {}) });
 }

@@ -10,7 +10,7 @@ async function lookups(cache: string): Promise<Record<string, number>> {
 /** A loader that counts its calls and answers `<key>#<call>`. */
 function countingLoader(): { load: (key: string) => () => Promise<string>; calls: () => number } {
   let calls = 0;
-  return { load: (key) => async () => `${key}#${++calls}`, calls: () => calls };
+  return { load: (key) => () => Promise.resolve(`${key}#${++calls}`), calls: () => calls };
 }
 
 test('beyond maxEntries the least recently used entry goes', async () => {
@@ -54,7 +54,7 @@ test('read-through: a miss loads and keeps, a hit does not load; both are counte
   const cache = new ReadThroughCache<{ n: number }>({ name: 'test-rt', maxEntries: 10, ttlMs: 60_000 });
   assert.deepEqual(await lookups('test-rt'), { hit: 0, miss: 0 }, 'both series exist from the start');
   let loads = 0;
-  const load = async () => ({ n: ++loads });
+  const load = () => Promise.resolve({ n: ++loads });
   assert.deepEqual(await cache.get('x', load), { n: 1 });
   assert.deepEqual(await cache.get('x', load), { n: 1 });
   assert.deepEqual(await cache.get('x', load), { n: 1 });
@@ -65,6 +65,6 @@ test('read-through: a miss loads and keeps, a hit does not load; both are counte
 test('read-through: failures are not kept, so the next lookup tries again', async () => {
   const cache = new ReadThroughCache<string>({ name: 'test-fail', maxEntries: 10, ttlMs: 60_000 });
   await assert.rejects(cache.get('x', async () => Promise.reject(new Error('down'))), /down/);
-  assert.equal(await cache.get('x', async () => 'back'), 'back');
+  assert.equal(await cache.get('x', () => Promise.resolve('back')), 'back');
   assert.deepEqual(await lookups('test-fail'), { hit: 0, miss: 2 });
 });

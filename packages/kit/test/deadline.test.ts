@@ -18,8 +18,9 @@ function fakeContext(headers: Record<string, string>, requestId?: string): Conte
 
 async function budgetSeen(headers: Record<string, string>, defaultMs = 1_000, floor: Partial<RequestDeadlineOptions> = {}) {
   let seen: ReturnType<typeof currentRequestScope>;
-  await requestDeadline({ defaultMs, floorMs: 0, ...floor })(fakeContext(headers, 'req-1'), async () => {
+  await requestDeadline({ defaultMs, floorMs: 0, ...floor })(fakeContext(headers, 'req-1'), () => {
     seen = currentRequestScope();
+    return Promise.resolve();
   });
   return seen;
 }

@@ -17,7 +17,7 @@ function recordingExporter() {
       batches.push({ names: spans.map((span) => span.name), tracingSuppressed: isTracingSuppressed(context.active()) });
       done({ code: ExportResultCode.SUCCESS });
     },
-    shutdown: async () => undefined,
+    shutdown: () => Promise.resolve(),
   };
   return { batches, exporter };
 }

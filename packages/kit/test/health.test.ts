@@ -4,7 +4,7 @@ import { HealthRegistry } from '../src/health.js';
 
 test('ok only when every critical dependency is up', async () => {
   const health = new HealthRegistry(50);
-  health.register({ name: 'database', check: async () => undefined });
+  health.register({ name: 'database', check: () => Promise.resolve() });
   health.register({ name: 'rating', critical: false, check: () => Promise.reject(new Error('connection refused')) });
   const report = await health.report();
   assert.equal(report.status, 'ok');
@@ -19,7 +19,7 @@ test('ok only when every critical dependency is up', async () => {
 
 test('stopping wins over everything', async () => {
   const health = new HealthRegistry();
-  health.register({ name: 'database', check: async () => undefined });
+  health.register({ name: 'database', check: () => Promise.resolve() });
   health.markStopping();
   assert.equal((await health.report()).status, 'stopping');
 });

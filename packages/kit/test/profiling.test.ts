@@ -26,9 +26,10 @@ test('nothing samples the CPU until a profile is asked for, and the labels middl
   assert.equal(time.isStarted(), false);
   assert.equal(isLabellingRequests(), false);
   let called = false;
-  await profilingLabels({ routerPath: '/x' } as never, async () => {
+  await profilingLabels({ routerPath: '/x' } as never, () => {
     called = true;
     assert.throws(() => time.getContext(), /not started/, 'no profiler context is set');
+    return Promise.resolve();
   });
   assert.ok(called);
 });
@@ -57,8 +58,9 @@ test('labels=false leaves the samples unlabelled and the label middleware idle',
   assert.equal(isLabellingRequests(), false);
   const deadline = performance.now() + 600;
   while (performance.now() < deadline) {
-    await profilingLabels({ routerPath: '/burn/:id' } as never, async () => {
+    await profilingLabels({ routerPath: '/burn/:id' } as never, () => {
       burnCpu(20);
+      return Promise.resolve();
     });
   }
   const profile = decode((await profiling)!);

@@ -1,6 +1,5 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import Koa from 'koa';
 import { z } from 'zod';
 import { createApiApp } from '../src/http/api-app.js';

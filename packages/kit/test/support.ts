@@ -31,7 +31,8 @@ export interface ServedApp {
 
 /** Serves a Koa app on a free loopback port. */
 export async function serveApp(app: Koa): Promise<ServedApp> {
-  const server = http.createServer(app.callback());
+  const handler = app.callback();
+  const server = http.createServer((request, response) => void handler(request, response));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -87,7 +87,7 @@ function metricNames(expr: string): string[] {
 }
 
 function assertEveryRuleHealthy(groups: PrometheusRuleGroup[], expectedRules: number, what: string): void {
-  const rules = groups.flatMap((group) => group.rules.map((rule) => ({ group: group.name, ...rule }) as typeof rule & { group: string; lastEvaluation?: string }));
+  const rules = groups.flatMap((group) => group.rules.map((rule) => ({ group: group.name, ...rule })));
   assert.equal(rules.length, expectedRules, `${what}: every generated rule is loaded`);
   const unhealthy = rules.filter((rule) => rule.health !== 'ok' || (rule.lastError ?? '') !== '');
   assert.deepEqual(

@@ -1,7 +1,10 @@
 import { createServer } from 'node:net';
 
-/** Every port the native stack listens on (all on loopback). */
-export interface StackPorts {
+/**
+ * Every port the native stack listens on (all on loopback). A type rather than an interface, so
+ * `Object.values` and `Object.entries` know the values are numbers.
+ */
+export type StackPorts = {
   collectorOtlpGrpc: number;
   collectorOtlpHttp: number;
   collectorHealth: number;
@@ -15,7 +18,7 @@ export interface StackPorts {
   prometheus: number;
   alertmanager: number;
   victorialogs: number;
-}
+};
 
 /** The ports `npm run stack` uses, as docs/stack.md lists them. */
 export const DEFAULT_STACK_PORTS: StackPorts = {

@@ -77,7 +77,7 @@ export async function waitUntilReady(backend: BackendProcess, url: string, timeo
       if (response.ok) return;
       last = `status ${response.status}`;
     } catch (error) {
-      last = error instanceof Error ? String(error.cause ?? error.message) : String(error);
+      last = error instanceof Error ? String(error.cause instanceof Error ? error.cause : error.message) : String(error);
     }
     await delay(250);
   }

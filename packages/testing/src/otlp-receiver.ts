@@ -25,7 +25,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
-import generatedRoot = require('otlp-transformer-protobufjs/build/src/generated/root');
+import generatedRoot from 'otlp-transformer-protobufjs/build/src/generated/root';
 import { listenOtlpGrpc, type GrpcAnswer, type GrpcCall, type GrpcListener } from './otlp-grpc-listener.js';
 import { waitUntil } from './wait.js';
 
@@ -302,21 +302,21 @@ class Receiver implements OtlpReceiver {
         grpcPath: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
         request: v1.trace.v1.ExportTraceServiceRequest,
         response: v1.trace.v1.ExportTraceServiceResponse,
-        store: (plain) => this.receivedSpans.push(...toSpans(plain as PlainTraces)),
+        store: (plain) => this.receivedSpans.push(...toSpans(plain)),
       },
       {
         httpPath: '/v1/logs',
         grpcPath: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
         request: v1.logs.v1.ExportLogsServiceRequest,
         response: v1.logs.v1.ExportLogsServiceResponse,
-        store: (plain) => this.receivedLogs.push(...toLogs(plain as PlainLogs)),
+        store: (plain) => this.receivedLogs.push(...toLogs(plain)),
       },
       {
         httpPath: '/v1/metrics',
         grpcPath: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
         request: v1.metrics.v1.ExportMetricsServiceRequest,
         response: v1.metrics.v1.ExportMetricsServiceResponse,
-        store: (plain) => this.receivedMetrics.push(...toMetrics(plain as PlainMetrics)),
+        store: (plain) => this.receivedMetrics.push(...toMetrics(plain)),
       },
     ];
     this.signalAtHttpPath = new Map(signals.map((signal) => [signal.httpPath, signal]));

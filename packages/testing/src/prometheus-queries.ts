@@ -34,7 +34,7 @@ export abstract class PrometheusQueries {
   async query(expr: string, timeSec?: number): Promise<InstantSample[]> {
     const params = new URLSearchParams({ query: expr });
     if (timeSec !== undefined) params.set('time', String(timeSec));
-    const data = await this.api<{ resultType: string; result: unknown }>(`/api/v1/query?${params}`);
+    const data = await this.api<{ resultType: string; result: unknown }>(`/api/v1/query?${params.toString()}`);
     switch (data.resultType) {
       case 'vector':
         return (data.result as ApiSample[]).map((sample) => ({
@@ -54,7 +54,7 @@ export abstract class PrometheusQueries {
   async queryRange(expr: string, startSec: number, endSec: number, stepSec = 1): Promise<RangeSeries[]> {
     const params = new URLSearchParams({ query: expr, start: String(startSec), end: String(endSec), step: String(stepSec) });
     const data = await this.api<{ result: { metric: Record<string, string>; values: [number, string][] }[] }>(
-      `/api/v1/query_range?${params}`,
+      `/api/v1/query_range?${params.toString()}`,
     );
     return data.result.map((series) => ({
       metric: series.metric,
@@ -66,7 +66,7 @@ export abstract class PrometheusQueries {
     const params = new URLSearchParams({ query: expr, start: String(startSec), end: String(endSec) });
     const data = await this.api<
       { seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string>; value: string; timestamp: number }[] }[] | null
-    >(`/api/v1/query_exemplars?${params}`);
+    >(`/api/v1/query_exemplars?${params.toString()}`);
     return (data ?? []).map((series) => ({
       seriesLabels: series.seriesLabels,
       exemplars: series.exemplars.map((exemplar) => ({
@@ -81,7 +81,7 @@ export abstract class PrometheusQueries {
     const params = new URLSearchParams(match.map((selector): [string, string] => ['match[]', selector]));
     if (startSec !== undefined) params.set('start', String(startSec));
     if (endSec !== undefined) params.set('end', String(endSec));
-    return this.api<Record<string, string>[]>(`/api/v1/series?${params}`);
+    return this.api<Record<string, string>[]>(`/api/v1/series?${params.toString()}`);
   }
 }
 

@@ -72,6 +72,8 @@ export interface PrometheusRule {
   type: 'alerting' | 'recording';
   health: string;
   lastError?: string;
+  /** RFC 3339; `0001-01-01T00:00:00Z` until the rule is first evaluated. */
+  lastEvaluation?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   /** Alerting rules: 'inactive' | 'pending' | 'firing'. */

@@ -63,7 +63,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     },
     fallback: status(200, { ok: true }),
     alive: status(200, { status: 'alive' }),
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];

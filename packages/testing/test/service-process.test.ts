@@ -29,7 +29,7 @@ test('startProcess waits for readiness, collects output and stops with SIGTERM',
   assert.ok(proc.pid > 0);
 
   const line = await proc.waitForLine((_line, json) => json?.msg === 'listening');
-  assert.equal(JSON.parse(line).port, port);
+  assert.equal((JSON.parse(line) as { port: number }).port, port);
   assert.deepEqual(proc.jsonLines(), [{ msg: 'listening', port }]);
 
   const response = await httpJson('POST', `http://127.0.0.1:${port}/movies`, { title: 'Alien' });

@@ -43,7 +43,8 @@ async function call(what: string, url: string, init: RequestInit): Promise<unkno
   if (!response.ok) {
     let detail = '';
     try {
-      detail = String((JSON.parse(text) as { detail?: unknown }).detail ?? '');
+      const problem = JSON.parse(text) as { detail?: unknown };
+      if (typeof problem.detail === 'string') detail = problem.detail;
     } catch {
       // Not a problem document: the status says enough.
     }

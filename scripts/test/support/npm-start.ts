@@ -87,7 +87,7 @@ export function metricSum(exposition: string, metric: string, labels: Record<str
 }
 
 /** Polls `check` every 100 ms until it returns true; fails naming `what` after timeoutMs. */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -61,7 +61,15 @@ serviceMain({
     const parts = {
       routes: authRoutes({ controller, issuer, limiter, keys, issuerName: env.AUTH_ISSUER, publicUrl: env.AUTH_URL }),
       adminRouters: [authAdminRouter({ controller, keys, access: adminAccess, logger })],
-      shutdownHooks: [{ name: 'signing keys', run: async () => keys.stop() }],
+      shutdownHooks: [
+        {
+          name: 'signing keys',
+          run: () => {
+            keys.stop();
+            return Promise.resolve();
+          },
+        },
+      ],
       // Its own tokens (an admin's, on the admin port) are verified with the key ring, not a fetch.
       verificationKeys: () => keys.jwks(),
     };

@@ -76,7 +76,7 @@ export class SignInLimiter {
         return;
       }
       await Promise.all(
-        counters.map(({ limiter, key, max }, index) => (counts[index]!.consumedPoints >= max ? limiter.block(key, this.limits.blockSeconds) : undefined)),
+        counters.flatMap(({ limiter, key, max }, index) => (counts[index]!.consumedPoints >= max ? [limiter.block(key, this.limits.blockSeconds)] : [])),
       );
     });
     return result;

@@ -35,7 +35,7 @@ async function signingKid(auth: StartedService): Promise<string | undefined> {
 before(async () => {
   mariadb = await startMariaDb();
   // Both at once on an empty server: database, migrations, first key and first admin all race.
-  replicas = (await Promise.all([startAuth(replicaEnv(), started), startAuth(replicaEnv(), started)])) as [StartedService, StartedService];
+  replicas = await Promise.all([startAuth(replicaEnv(), started), startAuth(replicaEnv(), started)]);
 });
 
 after(async () => {

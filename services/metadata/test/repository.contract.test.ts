@@ -22,9 +22,9 @@ interface Implementation {
 
 const memory: Implementation = {
   name: 'MemoryMetadataRepository',
-  setUp: async () => undefined,
-  fresh: async () => new MemoryMetadataRepository(),
-  tearDown: async () => undefined,
+  setUp: () => Promise.resolve(),
+  fresh: () => Promise.resolve(new MemoryMetadataRepository()),
+  tearDown: () => Promise.resolve(),
 };
 
 let mariaDb: MariaDb | undefined;

@@ -60,16 +60,10 @@ class FakeRating implements RatingGateway {
 /** Gateways that answer at once with the given outcomes (a value, or an Error to reject with). */
 function immediate(metadata: Metadata | Error, rating: RatingSummary | null | Error) {
   const metadataGateway: MetadataGateway = {
-    getMetadata: async () => {
-      if (metadata instanceof Error) throw metadata;
-      return structuredClone(metadata);
-    },
+    getMetadata: () => (metadata instanceof Error ? Promise.reject(metadata) : Promise.resolve(structuredClone(metadata))),
   };
   const ratingGateway: RatingGateway = {
-    getMovieRating: async () => {
-      if (rating instanceof Error) throw rating;
-      return rating;
-    },
+    getMovieRating: () => (rating instanceof Error ? Promise.reject(rating) : Promise.resolve(rating)),
   };
   return { metadataGateway, ratingGateway };
 }

@@ -168,7 +168,8 @@ test('the incoming x-request-id reaches both downstream services', async () => {
 
 test('OpenAPI documents GET /movies/{id} and its response shape', async () => {
   const response = await httpJson('GET', movieUrl('/openapi.json'));
-  const document = response.body as { paths: Record<string, { get?: { responses: Record<string, any> } }> };
+  type Response = { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> };
+  const document = response.body as { paths: Record<string, { get?: { responses: Record<string, Response> } }> };
   const operation = document.paths['/movies/{id}']?.get;
   assert.ok(operation, 'GET /movies/{id} is not documented');
   const schema = operation.responses['200']?.content?.['application/json']?.schema;

@@ -26,16 +26,16 @@ let movieClient: ServiceClient;
 
 before(async () => {
   // Each kept as soon as it runs, so `after` stops it even when the other failed to start.
-  await Promise.all([
+  const [database, identities] = await Promise.all([
     startMariaDb().then((started) => (mariaDb = started)),
     startAuth({ env: { MYSQL_URL: undefined, NODE_OPTIONS: undefined } }).then((started) => (auth = started)),
   ]);
   // The compiled services/rating/dist/src/main.js as a real process on free ports, ready once
   // /.well-known/health answers 200.
-  service = await startService('rating', { env: { MYSQL_URL: mariaDb.url, NODE_OPTIONS: undefined, ...auth.env } });
+  service = await startService('rating', { env: { MYSQL_URL: database.url, NODE_OPTIONS: undefined, ...identities.env } });
   base = service.url;
-  for (const name of ['alice', 'bob', 'carol', 'probe']) users.set(name, await auth.identities.user(name));
-  movieClient = await auth.identities.client('movie', ['service']);
+  for (const name of ['alice', 'bob', 'carol', 'probe']) users.set(name, await identities.identities.user(name));
+  movieClient = await identities.identities.client('movie', ['service']);
 });
 
 after(async () => {

@@ -22,9 +22,9 @@ interface Implementation {
 
 const memory: Implementation = {
   name: 'MemoryRatingRepository',
-  setUp: async () => undefined,
-  fresh: async () => new MemoryRatingRepository(),
-  tearDown: async () => undefined,
+  setUp: () => Promise.resolve(),
+  fresh: () => Promise.resolve(new MemoryRatingRepository()),
+  tearDown: () => Promise.resolve(),
 };
 
 let mariaDb: MariaDb | undefined;

@@ -20,7 +20,7 @@ export interface ReadThroughCacheOptions {
  * and is a span `Cache/<name> Get` with `cinemetrics.cache.hit`, so a trace shows whether a downstream
  * call was saved (on a miss the load, e.g. the downstream call, is its child).
  */
-export class ReadThroughCache<V extends {}> {
+export class ReadThroughCache<V extends NonNullable<unknown>> {
   /** Undefined when the cache is turned off. */
   private readonly entries: LRUCache<string, V> | undefined;
 

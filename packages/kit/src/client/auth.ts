@@ -36,13 +36,13 @@ export interface AuthProvider {
 }
 
 const noHeaders: AuthProvider = {
-  headers: async () => ({}),
-  refreshAfterUnauthorized: async () => false,
+  headers: () => Promise.resolve({}),
+  refreshAfterUnauthorized: () => Promise.resolve(false),
   close: () => undefined,
 };
 
 function staticHeaders(headers: Record<string, string>): AuthProvider {
-  return { headers: async () => headers, refreshAfterUnauthorized: async () => false, close: () => undefined };
+  return { headers: () => Promise.resolve(headers), refreshAfterUnauthorized: () => Promise.resolve(false), close: () => undefined };
 }
 
 export function createAuthProvider(peer: string, auth: DownstreamAuth | undefined, dispatcher: Dispatcher): AuthProvider {
@@ -54,11 +54,11 @@ export function createAuthProvider(peer: string, auth: DownstreamAuth | undefine
       return staticHeaders({ authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` });
     case 'bearer-forward':
       return {
-        headers: async (): Promise<Record<string, string>> => {
+        headers: (): Promise<Record<string, string>> => {
           const authorization = currentRequestScope()?.authorization;
-          return authorization === undefined ? {} : { authorization };
+          return Promise.resolve<Record<string, string>>(authorization === undefined ? {} : { authorization });
         },
-        refreshAfterUnauthorized: async () => false,
+        refreshAfterUnauthorized: () => Promise.resolve(false),
         close: () => undefined,
       };
     case 'oauth2-client-credentials':

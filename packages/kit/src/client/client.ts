@@ -416,7 +416,7 @@ export class DownstreamClient {
     try {
       const response = await this.pool.request({
         path,
-        method: method as Dispatcher.HttpMethod,
+        method,
         headers,
         body: body ?? null,
         signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), callSignal]),

@@ -89,13 +89,16 @@ export class FaultInjector {
   }
 
   readonly middleware = async (ctx: Context, next: Next): Promise<void> => {
-    if (this.rules.length === 0) return next();
+    if (this.rules.length === 0) {
+      await next();
+      return;
+    }
     const template = routeTemplate(ctx);
     for (const rule of this.rules) {
       if (!faultRuleMatches(rule, ctx.method, template)) continue;
       await this.apply(rule, ctx, template ?? '');
     }
-    return next();
+    await next();
   };
 
   private async apply(rule: FaultRule, ctx: Context, template: string): Promise<void> {

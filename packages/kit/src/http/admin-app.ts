@@ -39,7 +39,10 @@ export function adminAccess(options: AdminAccessOptions): AdminAccess {
   const expected = options.adminToken === undefined ? undefined : digest(options.adminToken);
   return async function adminAccessCheck(ctx: Context, next: Next): Promise<void> {
     const token = bearerToken(ctx.get('authorization'));
-    if (token !== undefined && expected !== undefined && timingSafeEqual(digest(token), expected)) return next();
+    if (token !== undefined && expected !== undefined && timingSafeEqual(digest(token), expected)) {
+      await next();
+      return;
+    }
     const principal = await verifyBearer(ctx, options.verifier, options.logger).catch(() => undefined);
     if (principal === undefined) {
       throw new ProblemError({
@@ -49,7 +52,7 @@ export function adminAccess(options: AdminAccessOptions): AdminAccess {
       });
     }
     if (!principal.roles.includes(ADMIN_ROLE)) throw forbidden(`role ${ADMIN_ROLE} is required`);
-    return next();
+    await next();
   };
 }
 

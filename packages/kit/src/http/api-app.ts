@@ -64,7 +64,11 @@ function routeMiddleware(route: Route, bodyLimit: string, hooks: readonly Koa.Mi
   };
   // Hooks wrap the handler inside the one route layer, so traces keep one router span per request.
   const withHooks = hooks.reduceRight<Koa.Middleware>(
-    (inner, hook) => (ctx, next) => hook(ctx, () => inner(ctx, next)),
+    (inner, hook) => async (ctx, next) => {
+      await hook(ctx, async () => {
+        await inner(ctx, next);
+      });
+    },
     handle,
   );
   Object.defineProperty(withHooks, 'name', { value: route.operationId });

@@ -26,7 +26,7 @@ function fromHttpError(error: Error & HttpErrorLike): ProblemError | undefined {
 
 export function toProblem(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
-  if (error instanceof Error) return fromHttpError(error as Error & HttpErrorLike) ?? new ProblemError({ status: 500 });
+  if (error instanceof Error) return fromHttpError(error) ?? new ProblemError({ status: 500 });
   return new ProblemError({ status: 500 });
 }
 

@@ -94,7 +94,10 @@ export function inboundProtection(settings: InboundProtectionSettings, options: 
   };
 
   return async function inboundProtection(ctx: Context, next: Next): Promise<void> {
-    if (isExempt(ctx.path)) return next();
+    if (isExempt(ctx.path)) {
+      await next();
+      return;
+    }
     if (bucket) {
       const taken = bucket.tryTake();
       ctx.set('ratelimit-policy', policy);
@@ -104,12 +107,11 @@ export function inboundProtection(settings: InboundProtectionSettings, options: 
     if (eventLoop && delayLimitMs && eventLoop.delayMs() > delayLimitMs) {
       return reject(ctx, 'overload', overloaded('The service is too busy to take more work'));
     }
-    if (!limit) return next();
-    if (!limit.tryAcquire()) return reject(ctx, 'overload', overloaded('The service has too many requests in flight'));
+    if (limit && !limit.tryAcquire()) return reject(ctx, 'overload', overloaded('The service has too many requests in flight'));
     try {
       await next();
     } finally {
-      limit.release();
+      limit?.release();
     }
   };
 }

@@ -49,7 +49,10 @@ export function jsonBodyReader(limit: string, method: string, kind: BodyKind = '
   return async function readBody(ctx, next) {
     const matches = ctx.request.is(MEDIA_TYPES[kind]);
     // null: the request has no body at all, which the schema reports as `required`.
-    if (matches === null) return next();
+    if (matches === null) {
+      await next();
+      return;
+    }
     if (matches === false) throw unsupportedMediaType(MEDIA_TYPES[kind]);
     const encoding = requestedEncoding(ctx);
     if (!isSupported(encoding)) {

@@ -36,7 +36,7 @@ export function logRecordFromLine(line: Record<string, unknown>): LogRecord {
     severityNumber: SEVERITY[String(level)] ?? SeverityNumber.UNSPECIFIED,
     severityText: typeof level === 'string' ? level : undefined,
     body: typeof msg === 'string' ? msg : undefined,
-    attributes: attributes as LogRecord['attributes'],
+    attributes,
     ...(err !== undefined ? { exception: err } : {}),
     ...(context ? { context } : {}),
   };

@@ -45,7 +45,7 @@ function isProbe(request: IncomingMessage): boolean {
 export function startTelemetry(settings: TelemetrySettings): Telemetry {
   const identity = identifyService();
   if (!settings.enabled) {
-    return { enabled: false, logExport: undefined, shutdown: async () => undefined };
+    return { enabled: false, logExport: undefined, shutdown: () => Promise.resolve() };
   }
   // getNodeAutoInstrumentations reads the standard variables itself; the kit only supplies the default.
   process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = settings.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS;

@@ -21,10 +21,15 @@ type Labels = Record<(typeof LABELS)[number], string>;
 
 function labelsOf(attributes: Attributes | undefined): Labels {
   return {
-    otel_component_type: String(attributes?.['otel.component.type'] ?? ''),
-    otel_component_name: String(attributes?.['otel.component.name'] ?? ''),
-    error_type: String(attributes?.['error.type'] ?? ''),
+    otel_component_type: labelValue(attributes?.['otel.component.type']),
+    otel_component_name: labelValue(attributes?.['otel.component.name']),
+    error_type: labelValue(attributes?.['error.type']),
   };
+}
+
+function labelValue(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function prometheusName(name: string, unit: string | undefined): string {
@@ -84,7 +89,7 @@ function bridgeMeter(): Meter {
       );
       return { record: (value: number, attributes?: Attributes) => histogram.observe(labelsOf(attributes), value) };
     },
-  }) as Meter;
+  });
 }
 
 export function selfObservabilityMeterProvider(): MeterProvider {

@@ -45,7 +45,7 @@ export function traced<T extends object>(target: T, prefix: string, describe: Pa
   return new Proxy(target, {
     get(object, property, receiver) {
       const value = Reflect.get(object, property, receiver) as unknown;
-      const attributesOf = describe[property as keyof T] as ((args: unknown[]) => Attributes) | undefined;
+      const attributesOf = describe[property as keyof T];
       if (typeof value !== 'function' || !attributesOf) return value;
       const name = spanName(prefix, String(property));
       return (...args: unknown[]) => {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import type { JWK } from 'jose';
 import { z } from 'zod';
 import type { SigningKey } from './signing-key.js';
 import { rotated, withCandidate, type SigningKeyStore } from './store.js';
@@ -30,8 +29,8 @@ function fromStored({ created_at, retired_at, ...jwk }: StoredKey): SigningKey {
   const { d: _private, ...publicJwk } = jwk;
   return {
     kid: jwk.kid,
-    privateJwk: jwk as JWK,
-    publicJwk: { ...publicJwk, use: 'sig' } as JWK,
+    privateJwk: jwk,
+    publicJwk: { ...publicJwk, use: 'sig' },
     createdAt: new Date(created_at),
     retiredAt: retired_at === null ? null : new Date(retired_at),
   };

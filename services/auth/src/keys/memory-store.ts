@@ -6,15 +6,17 @@ export class MemorySigningKeyStore implements SigningKeyStore {
   readonly kind = 'memory';
   private keys: SigningKey[] = [];
 
-  async list(): Promise<SigningKey[]> {
-    return structuredClone(this.keys);
+  list(): Promise<SigningKey[]> {
+    return Promise.resolve(structuredClone(this.keys));
   }
 
-  async addIfNoCurrent(candidate: SigningKey): Promise<void> {
+  addIfNoCurrent(candidate: SigningKey): Promise<void> {
     this.keys = withCandidate(this.keys, structuredClone(candidate));
+    return Promise.resolve();
   }
 
-  async rotate(next: SigningKey, dropRetiredBefore: Date): Promise<void> {
+  rotate(next: SigningKey, dropRetiredBefore: Date): Promise<void> {
     this.keys = rotated(this.keys, structuredClone(next), dropRetiredBefore);
+    return Promise.resolve();
   }
 }

@@ -7,27 +7,29 @@ export class MemoryAuthRepository implements AuthRepository {
   private readonly userIds = new Set<string>();
   private readonly clients = new Map<string, Client>();
 
-  async createUser(user: User): Promise<void> {
-    if (this.usersByName.has(user.username)) throw new UsernameTakenError(user.username);
+  createUser(user: User): Promise<void> {
+    if (this.usersByName.has(user.username)) return Promise.reject(new UsernameTakenError(user.username));
     // The id is a fresh UUID; a repeat is a defect, as the primary key would report in MySQL.
-    if (this.userIds.has(user.id)) throw new Error(`duplicate user id ${user.id}`);
+    if (this.userIds.has(user.id)) return Promise.reject(new Error(`duplicate user id ${user.id}`));
     this.usersByName.set(user.username, structuredClone(user));
     this.userIds.add(user.id);
+    return Promise.resolve();
   }
 
-  async findUserByUsername(username: string): Promise<User | undefined> {
+  findUserByUsername(username: string): Promise<User | undefined> {
     const user = this.usersByName.get(username);
-    return user && structuredClone(user);
+    return Promise.resolve(user && structuredClone(user));
   }
 
-  async createClient(client: Client): Promise<void> {
-    if (this.clients.has(client.clientId)) throw new ClientExistsError(client.clientId);
+  createClient(client: Client): Promise<void> {
+    if (this.clients.has(client.clientId)) return Promise.reject(new ClientExistsError(client.clientId));
     this.clients.set(client.clientId, structuredClone(client));
+    return Promise.resolve();
   }
 
-  async findClient(clientId: string): Promise<Client | undefined> {
+  findClient(clientId: string): Promise<Client | undefined> {
     const client = this.clients.get(clientId);
-    return client && structuredClone(client);
+    return Promise.resolve(client && structuredClone(client));
   }
 
   async upsertUser(user: User): Promise<Upserted<User>> {
@@ -41,10 +43,10 @@ export class MemoryAuthRepository implements AuthRepository {
     return { stored: structuredClone(stored), created: false };
   }
 
-  async upsertClient(client: Client): Promise<Upserted<Client>> {
+  upsertClient(client: Client): Promise<Upserted<Client>> {
     const existing = this.clients.get(client.clientId);
     const stored = existing === undefined ? structuredClone(client) : { ...existing, secretHash: client.secretHash, roles: [...client.roles] };
     this.clients.set(client.clientId, stored);
-    return { stored: structuredClone(stored), created: existing === undefined };
+    return Promise.resolve({ stored: structuredClone(stored), created: existing === undefined });
   }
 }

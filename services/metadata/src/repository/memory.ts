@@ -6,19 +6,19 @@ export class MemoryMetadataRepository implements MetadataRepository {
   private readonly records = new Map<string, Metadata>();
   private sortedIds: string[] | undefined;
 
-  async get(id: string): Promise<Metadata | undefined> {
+  get(id: string): Promise<Metadata | undefined> {
     const record = this.records.get(id);
-    return record && copy(record);
+    return Promise.resolve(record && copy(record));
   }
 
-  async put(metadata: Metadata): Promise<PutOutcome> {
+  put(metadata: Metadata): Promise<PutOutcome> {
     const existed = this.records.has(metadata.id);
     this.records.set(metadata.id, copy(metadata));
     if (!existed) this.sortedIds = undefined;
-    return existed ? 'replaced' : 'created';
+    return Promise.resolve(existed ? 'replaced' : 'created');
   }
 
-  async list({ limit, afterId }: ListQuery): Promise<Metadata[]> {
+  list({ limit, afterId }: ListQuery): Promise<Metadata[]> {
     this.sortedIds ??= [...this.records.keys()].sort(compareBinary);
     const ids = this.sortedIds;
     let start = 0;
@@ -31,7 +31,7 @@ export class MemoryMetadataRepository implements MetadataRepository {
         else high = middle;
       }
     }
-    return ids.slice(start, start + limit).map((id) => copy(this.records.get(id) as Metadata));
+    return Promise.resolve(ids.slice(start, start + limit).map((id) => copy(this.records.get(id) as Metadata)));
   }
 }
 

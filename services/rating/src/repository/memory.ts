@@ -6,15 +6,15 @@ export class MemoryRatingRepository implements RatingRepository {
   /** record key → user id → value */
   private readonly records = new Map<string, Map<string, number>>();
 
-  async summarize(key: RecordKey): Promise<RatingSummary | undefined> {
+  summarize(key: RecordKey): Promise<RatingSummary | undefined> {
     const values = this.records.get(recordKey(key));
-    if (!values || values.size === 0) return undefined;
+    if (!values || values.size === 0) return Promise.resolve(undefined);
     let total = 0;
     for (const value of values.values()) total += value;
-    return { average: total / values.size, count: values.size };
+    return Promise.resolve({ average: total / values.size, count: values.size });
   }
 
-  async put({ userId, value, ...key }: Rating): Promise<PutOutcome> {
+  put({ userId, value, ...key }: Rating): Promise<PutOutcome> {
     const id = recordKey(key);
     let values = this.records.get(id);
     if (!values) {
@@ -23,15 +23,15 @@ export class MemoryRatingRepository implements RatingRepository {
     }
     const existed = values.has(userId);
     values.set(userId, value);
-    return existed ? 'replaced' : 'created';
+    return Promise.resolve(existed ? 'replaced' : 'created');
   }
 
-  async delete(key: RecordKey, userId: string): Promise<boolean> {
+  delete(key: RecordKey, userId: string): Promise<boolean> {
     const id = recordKey(key);
     const values = this.records.get(id);
-    if (!values?.delete(userId)) return false;
+    if (!values?.delete(userId)) return Promise.resolve(false);
     if (values.size === 0) this.records.delete(id);
-    return true;
+    return Promise.resolve(true);
   }
 }
 

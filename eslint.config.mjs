@@ -1,0 +1,29 @@
+// `npm run lint` (and `npm test`, scripts/test/eslint.test.ts): typescript-eslint's type-aware
+// recommended rules on every workspace's TypeScript, with unhandled and misused promises as errors.
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  { ignores: ['**/dist/', '**/node_modules/', '.tmp/', '.data/'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      // Each file is checked with the tsconfig.json of its workspace, the one `tsc -b` builds it with.
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test's runner awaits the suites and tests these declare; their promises are for nesting only.
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'suite', 'test', 'it'] }] },
+      ],
+      '@typescript-eslint/no-misused-promises': 'error',
+      // Leaving keys out with a rest pattern ({ secret: _secret, ...rest }) is how the code copies an object without them.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
+      // The kit loads only the chosen protocol's OTLP exporter, synchronously, when telemetry starts.
+      '@typescript-eslint/no-require-imports': ['error', { allow: ['^@opentelemetry/exporter-(trace|logs)-otlp-(proto|http|grpc)$'] }],
+    },
+  },
+);

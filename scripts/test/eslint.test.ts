@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { ESLint } from 'eslint';
+import { runCommand } from '@cinemetrics/stack';
+import { REPOSITORY_ROOT } from '@cinemetrics/testing';
+
+const root = (...parts: string[]): string => path.join(REPOSITORY_ROOT, ...parts);
+const PROMISE_RULES = ['@typescript-eslint/no-floating-promises', '@typescript-eslint/no-misused-promises'];
+const ERROR = 2;
+
+describe('eslint (npm run lint)', () => {
+  const eslint = new ESLint({ cwd: REPOSITORY_ROOT });
+
+  test('finds no problem in the repository', async () => {
+    const bin = path.join(path.dirname(require.resolve('eslint/package.json')), 'bin', 'eslint.js');
+    const { code, text } = await runCommand(process.execPath, [bin, '.'], REPOSITORY_ROOT, { NO_COLOR: '1' });
+    assert.equal(code, 0, text);
+  });
+
+  test("checks every workspace's TypeScript with the type-aware rules, the promise rules as errors; never dist", async () => {
+    const linted = [
+      root('packages', 'kit', 'src', 'index.ts'),
+      root('services', 'movie', 'test', 'movie.http.test.ts'),
+      root('scripts', 'src', 'start.ts'),
+      root('tests', 'telemetry', 'log-messages.test.ts'),
+      root('bench', 'src', 'overhead.ts'),
+      root('grafana', 'src', 'cli.ts'),
+    ];
+    for (const file of linted) {
+      assert.equal(await eslint.isPathIgnored(file), false, file);
+      const { rules = {} } = (await eslint.calculateConfigForFile(file)) as { rules?: Record<string, unknown[]> };
+      for (const rule of [...PROMISE_RULES, '@typescript-eslint/await-thenable', '@typescript-eslint/no-unsafe-return']) {
+        assert.equal(rules[rule]?.[0], ERROR, `${rule} in ${file}`);
+      }
+    }
+    assert.equal(await eslint.isPathIgnored(root('services', 'movie', 'dist', 'src', 'main.js')), true);
+  });
+
+  test('reports a dropped promise and a promise where a callback must return nothing', async () => {
+    const source = [
+      "import { EventEmitter } from 'node:events';",
+      'function work(): Promise<void> {',
+      '  return Promise.resolve();',
+      '}',
+      'work();',
+      'new EventEmitter().on("event", async () => work());',
+      '',
+    ].join('\n');
+    const [result] = await eslint.lintText(source, { filePath: root('scripts', 'test', 'eslint.test.ts') });
+    assert.deepEqual(
+      result?.messages.map(({ ruleId, line }) => [ruleId, line]),
+      PROMISE_RULES.map((rule, index) => [rule, index + 5]),
+    );
+  });
+});
