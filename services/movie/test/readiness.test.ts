@@ -43,7 +43,8 @@ after(async () => {
 });
 
 test('metadata alive but its database stopped: movie reports metadata down, naming why, and is unready', async () => {
-  assert.equal((await readiness(movie)).status, 200);
+  // Ready once both downstreams report ready (on a busy machine a first check may still be pending).
+  await readyAgain();
   await metadataDb.stop();
   try {
     assert.equal((await fetch(`${metadata.url}/.well-known/alive`)).status, 200, 'metadata still answers');
