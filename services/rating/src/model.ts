@@ -1,3 +1,4 @@
+import { recordIdSchema } from '@cinemetrics/kit';
 import { z } from 'zod';
 
 export const recordType = z
@@ -5,10 +6,8 @@ export const recordType = z
   .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be 1-32 characters: lower-case letters, digits, _ - (a letter first)')
   .describe('Kind of record rated, e.g. movie, actor');
 
-export const recordId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 characters: letters, digits, . _ - (not first)')
-  .describe('Id of the rated record');
+/** The same rule as the records' own ids (metadata's movie ids). */
+export const recordId = recordIdSchema.describe('Id of the rated record');
 
 export const ratingValue = z.int().min(1).max(5).describe('The rating, 1 (worst) to 5 (best)');
 
