@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -56,7 +57,8 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
   let server: MariaDbServer | undefined;
   try {
     const paths = layout(dir.path);
-    await initialiseDataDir(installDb, paths.dataDir);
+    await mkdir(paths.tmpDir);
+    await initialiseDataDir(installDb, paths);
     server = new MariaDbServer(mariadbd, dir, paths, await freePort(), randomBytes(18).toString('hex'));
     await server.start();
     await server.createAppUser();
@@ -69,6 +71,8 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
 
 interface Paths {
   dataDir: string;
+  /** The server's own temporary files: never /tmp, which servers bootstrapping at once would share. */
+  tmpDir: string;
   socket: string;
   pidFile: string;
 }
@@ -78,13 +82,15 @@ function layout(dir: string): Paths {
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
     throw new Error(`MariaDB socket path ${socket} is too long for a unix socket; pass a shorter rootDir`);
   }
-  return { dataDir: join(dir, 'data'), socket, pidFile: join(dir, 'mysqld.pid') };
+  return { dataDir: join(dir, 'data'), tmpDir: join(dir, 'tmp'), socket, pidFile: join(dir, 'mysqld.pid') };
 }
 
-async function initialiseDataDir(installDb: string, dataDir: string): Promise<void> {
+async function initialiseDataDir(installDb: string, paths: Paths): Promise<void> {
   const args = [
     '--no-defaults',
-    `--datadir=${dataDir}`,
+    `--datadir=${paths.dataDir}`,
+    // Passed on to the bootstrapping server.
+    `--tmpdir=${paths.tmpDir}`,
     '--auth-root-authentication-method=normal',
     '--skip-test-db',
     '--user=root',
@@ -166,6 +172,7 @@ class MariaDbServer implements MariaDb {
       '--no-defaults',
       '--user=root',
       `--datadir=${this.paths.dataDir}`,
+      `--tmpdir=${this.paths.tmpDir}`,
       `--port=${this.port}`,
       `--bind-address=${HOST}`,
       `--socket=${this.paths.socket}`,
