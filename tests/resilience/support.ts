@@ -45,12 +45,4 @@ export async function getMovie(movie: StartedService, id: string, headers: Recor
   return timed(() => httpJson('GET', `${movie.url}/movies/${id}`, undefined, headers));
 }
 
-/** Polls `select` every 25 ms until it returns true. */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { eventually } from '@cinemetrics/testing';

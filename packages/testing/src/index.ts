@@ -45,7 +45,7 @@ export {
   type WebhookNotification,
   type WebhookReceiver,
 } from './alertmanager.js';
-export { waitUntil, type WaitOptions } from './wait.js';
+export { eventually, waitUntil, type WaitOptions } from './wait.js';
 export { replies, startScriptedServer, type Reply, type ScriptedServer, type SeenRequest } from './scripted-server.js';
 export { stackBinary } from '@cinemetrics/stack';
 export { prometheusApi, getJson } from './prometheus-http.js';

@@ -27,3 +27,13 @@ export async function waitUntil<T>(select: () => T | undefined | Promise<T | und
   const seen = options.describe === undefined ? '' : `\n${await options.describe()}`;
   throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${options.what}.${seen}`);
 }
+
+/** Waits until `check` holds: `waitUntil` for a yes-or-no condition. */
+export async function eventually(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  options: Pick<WaitOptions, 'intervalMs' | 'describe'> = {},
+): Promise<void> {
+  await waitUntil(async () => ((await check()) ? true : undefined), { what, timeoutMs, ...options });
+}

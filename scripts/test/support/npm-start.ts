@@ -86,14 +86,7 @@ export function metricSum(exposition: string, metric: string, labels: Record<str
   return sum;
 }
 
-/** Polls `check` every 100 ms until it returns true; fails naming `what` after timeoutMs. */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+export { eventually } from '@cinemetrics/testing';
 
 /** For a test's `finally`: SIGTERM lets the start script stop its services (SIGKILL would orphan them). */
 export const STOP_TIMEOUT_MS = 20_000;
