@@ -7,14 +7,17 @@ function quoted(value: string): string {
   return value.replace(/["\\]/g, '\\$&');
 }
 
-/** No token where one is required (RFC 6750 §3: no error code, only the challenge). */
-export function unauthorized(): ProblemError {
+/** No acceptable token where one is required (RFC 6750 §3: no error code, only the challenge). */
+export function unauthorized(
+  detail = 'A bearer token is required (Authorization: Bearer <token>); get one from the auth service',
+  realm = REALM,
+): ProblemError {
   return new ProblemError({
     status: 401,
     title: 'Unauthorized',
     type: `${PROBLEM_TYPE_BASE}unauthorized`,
-    detail: 'A bearer token is required (Authorization: Bearer <token>); get one from the auth service',
-    headers: { 'www-authenticate': `Bearer realm="${REALM}"` },
+    detail,
+    headers: { 'www-authenticate': `Bearer realm="${realm}"` },
   });
 }
 

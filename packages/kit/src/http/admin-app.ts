@@ -14,7 +14,7 @@ import { parseInput } from './validation.js';
 import { appErrorListener } from './client-error.js';
 import { bearerToken, verifyBearer } from '../auth/middleware.js';
 import { ADMIN_ROLE } from '../auth/principal.js';
-import { forbidden } from '../auth/problems.js';
+import { forbidden, unauthorized } from '../auth/problems.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 
 function digest(value: string): Buffer {
@@ -43,13 +43,13 @@ export function adminAccess(options: AdminAccessOptions): AdminAccess {
       await next();
       return;
     }
-    const principal = await verifyBearer(ctx, options.verifier, options.logger).catch(() => undefined);
+    // A rejected token is answered like a missing one; anything else is a fault of ours and propagates.
+    const principal = await verifyBearer(ctx, options.verifier, options.logger).catch((error: unknown) => {
+      if (error instanceof ProblemError) return undefined;
+      throw error;
+    });
     if (principal === undefined) {
-      throw new ProblemError({
-        status: 401,
-        detail: 'The admin token (Authorization: Bearer <ADMIN_TOKEN>) or an admin\'s bearer token is required',
-        headers: { 'www-authenticate': 'Bearer realm="admin"' },
-      });
+      throw unauthorized("The admin token (Authorization: Bearer <ADMIN_TOKEN>) or an admin's bearer token is required", 'admin');
     }
     if (!principal.roles.includes(ADMIN_ROLE)) throw forbidden(`role ${ADMIN_ROLE} is required`);
     await next();
