@@ -30,7 +30,8 @@ export interface IssuedToken {
   expiresInSeconds: number;
 }
 
-async function call(what: string, url: string, init: RequestInit): Promise<unknown> {
+/** One call to auth: the parsed answer, or an AuthCallError naming the call, the status and the problem's detail. */
+export async function callAuth(what: string, url: string, init: RequestInit): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(url, { ...init, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
@@ -43,8 +44,10 @@ async function call(what: string, url: string, init: RequestInit): Promise<unkno
   if (!response.ok) {
     let detail = '';
     try {
-      const problem = JSON.parse(text) as { detail?: unknown };
-      if (typeof problem.detail === 'string') detail = problem.detail;
+      const problem = JSON.parse(text) as { detail?: unknown; errors?: { field: string; message: string }[] };
+      const fields = problem.errors?.map((error) => `${error.field}: ${error.message}`).join('; ');
+      if (fields) detail = fields;
+      else if (typeof problem.detail === 'string') detail = problem.detail;
     } catch {
       // Not a problem document: the status says enough.
     }
@@ -60,7 +63,7 @@ function issued(body: unknown): IssuedToken {
 
 /** Creates the user or sets its password and roles (PUT /admin/users/{username}); resolves with its id. */
 export async function upsertUser(adminUrl: string, adminToken: string, user: { username: string; password: string; roles: string[] }): Promise<string> {
-  const body = await call(`PUT /admin/users/${user.username}`, `${adminUrl}/admin/users/${encodeURIComponent(user.username)}`, {
+  const body = await callAuth(`PUT /admin/users/${user.username}`, `${adminUrl}/admin/users/${encodeURIComponent(user.username)}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ password: user.password, roles: user.roles }),
@@ -71,7 +74,7 @@ export async function upsertUser(adminUrl: string, adminToken: string, user: { u
 /** POST /tokens: the user's access token. */
 export async function signIn(authUrl: string, username: string, password: string): Promise<IssuedToken> {
   return issued(
-    await call(`POST /tokens as ${username}`, `${authUrl}/tokens`, {
+    await callAuth(`POST /tokens as ${username}`, `${authUrl}/tokens`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, password }),
@@ -83,7 +86,7 @@ export async function signIn(authUrl: string, username: string, password: string
 export async function clientToken(authUrl: string, clientId: string, secret: string): Promise<IssuedToken> {
   const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64');
   return issued(
-    await call(`POST /oauth/token as ${clientId}`, `${authUrl}/oauth/token`, {
+    await callAuth(`POST /oauth/token as ${clientId}`, `${authUrl}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` },
       body: 'grant_type=client_credentials',
