@@ -1,6 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import { currentRequestScope } from './deadline.js';
-import { DownstreamUnavailableError } from './errors.js';
+import { describeError, DownstreamUnavailableError } from './errors.js';
 
 /** How calls to one downstream authenticate. */
 export type DownstreamAuth =
@@ -138,7 +138,7 @@ export class OAuthTokenSource implements AuthProvider {
     });
     return raceSignal(this.inFlight, signal).catch((error: unknown) => {
       if (error instanceof DownstreamUnavailableError) throw error;
-      throw new DownstreamUnavailableError(this.peer, signal.aborted ? 'timeout' : 'auth', `token request failed: ${describe(error)}`, { cause: error });
+      throw new DownstreamUnavailableError(this.peer, signal.aborted ? 'timeout' : 'auth', `token request failed: ${describeError(error)}`, { cause: error });
     });
   }
 
@@ -178,10 +178,4 @@ export class OAuthTokenSource implements AuthProvider {
     this.cached = { value: body.access_token, refreshAt };
     return this.cached;
   }
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
 }

@@ -11,27 +11,34 @@ import {
 } from 'cockatiel';
 import type { Logger } from 'pino';
 import { circuitBreakerState } from '../metrics/registry.js';
+import type { DownstreamResponse } from './call.js';
+import { DownstreamUnavailableError } from './errors.js';
 import type { BreakerSettings } from './policy.js';
 
 export type BreakerStateName = 'closed' | 'open' | 'half_open';
 
 const STATES: readonly BreakerStateName[] = ['closed', 'open', 'half_open'];
 
-/** Thrown by `execute` when the call was not let through: nothing was sent. */
-export class CircuitOpenError extends Error {
-  constructor(
-    readonly peer: string,
-    readonly state: BreakerStateName,
-  ) {
-    super(state === 'open' ? 'circuit breaker open' : 'circuit breaker half-open, trial calls taken');
-    this.name = 'CircuitOpenError';
-  }
+/** Failures of the downstream: no answer, or an unusable one. Not: the caller gave up, the breaker itself. */
+function isFailure(error: unknown): boolean {
+  return error instanceof DownstreamUnavailableError && (error.kind === 'timeout' || error.kind === 'connection' || error.kind === 'other');
+}
+
+/** A 5xx answer is a failure of the downstream (still returned to the caller); a 4xx is not. */
+function isFailureResult(value: unknown): boolean {
+  return (value as DownstreamResponse).status >= 500;
 }
 
 /**
  * The time cockatiel waits before letting a call through an open circuit, made conditional: it is
  * infinite until a probe of the downstream's `/.well-known/alive` succeeded, then zero. So no real
  * call reaches a downstream that does not even answer its liveness probe.
+ *
+ * cockatiel's half-open alone would let the first real call through after a fixed wait, whether the
+ * downstream is back or not: while it stays down, every half-open period costs a user's request its
+ * whole timeout (a frozen downstream answers nothing), and a downstream that restarts slowly is
+ * hit by real traffic the moment its port opens. The probe is cheap, runs in the background, and
+ * only a downstream that answers it gets trial calls.
  */
 class ProbeGate implements IBackoff<IHalfOpenAfterBackoffContext> {
   passed = false;
@@ -53,10 +60,6 @@ export interface DownstreamBreakerOptions {
   logger: Logger;
   /** Resolves when the downstream's liveness endpoint answers 200; used while open. */
   probe: () => Promise<void>;
-  /** Which errors count as failures of the downstream (a caller's abort does not). */
-  isFailure: (error: unknown) => boolean;
-  /** Which answers count as failures (a 503 does, a 404 does not); they are still returned to the caller. */
-  isFailureResult: (value: unknown) => boolean;
 }
 
 /**
@@ -64,7 +67,7 @@ export interface DownstreamBreakerOptions {
  *
  * - closed: calls pass; it opens when more than `failureRatio` of the calls in the last `windowMs`
  *   failed, once there were at least `minCalls` of them;
- * - open: calls fail at once with CircuitOpenError; every `probeIntervalMs` the downstream's
+ * - open: calls fail at once (DownstreamUnavailableError `circuit_open`); every `probeIntervalMs` the downstream's
  *   `/.well-known/alive` is probed;
  * - half-open (after a successful probe): up to `halfOpenCalls` real calls go through as trials,
  *   others fail at once; all trials succeeding closes it, one failing reopens it (and probing resumes).
@@ -89,7 +92,7 @@ export class DownstreamBreaker {
         return this.gate;
       },
     };
-    this.policy = circuitBreaker(handleWhen(options.isFailure).orWhenResult(options.isFailureResult), {
+    this.policy = circuitBreaker(handleWhen(isFailure).orWhenResult(isFailureResult), {
       halfOpenAfter: gateFactory,
       // SamplingBreaker's minimum is a rate; minCalls in the window is what people reason about.
       breaker: new SamplingBreaker({
@@ -113,15 +116,15 @@ export class DownstreamBreaker {
   }
 
   /**
-   * Runs one attempt through the breaker. Rejects with CircuitOpenError without calling `attempt`
-   * when the circuit is open, or half-open with every trial slot taken.
+   * Runs one attempt through the breaker. Rejects with DownstreamUnavailableError `circuit_open`
+   * without calling `attempt` when the circuit is open, or half-open with every trial slot taken.
    */
   async execute<T>(attempt: () => Promise<T>): Promise<T> {
     const before = this.policy.state;
-    if (before === CircuitState.Open && !this.gate?.passed) throw new CircuitOpenError(this.options.peer, 'open');
+    if (before === CircuitState.Open && !this.gate?.passed) throw this.refused('circuit breaker open');
     const trial = before !== CircuitState.Closed;
     if (trial && this.trialsStarted >= this.options.settings.halfOpenCalls) {
-      throw new CircuitOpenError(this.options.peer, 'half_open');
+      throw this.refused('circuit breaker half-open, trial calls taken');
     }
     // cockatiel moves an open circuit with a passed gate to half-open synchronously inside execute.
     const running = this.policy.execute(() => attempt());
@@ -129,9 +132,13 @@ export class DownstreamBreaker {
     try {
       return await running;
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new CircuitOpenError(this.options.peer, 'open');
+      if (error instanceof BrokenCircuitError) throw this.refused('circuit breaker open');
       throw error;
     }
+  }
+
+  private refused(reason: string): DownstreamUnavailableError {
+    return new DownstreamUnavailableError(this.options.peer, 'circuit_open', reason);
   }
 
   /** Stops probing (at shutdown). */

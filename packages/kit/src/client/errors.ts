@@ -37,6 +37,36 @@ export class DownstreamUnavailableError extends Error {
   attempts: number;
 }
 
+export interface FailureContext {
+  /** The attempt's timeout, named in the reason of a timeout. */
+  timeoutMs: number;
+  /** The caller's own signal: aborted means the caller gave up, not the downstream. */
+  callerSignal?: AbortSignal | undefined;
+  maxResponseBytes?: number;
+}
+
+/** Maps anything undici or a token fetch throws to the one outage error, keeping it as the cause. */
+export function unavailableFrom(peer: string, error: unknown, context: FailureContext): DownstreamUnavailableError {
+  if (error instanceof DownstreamUnavailableError) return error;
+  if (context.callerSignal?.aborted) return new DownstreamUnavailableError(peer, 'aborted', 'aborted by the caller', { cause: error });
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const name = (error as { name?: unknown } | undefined)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_ABORTED') {
+    return new DownstreamUnavailableError(peer, 'timeout', `no answer within ${context.timeoutMs} ms`, { cause: error });
+  }
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+    return new DownstreamUnavailableError(peer, 'other', `response larger than ${String(context.maxResponseBytes)} bytes`, { cause: error });
+  }
+  return new DownstreamUnavailableError(peer, 'connection', describeError(error), { cause: error });
+}
+
+/** An error's message with its code (`ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1`). */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+}
+
 /** `get(name)` for a name nobody registered: a wiring mistake, found at start-up. */
 export class UnknownDownstreamError extends Error {
   constructor(readonly peer: string) {

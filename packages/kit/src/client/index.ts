@@ -1,9 +1,12 @@
-export * from './auth.js';
-export * from './breaker.js';
-export * from './client.js';
+// What services use of the downstream client; the layers and the transport stay inside.
+export type { DownstreamAuth, OAuthClientCredentials } from './auth.js';
+export type { BreakerStateName } from './breaker.js';
+export type { DownstreamResponse } from './call.js';
+export { DownstreamClient, type CallOptions, type DownstreamOptions } from './client.js';
 export * from './deadline.js';
 export * from './env.js';
-export * from './errors.js';
+export { DownstreamUnavailableError, UnknownDownstreamError, type DownstreamFailureKind } from './errors.js';
+export { IDEMPOTENT_METHODS, parseRetryAfter, RETRIABLE_STATUSES } from './layers/retry.js';
 export * from './policy.js';
 export * from './registry.js';
-export * from './retry-budget.js';
+export { RetryBudget } from './retry-budget.js';

@@ -1,0 +1,98 @@
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { httpClientDuration, httpClientRetries } from '../../metrics/registry.js';
+import { redactQuery } from '../../telemetry/query-redaction.js';
+import { withSpan } from '../../telemetry/spans.js';
+import type { BreakerStateName } from '../breaker.js';
+import type { Layer } from '../call.js';
+import { DownstreamUnavailableError, unavailableFrom } from '../errors.js';
+
+/**
+ * What a logical call leaves behind: one span `Downstream/<name> <METHOD>` over all its attempts
+ * (the undici spans of the attempts are its children), one log line when it ends (`downstream call
+ * completed` or `downstream call failed`), and its outcome as one DownstreamUnavailableError when it
+ * got no usable answer.
+ */
+export function callTelemetry(peer: string, logger: Logger, breakerState: () => BreakerStateName): Layer {
+  return (next) => (request) => {
+    const started = performance.now();
+    // What spans and log lines show of the path: credential query values redacted.
+    const shownPath = redactQuery(request.path);
+    return withSpan(
+      `Downstream/${peer} ${request.method}`,
+      {
+        'peer.service': peer,
+        'http.request.method': request.method,
+        'url.path': shownPath,
+        'cinemetrics.circuit_breaker.state': breakerState(),
+      },
+      async (span) => {
+        const finish = (fields: Record<string, unknown>, failed: boolean) => {
+          const attempts = request.call.attempts;
+          span.setAttributes({ 'cinemetrics.downstream.attempts': attempts, 'cinemetrics.circuit_breaker.state': breakerState() });
+          const line = {
+            peer_service: peer,
+            'http.method': request.method,
+            'url.path': shownPath,
+            attempts,
+            duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+            ...fields,
+          };
+          if (failed) logger.warn(line, 'downstream call failed');
+          else logger.info(line, 'downstream call completed');
+        };
+        try {
+          const response = await next(request);
+          response.attempts = request.call.attempts;
+          span.setAttribute('http.response.status_code', response.status);
+          if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `status ${response.status}` });
+          finish({ 'http.status_code': response.status }, response.status >= 500);
+          return response;
+        } catch (caught) {
+          const failure = unavailableFrom(peer, caught, { timeoutMs: 0, callerSignal: request.callerSignal });
+          failure.attempts = request.call.attempts;
+          finish({ kind: failure.kind, reason: failure.reason }, true);
+          throw failure;
+        }
+      },
+    );
+  };
+}
+
+/** Counts every attempt the call starts, sent or refused by the breaker; the count ends up on the span, the log line and the outcome. */
+export const countAttempts: Layer = (next) => (request) => {
+  request.call.attempts += 1;
+  return next(request);
+};
+
+/**
+ * Every attempt sent, measured in `http_client_request_duration_seconds` (status, or an `error_type`
+ * when there was no answer); every retry sent counted in `http_client_retries_total`.
+ */
+export function attemptMetrics(peer: string): Layer {
+  return (next) => async (request) => {
+    if (request.call.attempts > 1) httpClientRetries.inc({ peer_service: peer });
+    const started = performance.now();
+    const observe = (status: string, errorType: string) =>
+      httpClientDuration.observe(
+        { peer_service: peer, http_request_method: request.method, http_response_status_code: status, error_type: errorType },
+        (performance.now() - started) / 1000,
+      );
+    try {
+      const response = await next(request);
+      observe(String(response.status), response.status >= 400 ? String(response.status) : '');
+      return response;
+    } catch (error) {
+      observe('', error instanceof DownstreamUnavailableError ? errorTypeOf(error) : '_OTHER');
+      throw error;
+    }
+  };
+}
+
+/** A bounded `error_type` label: `timeout`, an errno / undici code, or `_OTHER`. */
+function errorTypeOf(error: DownstreamUnavailableError): string {
+  if (error.kind === 'timeout' || error.kind === 'aborted') return error.kind;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) return code;
+  return '_OTHER';
+}
