@@ -1,5 +1,5 @@
-import { currentRequestScope, DependencyUnavailableError, type Logger } from '@cinemetrics/kit';
-import { GatewayNotFoundError, GatewayUnavailableError } from './gateway/errors.js';
+import { currentRequestScope, DownstreamUnavailableError, type Logger } from '@cinemetrics/kit';
+import { GatewayNotFoundError } from './gateway/errors.js';
 import type { MetadataGateway, RatingGateway } from './gateway/gateway.js';
 import type { DegradablePart, MovieDetails, RatingSummary } from './model.js';
 
@@ -11,7 +11,7 @@ export class MovieNotFoundError extends Error {
 }
 
 function reasonOf(error: unknown): string {
-  if (error instanceof GatewayUnavailableError) return error.reason;
+  if (error instanceof DownstreamUnavailableError) return error.reason;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -24,8 +24,9 @@ export class MovieController {
 
   /**
    * Metadata and rating are fetched in parallel, so the answer takes as long as the slower of the two,
-   * not their sum. Metadata is essential: missing → MovieNotFoundError, failing →
-   * DependencyUnavailableError (503). Rating is not: failing → the answer without it, marked degraded.
+   * not their sum. Metadata is essential: missing → MovieNotFoundError, failing → its
+   * DownstreamUnavailableError, which the kit answers as a 503 naming the metadata service. Rating is
+   * not: failing → the answer without it, marked degraded.
    */
   async getMovieDetails(id: string): Promise<MovieDetails> {
     const [metadata, rating] = await Promise.allSettled([
@@ -35,10 +36,7 @@ export class MovieController {
 
     if (metadata.status === 'rejected') {
       if (metadata.reason instanceof GatewayNotFoundError) throw new MovieNotFoundError(id);
-      if (metadata.reason instanceof GatewayUnavailableError) {
-        throw new DependencyUnavailableError('metadata service', metadata.reason);
-      }
-      // Anything else is a defect in this service, not an outage downstream: let it be a 500.
+      // An outage stays the kit's outage error (a 503); anything else is a defect here (a 500).
       throw metadata.reason;
     }
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
-import { createLogger, DependencyUnavailableError, runWithDeadline } from '@cinemetrics/kit';
+import { createLogger, DependencyUnavailableError, DownstreamUnavailableError, runWithDeadline, toProblem } from '@cinemetrics/kit';
 import { MovieController, MovieNotFoundError } from '../src/controller.js';
 import type { MetadataGateway, RatingGateway } from '../src/gateway/gateway.js';
-import { GatewayNotFoundError, GatewayUnavailableError } from '../src/gateway/errors.js';
+import { GatewayNotFoundError } from '../src/gateway/errors.js';
 import type { Metadata, RatingSummary } from '../src/model.js';
 
 const alien: Metadata = {
@@ -139,7 +139,7 @@ describe('MovieController.getMovieDetails', () => {
   });
 
   test('metadata not found → MovieNotFoundError, whatever the rating outcome', async () => {
-    for (const rating of [null, { average: 5, count: 1 }, new GatewayUnavailableError('rating', 'status 500')]) {
+    for (const rating of [null, { average: 5, count: 1 }, new DownstreamUnavailableError('rating', 'bad_answer', 'status 500')]) {
       const { controller } = controllerWith(new GatewayNotFoundError('metadata', 'metadata for this movie'), rating);
       await assert.rejects(controller.getMovieDetails('nope'), (error: unknown) => {
         assert.ok(error instanceof MovieNotFoundError);
@@ -150,15 +150,17 @@ describe('MovieController.getMovieDetails', () => {
     }
   });
 
-  test('metadata unavailable → DependencyUnavailableError (503) naming the metadata service', async () => {
-    const outage = new GatewayUnavailableError('metadata', 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1');
-    for (const rating of [null, { average: 5, count: 1 }, new GatewayUnavailableError('rating', 'status 500')]) {
+  test('metadata unavailable → the outage itself, answered as a 503 problem naming the metadata service', async () => {
+    const outage = new DownstreamUnavailableError('metadata', 'connection', 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1');
+    for (const rating of [null, { average: 5, count: 1 }, new DownstreamUnavailableError('rating', 'bad_answer', 'status 500')]) {
       const { controller } = controllerWith(outage, rating);
       await assert.rejects(controller.getMovieDetails('alien-1979'), (error: unknown) => {
-        assert.ok(error instanceof DependencyUnavailableError);
-        assert.equal(error.status, 503);
-        assert.equal(error.dependency, 'metadata service');
-        assert.equal(error.cause, outage);
+        assert.equal(error, outage);
+        const problem = toProblem(error);
+        assert.ok(problem instanceof DependencyUnavailableError);
+        assert.equal(problem.status, 503);
+        assert.equal(problem.dependency, 'metadata service');
+        assert.equal(problem.cause, outage);
         return true;
       });
     }
@@ -171,7 +173,7 @@ describe('MovieController.getMovieDetails', () => {
   });
 
   test('rating unavailable → still answered, rating null, degraded ["rating"], warning with the reason', async () => {
-    const { controller, lines } = controllerWith(alien, new GatewayUnavailableError('rating', 'no answer within 1000 ms'));
+    const { controller, lines } = controllerWith(alien, new DownstreamUnavailableError('rating', 'timeout', 'no answer within 1000 ms'));
     assert.deepEqual(await runWithDeadline(5_000, () => controller.getMovieDetails('alien-1979'), { requestId: 'req-7' }), {
       metadata: alien,
       rating: null,

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { createLogger, DownstreamRegistry, mergePolicy, DEFAULT_DOWNSTREAM_POLICY, ReadThroughCache, runWithDeadline, type DownstreamClient } from '@cinemetrics/kit';
+import { createLogger, DownstreamRegistry, DownstreamUnavailableError, mergePolicy, DEFAULT_DOWNSTREAM_POLICY, ReadThroughCache, runWithDeadline, type DownstreamClient } from '@cinemetrics/kit';
 import { freePort } from '@cinemetrics/testing';
-import { GatewayNotFoundError, GatewayUnavailableError } from '../src/gateway/errors.js';
+import { GatewayNotFoundError } from '../src/gateway/errors.js';
 import { CachedMetadataGateway, HttpMetadataGateway } from '../src/gateway/metadata.js';
 import { HttpRatingGateway } from '../src/gateway/rating.js';
 
@@ -107,7 +107,7 @@ function ratingGateway(url = baseUrl): HttpRatingGateway {
 
 async function unavailable(promise: Promise<unknown>, peer: string, reason: RegExp): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof GatewayUnavailableError, `expected GatewayUnavailableError, got ${String(error)}`);
+    assert.ok(error instanceof DownstreamUnavailableError, `expected DownstreamUnavailableError, got ${String(error)}`);
     assert.equal(error.peer, peer);
     assert.match(error.reason, reason);
     return true;
@@ -153,13 +153,13 @@ describe('metadata gateway', () => {
   });
 
   for (const status of [500, 503, 400, 204]) {
-    test(`status ${status} → GatewayUnavailableError`, async () => {
+    test(`status ${status} → DownstreamUnavailableError`, async () => {
       handler = status === 204 ? (_q, r) => r.writeHead(204).end() : json(status, { status });
       await unavailable(metadataGateway().getMetadata('alien-1979'), 'metadata', new RegExp(`^status ${status}$`));
     });
   }
 
-  test('a body that is not JSON → GatewayUnavailableError', async () => {
+  test('a body that is not JSON → DownstreamUnavailableError', async () => {
     handler = (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end('<html>proxy error</html>');
@@ -167,12 +167,12 @@ describe('metadata gateway', () => {
     await unavailable(metadataGateway().getMetadata('alien-1979'), 'metadata', /not JSON/);
   });
 
-  test('a body that breaks the contract → GatewayUnavailableError naming the field', async () => {
+  test('a body that breaks the contract → DownstreamUnavailableError naming the field', async () => {
     handler = json(200, { ...alien, title: 42 });
     await unavailable(metadataGateway().getMetadata('alien-1979'), 'metadata', /contract \(title:/);
   });
 
-  test('connection refused → GatewayUnavailableError, fast', async () => {
+  test('connection refused → DownstreamUnavailableError, fast', async () => {
     const closedPort = await freePort();
     const took = await elapsed(() =>
       unavailable(metadataGateway(`http://127.0.0.1:${closedPort}`).getMetadata('alien-1979'), 'metadata', /ECONNREFUSED/),
@@ -180,7 +180,7 @@ describe('metadata gateway', () => {
     assert.ok(took < TIMEOUT_MS, `took ${took} ms`);
   });
 
-  test('no answer → GatewayUnavailableError within the timeout', async () => {
+  test('no answer → DownstreamUnavailableError within the timeout', async () => {
     handler = hang;
     const took = await elapsed(() =>
       unavailable(metadataGateway().getMetadata('alien-1979'), 'metadata', new RegExp(`no answer within ${TIMEOUT_MS} ms`)),
@@ -189,7 +189,7 @@ describe('metadata gateway', () => {
     assert.ok(took < TIMEOUT_MS + MARGIN_MS, `took ${took} ms`);
   });
 
-  test('a body that stalls after the headers → GatewayUnavailableError within the timeout', async () => {
+  test('a body that stalls after the headers → DownstreamUnavailableError within the timeout', async () => {
     handler = (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.write('{"id":"alien-1979",');
@@ -227,7 +227,7 @@ describe('rating gateway', () => {
     assert.equal(await ratingGateway().getMovieRating('alien-1979'), null);
   });
 
-  test('500 → GatewayUnavailableError', async () => {
+  test('500 → DownstreamUnavailableError', async () => {
     handler = json(500, { status: 500 });
     await unavailable(ratingGateway().getMovieRating('alien-1979'), 'rating', /^status 500$/);
   });
@@ -237,7 +237,7 @@ describe('rating gateway', () => {
     await unavailable(ratingGateway().getMovieRating('alien-1979'), 'rating', /contract \(average:/);
   });
 
-  test('no answer → GatewayUnavailableError within the timeout', async () => {
+  test('no answer → DownstreamUnavailableError within the timeout', async () => {
     handler = hang;
     const took = await elapsed(() => unavailable(ratingGateway().getMovieRating('alien-1979'), 'rating', /no answer/));
     assert.ok(took < TIMEOUT_MS + MARGIN_MS, `took ${took} ms`);
@@ -263,7 +263,7 @@ describe('cached metadata gateway', () => {
     await assert.rejects(gateway.getMetadata('nope'), GatewayNotFoundError);
     await assert.rejects(gateway.getMetadata('nope'), GatewayNotFoundError);
     handler = json(500, {});
-    await assert.rejects(gateway.getMetadata('alien-1979'), GatewayUnavailableError);
+    await assert.rejects(gateway.getMetadata('alien-1979'), DownstreamUnavailableError);
     handler = json(200, alien);
     assert.deepEqual(await gateway.getMetadata('alien-1979'), alien);
     assert.equal(seen.length, 4);

@@ -16,9 +16,17 @@ export type DownstreamFailureKind =
   /** The caller aborted the call. */
   | 'aborted'
   /** Anything else: a response too large, a malformed response. */
-  | 'other';
+  | 'other'
+  /**
+   * The downstream answered, but not usably: a status or a body its caller cannot use. The client
+   * returns every answer; the code that reads it raises this.
+   */
+  | 'bad_answer';
 
-/** A downstream call that produced no usable HTTP answer. */
+/**
+ * A downstream call that produced no usable answer: the one error of a downstream outage, whatever
+ * its kind. Unhandled, it is answered as a 503 problem naming the downstream.
+ */
 export class DownstreamUnavailableError extends Error {
   constructor(
     /** The registered name of the downstream (`rating`). */

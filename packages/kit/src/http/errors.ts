@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import { bodyTooLarge, malformedJson, PROBLEM_CONTENT_TYPE, ProblemError } from '../problem.js';
+import { DownstreamUnavailableError } from '../client/errors.js';
+import { bodyTooLarge, DependencyUnavailableError, malformedJson, PROBLEM_CONTENT_TYPE, ProblemError } from '../problem.js';
 
 interface HttpErrorLike {
   status?: number;
@@ -26,6 +27,7 @@ function fromHttpError(error: Error & HttpErrorLike): ProblemError | undefined {
 
 export function toProblem(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
+  if (error instanceof DownstreamUnavailableError) return new DependencyUnavailableError(`${error.peer} service`, error);
   if (error instanceof Error) return fromHttpError(error) ?? new ProblemError({ status: 500 });
   return new ProblemError({ status: 500 });
 }

@@ -1,6 +1,6 @@
 /**
- * What a gateway reports, independent of the transport behind it: the controller maps these to its
- * own outcomes and never sees HTTP status codes or client errors.
+ * What a gateway reports besides the records it returns. An outage (no answer, or an answer that is
+ * not usable) is the kit's DownstreamUnavailableError, the same whatever the transport did.
  */
 
 /** The downstream answered that the requested record does not exist. */
@@ -11,21 +11,5 @@ export class GatewayNotFoundError extends Error {
   ) {
     super(`${peer} has no ${resource}`);
     this.name = 'GatewayNotFoundError';
-  }
-}
-
-/**
- * The downstream could not give a usable answer: connection refused or reset, no answer within the
- * timeout, an unexpected status, or a body that does not match its contract.
- */
-export class GatewayUnavailableError extends Error {
-  constructor(
-    readonly peer: string,
-    /** Short, loggable reason, e.g. `status 500`, `timeout after 1000 ms`, `ECONNREFUSED`. */
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${peer} unavailable: ${reason}`, options);
-    this.name = 'GatewayUnavailableError';
   }
 }

@@ -7,7 +7,7 @@ import type { Metadata, RatingSummary } from '../model.js';
 
 /**
  * What the controller needs from the metadata service. Rejects with GatewayNotFoundError when the
- * movie does not exist and GatewayUnavailableError when the service cannot answer.
+ * movie does not exist and DownstreamUnavailableError (the kit's outage error) when the service cannot answer.
  */
 export interface MetadataGateway {
   getMetadata(id: string): Promise<Metadata>;
@@ -15,7 +15,7 @@ export interface MetadataGateway {
 
 /**
  * What the controller needs from the rating service: the movie's aggregate, null when nobody rated
- * it. Rejects with GatewayUnavailableError when the service cannot answer.
+ * it. Rejects with DownstreamUnavailableError when the service cannot answer.
  */
 export interface RatingGateway {
   getMovieRating(id: string): Promise<RatingSummary | null>;
