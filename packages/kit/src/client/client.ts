@@ -63,19 +63,19 @@ interface DownstreamParts {
 
 /**
  * The client's layers, outermost first. A logical call is one span and one log line; it has one
- * budget; the retries happen inside that budget; every attempt gets fresh credentials, then its
- * headers and its own share of the budget, then passes the breaker (which sees each attempt), is
- * measured, and goes out over the pool.
+ * budget and one set of headers; the retries happen inside that budget; every attempt gets fresh
+ * credentials (over the default headers) and its own share of the budget, then passes the breaker
+ * (which sees each attempt), is measured, and goes out over the pool.
  */
 export function downstreamCall({ peer, policy, logger, headers, auth, breaker, transport }: DownstreamParts): Call {
   return compose(
     [
       callTelemetry(peer, logger, () => breaker.state),
       callDeadline(policy.defaultDeadlineMs),
+      defaultHeaders(headers),
       retryWithBudget(policy.retry),
       authenticate(auth),
       countAttempts,
-      defaultHeaders(headers),
       attemptDeadline(peer),
       throughBreaker(breaker),
       attemptMetrics(peer),

@@ -12,7 +12,8 @@ export function authenticate(auth: AuthProvider): Layer {
   return (next) => async (request) => {
     const send = async () => {
       const used = await auth.headers(request.call.signal);
-      return { used, response: await next({ ...request, headers: { ...request.headers, ...used } }) };
+      const withCredentials = Object.keys(used).length === 0 ? request : { ...request, headers: { ...request.headers, ...used } };
+      return { used, response: await next(withCredentials) };
     };
     const { used, response } = await send();
     if (response.status !== 401 || refreshedCalls.has(request.call) || request.call.signal.aborted) return response;

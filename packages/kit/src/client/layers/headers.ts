@@ -2,9 +2,10 @@ import type { Layer } from '../call.js';
 import { currentRequestScope } from '../deadline.js';
 
 /**
- * The headers every attempt carries besides credentials: `accept: application/json`, the downstream's
- * default headers (the call's own and the credentials win), the request id of the request being
- * served (unless the call sets one), the idempotency key, and the JSON content type.
+ * The headers a call carries besides credentials, the same for each of its attempts:
+ * `accept: application/json`, the downstream's default headers (the call's own win, and the
+ * credentials added below win over both), the request id of the request being served (unless the
+ * call sets one), the idempotency key, and the JSON content type.
  */
 export function defaultHeaders(configured: Readonly<Record<string, string>>): Layer {
   return (next) => (request) => {
