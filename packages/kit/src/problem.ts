@@ -128,6 +128,15 @@ export function bodyTooLarge(limitBytes: number | undefined): ProblemError {
 }
 
 /**
+ * An error raised where a dependency failed, naming it: whatever throws one, a request that does not
+ * handle it is answered as DependencyUnavailableError (503), never as a 500.
+ */
+export abstract class DependencyOutageError extends Error {
+  /** How the answer names the dependency: `metadata service`. */
+  abstract readonly dependency: string;
+}
+
+/**
  * A dependency (database, downstream service) cannot be used right now. Answered as 503 so callers
  * and load balancers know to retry elsewhere or later; the dependency is named, its error is not.
  */

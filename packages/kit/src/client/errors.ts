@@ -1,3 +1,5 @@
+import { DependencyOutageError } from '../problem.js';
+
 /**
  * Why a downstream call produced no HTTP answer. An answer with any status (404, 503...) is not an
  * error of the client: it is returned, and the caller decides what it means.
@@ -27,7 +29,7 @@ export type DownstreamFailureKind =
  * A downstream call that produced no usable answer: the one error of a downstream outage, whatever
  * its kind. Unhandled, it is answered as a 503 problem naming the downstream.
  */
-export class DownstreamUnavailableError extends Error {
+export class DownstreamUnavailableError extends DependencyOutageError {
   constructor(
     /** The registered name of the downstream (`rating`). */
     readonly peer: string,
@@ -39,6 +41,10 @@ export class DownstreamUnavailableError extends Error {
     super(`${peer} unavailable: ${reason}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DownstreamUnavailableError';
     this.attempts = options?.attempts ?? 0;
+  }
+
+  get dependency(): string {
+    return `${this.peer} service`;
   }
 
   /** How many attempts were sent before giving up (0 when nothing was sent). */

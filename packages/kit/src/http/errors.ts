@@ -1,7 +1,6 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import { DownstreamUnavailableError } from '../client/errors.js';
-import { bodyTooLarge, DependencyUnavailableError, malformedJson, PROBLEM_CONTENT_TYPE, ProblemError } from '../problem.js';
+import { bodyTooLarge, DependencyOutageError, DependencyUnavailableError, malformedJson, PROBLEM_CONTENT_TYPE, ProblemError } from '../problem.js';
 
 interface HttpErrorLike {
   status?: number;
@@ -27,7 +26,7 @@ function fromHttpError(error: Error & HttpErrorLike): ProblemError | undefined {
 
 export function toProblem(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
-  if (error instanceof DownstreamUnavailableError) return new DependencyUnavailableError(`${error.peer} service`, error);
+  if (error instanceof DependencyOutageError) return new DependencyUnavailableError(error.dependency, error);
   if (error instanceof Error) return fromHttpError(error) ?? new ProblemError({ status: 500 });
   return new ProblemError({ status: 500 });
 }
