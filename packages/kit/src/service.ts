@@ -16,7 +16,7 @@ import { FaultInjector, UnknownFaultRouteError } from './faults/injector.js';
 import { profilingRouter } from './profiling/admin.js';
 import { profilingLabels } from './profiling/labels.js';
 import { Profiler } from './profiling/profiler.js';
-import { getTelemetry } from './telemetry/state.js';
+import { getTelemetry } from '@cinemetrics/telemetry';
 import type { TokenVerifier } from './auth/token-verifier.js';
 
 /** The repository's licence, which every service's OpenAPI document names. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig } from '../config.js';
+import { loadConfig } from './env.js';
 
 const protocol = z.enum(['grpc', 'http/protobuf', 'http/json']);
 const samplers = z.enum([

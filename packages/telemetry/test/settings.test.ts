@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../src/config.js';
-import { loadTelemetrySettings } from '../src/telemetry/settings.js';
+import { ConfigError } from '../src/env.js';
+import { loadTelemetrySettings } from '../src/settings.js';
 
 test('no endpoint: spans are created, nothing is exported', () => {
   const settings = loadTelemetrySettings({});
