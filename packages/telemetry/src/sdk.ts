@@ -48,7 +48,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
     return { enabled: false, logExport: undefined, shutdown: () => Promise.resolve() };
   }
   // getNodeAutoInstrumentations reads the standard variables itself; the kit only supplies the default.
-  process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = settings.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS;
+  process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = settings.enabledInstrumentations;
 
   const selfObs = selfObservabilityMeterProvider();
   const spanProcessor = settings.traces
@@ -58,7 +58,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
     'service.name': identity.name,
     'service.version': identity.version,
     'service.instance.id': randomUUID(),
-    'deployment.environment.name': settings.env.DEPLOYMENT_ENVIRONMENT,
+    'deployment.environment.name': settings.deploymentEnvironment,
   };
   // Log records are built and exported off the event loop, by the logger's worker (log-export.ts).
   const logExport = settings.logs && { ...settings.logs, resource, scope: { name: PACKAGE.name, version: PACKAGE.version } };
