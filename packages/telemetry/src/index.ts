@@ -9,4 +9,4 @@ export * from './query-redaction.js';
 export * from './synthetic-traffic.js';
 export { getTelemetry } from './state.js';
 export type { Telemetry } from './sdk.js';
-export { exportingLogDestination } from './log-export.js';
+export { closeLogExport, exportingLogDestination, type LogExportSettings } from './log-export.js';
