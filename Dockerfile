@@ -11,13 +11,13 @@ COPY . .
 # Every workspace's dependencies as the lockfile pins them, install scripts off; compile; then keep
 # production dependencies only (no dev tools, no optional Node.js binary: the image has its own).
 RUN npm ci --ignore-scripts --no-audit --no-fund \
- && npx tsc -b packages/kit services/metadata services/rating services/movie services/auth scripts \
+ && npx tsc -b packages/telemetry packages/kit services/metadata services/rating services/movie services/auth scripts \
  && npm prune --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 # The runtime tree: for each workspace the programs need, its manifest, compiled output, migrations
 # and own node_modules (npm nests a workspace's dependencies there when versions differ).
 RUN mkdir /app \
  && cp -a package.json package-lock.json node_modules /app/ \
- && for workspace in packages/kit packages/testing services/metadata services/rating services/movie services/auth scripts; do \
+ && for workspace in packages/telemetry packages/kit packages/testing services/metadata services/rating services/movie services/auth scripts; do \
       mkdir -p "/app/$workspace/dist" \
       && cp -a "$workspace/package.json" "/app/$workspace/" \
       && cp -a "$workspace/dist/src" "/app/$workspace/dist/" \
@@ -38,7 +38,7 @@ COPY docker/entrypoint.sh /usr/local/bin/cinemetrics-entrypoint
 USER 1000:1000
 
 # The entrypoint turns NAME_FILE secrets into NAME and starts node with the telemetry preload
-# (--require @cinemetrics/kit/register), so spans and logs cover the program from its first line.
+# (--require @cinemetrics/telemetry/register), so spans and logs cover the program from its first line.
 ENTRYPOINT ["cinemetrics-entrypoint"]
 CMD ["services/movie/dist/src/main.js"]
 

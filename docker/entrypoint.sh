@@ -19,4 +19,4 @@ for name in $SECRET_VARIABLES; do
   unset "${name}_FILE"
 done
 
-exec node --require @cinemetrics/kit/register "$@"
+exec node --require @cinemetrics/telemetry/register "$@"

@@ -228,7 +228,7 @@ test('the services drain before they are killed: the stop grace period exceeds S
   assert.match(dockerfile, /^USER \d+:\d+$/m, 'the services run as a non-root user');
   assert.match(dockerfile, /^STOPSIGNAL SIGTERM$/m);
   assert.match(dockerfile, /^HEALTHCHECK .*\n.*\/\.well-known\/health/m);
-  assert.match(readFileSync(root('docker', 'entrypoint.sh'), 'utf8'), /exec node --require @cinemetrics\/kit\/register "\$@"/);
+  assert.match(readFileSync(root('docker', 'entrypoint.sh'), 'utf8'), /exec node --require @cinemetrics\/telemetry\/register "\$@"/);
 });
 
 test('docker/secrets.sh writes identities auth accepts: AUTH_CLIENTS holds movie with the secret movie is given', async () => {

@@ -46,5 +46,5 @@ test('an unreadable secret file stops the container with exit code 2, naming the
 
 test('the program runs with the telemetry preload', async () => {
   const { stdout } = await entrypoint({}, "console.log(process.execArgv.join(' '))");
-  assert.match(stdout, /--require @cinemetrics\/kit\/register/);
+  assert.match(stdout, /--require @cinemetrics\/telemetry\/register/);
 });

@@ -1,20 +1,11 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { faultsEnvironmentSchema } from './faults/rules.js';
-import { ConfigError } from './config-error.js';
+import { ConfigError, loadConfig } from '@cinemetrics/telemetry';
 
-export { ConfigError };
+export { ConfigError, loadConfig };
 
 const port = z.coerce.number().int().min(1).max(65535);
-
-/** Values that are empty strings count as unset, as shells and compose files often export `VAR=`. */
-function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && value !== '') out[key] = value;
-  }
-  return out;
-}
 
 /** Only the server and the credentials: a service always uses its own database, named after it. */
 function namesServerOnly(value: string): boolean {
@@ -116,21 +107,6 @@ export const serviceEnvSchema = z.object({
     .optional(),
 });
 export type ServiceEnv = z.infer<typeof serviceEnvSchema>;
-
-/**
- * Parses the environment with a zod object schema. Every failing variable is named with the rule it
- * broke and the value is never echoed (it may be a secret).
- */
-export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
-  const result = schema.safeParse(withoutEmpty(env), { reportInput: true });
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const variable = issue.path.join('.') || '(environment)';
-    const rule = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-    return `${variable}: ${rule}`;
-  });
-  throw new ConfigError(problems);
-}
 
 /** Ports default per service; the environment overrides them. */
 export function serviceEnvWithDefaults(defaults: { PORT: number; ADMIN_PORT: number }) {

@@ -1,7 +1,6 @@
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 import pinoPretty from 'pino-pretty';
-import { exportingLogDestination } from './telemetry/log-export.js';
-import { getTelemetry } from './telemetry/state.js';
+import { exportingLogDestination, getTelemetry } from '@cinemetrics/telemetry';
 
 export type { Logger } from 'pino';
 

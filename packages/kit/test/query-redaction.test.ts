@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { replies, startScriptedServer, type ScriptedServer } from '@cinemetrics/testing';
 import { DownstreamRegistry } from '../src/client/registry.js';
-import { REDACTED_QUERY_PARAMETERS, redactQuery } from '../src/telemetry/query-redaction.js';
+import { REDACTED_QUERY_PARAMETERS, redactQuery } from '@cinemetrics/telemetry';
 import { capturingLogger } from './support.js';
 
 test('credential query values are replaced, everything else is kept as written', () => {

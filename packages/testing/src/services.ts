@@ -8,7 +8,7 @@ export type ServiceName = 'metadata' | 'rating' | 'movie' | 'auth';
 export const REPOSITORY_ROOT = path.resolve(__dirname, '../../../..');
 
 /** The telemetry preload every service starts with, as in production. */
-export const TELEMETRY_PRELOAD = path.join(REPOSITORY_ROOT, 'packages', 'kit', 'dist', 'src', 'telemetry', 'register.js');
+export const TELEMETRY_PRELOAD = path.join(REPOSITORY_ROOT, 'packages', 'telemetry', 'dist', 'src', 'register.js');
 
 export function serviceMain(name: ServiceName): string {
   return path.join(REPOSITORY_ROOT, 'services', name, 'dist', 'src', 'main.js');

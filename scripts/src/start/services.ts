@@ -104,12 +104,12 @@ export function serviceEnv(service: ServicePorts, all: ServicePorts[], env: Node
   };
 }
 
-/** The kit's telemetry preload, which every service starts with (`node --require … main.js`), as in production. */
+/** The telemetry preload, which every service starts with (`node --require … main.js`), as in production. */
 export function telemetryPreload(): string {
   try {
-    return require.resolve('@cinemetrics/kit/register');
+    return require.resolve('@cinemetrics/telemetry/register');
   } catch {
-    return path.join(REPO_ROOT, 'packages', 'kit', 'dist', 'src', 'telemetry', 'register.js');
+    return path.join(REPO_ROOT, 'packages', 'telemetry', 'dist', 'src', 'register.js');
   }
 }
 

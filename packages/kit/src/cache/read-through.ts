@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { cacheRequests } from '../metrics/registry.js';
-import { withSpan } from '../telemetry/spans.js';
+import { withSpan } from '@cinemetrics/telemetry';
 
 export interface ReadThroughCacheOptions {
   /** The `cache` label of `cache_requests_total` and the span attribute: `metadata`. */

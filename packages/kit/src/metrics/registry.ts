@@ -1,14 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client';
+import { LATENCY_BUCKETS, registry } from '@cinemetrics/telemetry';
 
-/**
- * One registry per process. It is an OpenMetrics registry because prom-client only keeps exemplars
- * on those; `renderMetrics` serves the Prometheus text format from the same registry as well.
- */
-export const registry = new Registry<RegistryContentType>();
-// Must precede the metrics below: prom-client refuses exemplar-enabled metrics on a text registry.
-registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+export { LATENCY_BUCKETS, registry };
+
 collectDefaultMetrics({ register: registry });
 
 /**
@@ -40,9 +36,6 @@ new Counter({
     eventLoopActiveMs = active;
   },
 });
-
-/** Every SLO threshold (0.1 s, 0.25 s) is a bucket boundary, so latency SLIs read a bucket exactly. */
-export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export const httpServerDuration = new Histogram({
   name: 'http_server_request_duration_seconds',

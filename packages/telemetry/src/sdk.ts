@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { context } from '@opentelemetry/api';
@@ -7,7 +8,6 @@ import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentation
 import { envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
-import { readPackageInfo } from '../package-info.js';
 import { traceExporter } from './exporters.js';
 import { DeferredSpanExporter } from './deferred-span-exporter.js';
 import { receiveForwardedSelfObservability } from './self-observability-receiver.js';
@@ -26,8 +26,8 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-/** The kit's own package, named as the instrumentation scope of the log records it exports. */
-const KIT = readPackageInfo(path.join(__dirname, '..'));
+/** This package, named as the instrumentation scope of the log records it exports. */
+const PACKAGE = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { name: string; version: string };
 
 const UNTRACED_PATHS = ['/.well-known/', '/metrics'];
 
@@ -48,7 +48,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
     return { enabled: false, logExport: undefined, shutdown: () => Promise.resolve() };
   }
   // getNodeAutoInstrumentations reads the standard variables itself; the kit only supplies the default.
-  process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = settings.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS;
+  process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = settings.enabledInstrumentations;
 
   const selfObs = selfObservabilityMeterProvider();
   const spanProcessor = settings.traces
@@ -58,10 +58,10 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
     'service.name': identity.name,
     'service.version': identity.version,
     'service.instance.id': randomUUID(),
-    'deployment.environment.name': settings.env.DEPLOYMENT_ENVIRONMENT,
+    'deployment.environment.name': settings.deploymentEnvironment,
   };
   // Log records are built and exported off the event loop, by the logger's worker (log-export.ts).
-  const logExport = settings.logs && { ...settings.logs, resource, scope: { name: KIT.name, version: KIT.version } };
+  const logExport = settings.logs && { ...settings.logs, resource, scope: { name: PACKAGE.name, version: PACKAGE.version } };
   if (logExport) receiveForwardedSelfObservability();
 
   const sdk = new NodeSDK({

@@ -7,7 +7,7 @@ import {
   type ObservableCallback,
 } from '@opentelemetry/api';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { LATENCY_BUCKETS, registry } from '../metrics/registry.js';
+import { LATENCY_BUCKETS, registry } from './metrics-registry.js';
 
 /**
  * The OpenTelemetry SDK reports on itself (`otel.sdk.processor.span.processed` with

@@ -5,7 +5,7 @@ import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ExportResultCode, isTracingSuppressed } from '@opentelemetry/core';
 import { BatchSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
-import { DeferredSpanExporter } from '../src/telemetry/deferred-span-exporter.js';
+import { DeferredSpanExporter } from '../src/deferred-span-exporter.js';
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 

@@ -2,7 +2,7 @@ import type { Telemetry } from './sdk.js';
 
 let current: Telemetry | undefined;
 
-/** Set once by the preload (`@cinemetrics/kit/register`). */
+/** Set once by the preload (`@cinemetrics/telemetry/register`). */
 export function setTelemetry(telemetry: Telemetry): void {
   current = telemetry;
 }

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../src/config.js';
-import { loadTelemetrySettings } from '../src/telemetry/settings.js';
+import { ConfigError } from '../src/env.js';
+import { loadTelemetrySettings } from '../src/settings.js';
 
 test('no endpoint: spans are created, nothing is exported', () => {
   const settings = loadTelemetrySettings({});
   assert.equal(settings.enabled, true);
   assert.equal(settings.traces, undefined);
   assert.equal(settings.logs, undefined);
-  assert.equal(settings.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS, 'http,undici,koa,mysql2,pino');
+  assert.equal(settings.enabledInstrumentations, 'http,undici,koa,mysql2,pino');
 });
 
 test('the shared endpoint exports both signals; per-signal protocol, exporter and batch settings apply', () => {

@@ -1,11 +1,11 @@
 /**
- * The preload: `node --require @cinemetrics/kit/register dist/src/main.js`. It must run before any
+ * The preload: `node --require @cinemetrics/telemetry/register dist/src/main.js`. It must run before any
  * application module so require hooks see koa, http, undici, mysql2 and pino load; it therefore
  * imports nothing that those instrumentations patch.
  */
-import '../node-version.js';
+import './node-version.js';
 import { isMainThread } from 'node:worker_threads';
-import { ConfigError } from '../config.js';
+import { ConfigError } from './env.js';
 import { startTelemetry } from './sdk.js';
 import { loadTelemetrySettings } from './settings.js';
 import { setTelemetry } from './state.js';

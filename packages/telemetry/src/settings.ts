@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig } from '../config.js';
+import { loadConfig } from './env.js';
 
 const protocol = z.enum(['grpc', 'http/protobuf', 'http/json']);
 const samplers = z.enum([
@@ -24,12 +24,15 @@ export interface BatchSettings {
 export const DEFAULT_INSTRUMENTATIONS = 'http,undici,koa,mysql2,pino';
 
 /**
- * The OpenTelemetry variables the kit honours, validated as the spec defines them so a typo stops
- * start-up instead of silently turning telemetry off.
+ * The SDK, the OTLP exporters and the resource detectors read the OTEL_* variables themselves, as the
+ * specification defines them: service name and resource attributes, sampler, endpoints, headers,
+ * compression, timeouts, instrumentations. This schema only checks the values they would warn about
+ * and then ignore, so a typo stops start-up (exit code 2, naming the variable) instead of silently
+ * changing what is exported; what it derives is limited to what the SDK leaves to whoever builds the
+ * processors (loadTelemetrySettings). docs/telemetry.md lists each item and why it is here.
  */
 export const telemetryEnvSchema = z.object({
   OTEL_SDK_DISABLED: z.enum(['true', 'false']).default('false'),
-  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
   OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: z.url().optional(),
@@ -53,7 +56,6 @@ export const telemetryEnvSchema = z.object({
   OTEL_BLRP_EXPORT_TIMEOUT: count.optional(),
   OTEL_BLRP_MAX_QUEUE_SIZE: count.optional(),
   OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: count.optional(),
-  OTEL_NODE_DISABLED_INSTRUMENTATIONS: z.string().optional(),
   DEPLOYMENT_ENVIRONMENT: z.string().default('development'),
 });
 export type TelemetryEnv = z.infer<typeof telemetryEnvSchema>;
@@ -75,7 +77,10 @@ export interface TelemetrySettings {
   /** Undefined when the signal has no endpoint (or its exporter is `none`): nothing is exported. */
   traces: SignalExport | undefined;
   logs: SignalExport | undefined;
-  env: TelemetryEnv;
+  /** OTEL_NODE_ENABLED_INSTRUMENTATIONS, or the kit's default set. */
+  enabledInstrumentations: string;
+  /** DEPLOYMENT_ENVIRONMENT, the resource's `deployment.environment.name`. */
+  deploymentEnvironment: string;
 }
 
 type Signal = { name: 'TRACES'; batch: 'BSP' } | { name: 'LOGS'; batch: 'BLRP' };
@@ -88,7 +93,13 @@ type Signal = { name: 'TRACES'; batch: 'BSP' } | { name: 'LOGS'; batch: 'BLRP' }
  */
 export const DEFAULT_SPAN_EXPORT_BATCH_SIZE = 128;
 
-/** A signal is exported when its exporter is `otlp` and an endpoint (its own or the shared one) is set. */
+/**
+ * A signal is exported when its exporter is `otlp` and an endpoint (its own or the shared one) is set:
+ * the specification's default endpoint (localhost:4318) would have every process without a collector
+ * retry and warn forever. The SDK reads the protocol and the batch variables only for the processors
+ * it builds itself; the kit builds its own (deferred span export, self-observability, the log worker),
+ * so it reads them here the same way.
+ */
 function signalExport(parsed: TelemetryEnv, { name, batch }: Signal): SignalExport | undefined {
   const values = parsed as unknown as Record<string, string | number | undefined>;
   const endpoint = values[`OTEL_EXPORTER_OTLP_${name}_ENDPOINT`] ?? parsed.OTEL_EXPORTER_OTLP_ENDPOINT;
@@ -111,6 +122,7 @@ export function loadTelemetrySettings(env: NodeJS.ProcessEnv = process.env): Tel
     enabled: parsed.OTEL_SDK_DISABLED === 'false',
     traces: signalExport(parsed, { name: 'TRACES', batch: 'BSP' }),
     logs: signalExport(parsed, { name: 'LOGS', batch: 'BLRP' }),
-    env: parsed,
+    enabledInstrumentations: parsed.OTEL_NODE_ENABLED_INSTRUMENTATIONS,
+    deploymentEnvironment: parsed.DEPLOYMENT_ENVIRONMENT,
   };
 }

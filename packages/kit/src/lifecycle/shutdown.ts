@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import { getTelemetry } from '@cinemetrics/telemetry';
+import type { FaultInjector } from '../faults/injector.js';
+import type { ServiceDefinition, ShutdownHook } from './definition.js';
+import type { Listeners } from './listeners.js';
+
+/** Exports what telemetry still holds, within `budgetMs`: the collector may be the problem. */
+export async function flushTelemetry(logger: Logger, budgetMs: number): Promise<void> {
+  const telemetry = getTelemetry();
+  if (telemetry) await runHooks([{ name: 'flush telemetry', run: () => telemetry.shutdown() }], logger, budgetMs);
+}
+
+async function runHooks(hooks: readonly ShutdownHook[], logger: Logger, budgetMs: number): Promise<void> {
+  for (const hook of hooks) {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        hook.run(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`did not finish within ${budgetMs} ms`)), budgetMs);
+        }),
+      ]);
+    } catch (error) {
+      logger.error({ err: error, hook: hook.name }, 'shutdown hook failed');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+export type Shutdown = {
+  (reason: string): Promise<void>;
+  /** True once a shutdown has begun. */
+  readonly started: boolean;
+};
+
+/**
+ * The graceful shutdown, run once however often it is asked for: report not-ready, stop accepting
+ * connections, let in-flight requests finish up to SHUTDOWN_TIMEOUT_MS, run the shutdown hooks, close
+ * the admin listener, and flush telemetry last.
+ */
+export function gracefulShutdown(definition: ServiceDefinition, { api, admin }: Listeners, faults: FaultInjector, logger: Logger): Shutdown {
+  const { env } = definition;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      const started = performance.now();
+      logger.info({ reason, in_flight: api.activeRequests }, 'shutdown started');
+      definition.health.markStopping();
+      api.beginDrain();
+      faults.releaseHangs();
+      const drained = await api.drained(env.SHUTDOWN_TIMEOUT_MS);
+      if (!drained) {
+        logger.warn({ in_flight: api.activeRequests, timeout_ms: env.SHUTDOWN_TIMEOUT_MS }, 'shutdown deadline passed; closing remaining connections');
+        api.closeAll();
+      }
+      const hookBudgetMs = Math.max(1000, env.SHUTDOWN_TIMEOUT_MS);
+      await runHooks(definition.shutdownHooks ?? [], logger, hookBudgetMs);
+      admin.beginDrain();
+      admin.closeAll();
+      logger.info({ duration_ms: Math.round(performance.now() - started), drained }, 'shutdown complete');
+      // Last, so the spans and log records of everything above are exported too.
+      await flushTelemetry(logger, hookBudgetMs);
+    })();
+    return stopping;
+  };
+  return Object.defineProperty(shutdown, 'started', { get: () => stopping !== undefined }) as Shutdown;
+}

@@ -1,0 +1,12 @@
+/**
+ * What the kit and the services use at run time. The SDK itself is started by the preload
+ * (`@cinemetrics/telemetry/register`), not from here, so importing this loads no instrumentation.
+ */
+export * from './env.js';
+export * from './metrics-registry.js';
+export * from './spans.js';
+export * from './query-redaction.js';
+export * from './synthetic-traffic.js';
+export { getTelemetry } from './state.js';
+export type { Telemetry } from './sdk.js';
+export { closeLogExport, exportingLogDestination, type LogExportSettings } from './log-export.js';

@@ -1,0 +1,62 @@
+import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+
+const tracer = trace.getTracer('cinemetrics');
+
+/** Marks a span failed with the error recorded as an exception event. */
+export function recordFailure(span: Span, error: unknown): void {
+  span.recordException(error instanceof Error ? error : new Error(String(error)));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+}
+
+/** Runs `work` in an active child span; a throw is recorded on the span and rethrown. */
+export function withSpan<T>(name: string, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await work(span);
+    } catch (error) {
+      recordFailure(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+type AsyncMethods<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => Promise<unknown> ? (args: A) => Attributes : never;
+};
+
+function outcomeAttributes(result: unknown): Attributes {
+  if (Array.isArray(result)) return { 'cinemetrics.result.count': result.length };
+  if (result === undefined || result === null) return { 'cinemetrics.result.found': false };
+  return {};
+}
+
+function spanName(prefix: string, method: string): string {
+  return `${prefix}/${method.charAt(0).toUpperCase()}${method.slice(1)}`;
+}
+
+/**
+ * Wraps every async method named in `describe` in a span `<prefix>/<Method>` (e.g. `Repository/Get`)
+ * with the attributes `describe` derives from the arguments, plus the result's count or absence.
+ * Ids belong on spans, never on metric labels.
+ */
+export function traced<T extends object>(target: T, prefix: string, describe: Partial<AsyncMethods<T>>): T {
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      const value = Reflect.get(object, property, receiver) as unknown;
+      const attributesOf = describe[property as keyof T];
+      if (typeof value !== 'function' || !attributesOf) return value;
+      const name = spanName(prefix, String(property));
+      return (...args: unknown[]) => {
+        // Under an unsampled request a child span would be dropped anyway: skip its cost entirely.
+        if (!trace.getActiveSpan()?.isRecording()) return (value as (...a: unknown[]) => unknown).apply(object, args);
+        return withSpan(name, attributesOf(args), async (span) => {
+          const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(object, args);
+          span.setAttributes(outcomeAttributes(result));
+          return result;
+        });
+      };
+    },
+  });
+}
