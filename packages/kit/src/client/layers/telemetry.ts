@@ -1,8 +1,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { httpClientDuration, httpClientRetries } from '../../metrics/registry.js';
-import { redactQuery } from '../../telemetry/query-redaction.js';
-import { withSpan } from '../../telemetry/spans.js';
+import { redactQuery, withSpan } from '@cinemetrics/telemetry';
 import type { BreakerStateName } from '../breaker.js';
 import type { Layer } from '../call.js';
 import { DownstreamUnavailableError, unavailableFrom } from '../errors.js';

@@ -1,2 +1,0 @@
-// The downstream client's imports; the telemetry itself lives in @cinemetrics/telemetry.
-export { redactQuery } from '@cinemetrics/telemetry';
