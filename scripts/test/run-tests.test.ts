@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { cp, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import { makeTempDir } from '@cinemetrics/testing';
+import { LONGEST_FIRST, testFiles } from './run-tests.js';
+
+test('npm test runs every compiled test file once, the longest first', () => {
+  const files = testFiles();
+  assert.deepEqual(files.slice(0, LONGEST_FIRST.length), LONGEST_FIRST);
+  assert.equal(new Set(files).size, files.length, 'no file twice');
+  for (const expected of ['packages/kit/dist/test/config.test.js', 'services/movie/dist/test/movie.http.test.js', 'scripts/dist/test/run-tests.test.js', 'tests/dist/stack/outages.test.js', 'bench/dist/test/spread.test.js']) {
+    assert.ok(files.includes(expected), expected);
+  }
+  assert.ok(files.every((file) => file.endsWith('.test.js') && file.includes('dist/')), 'compiled test files only');
+});
+
+test('a listed file that no longer exists is named, so the list cannot go stale silently', async () => {
+  const dir = await makeTempDir('cinemetrics-run-tests-');
+  try {
+    for (const file of LONGEST_FIRST.slice(1)) {
+      await mkdir(path.join(dir.path, path.dirname(file)), { recursive: true });
+      await cp(__filename, path.join(dir.path, file));
+    }
+    assert.throws(() => testFiles(dir.path), (error: Error) => error.message.includes(`do not exist (build first, or update the list): ${LONGEST_FIRST[0]}`));
+  } finally {
+    await dir.remove();
+  }
+});
