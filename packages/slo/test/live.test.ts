@@ -288,7 +288,14 @@ test('live: a failing service pages through Prometheus and Alertmanager, resolve
 
   // --- the committed, unscaled rules load and evaluate over the same data ---------------------------
   await prometheus.reload({ ruleFiles: committedFiles });
-  await delay(3_000);
-  assertEveryRuleHealthy(await prometheus.rules(), ruleCount, 'committed rules');
+  const committedGroups = await waitUntil(
+    async () => {
+      const groups = await prometheus.rules();
+      const rules = groups.flatMap((group) => group.rules);
+      return rules.length === ruleCount && rules.every((rule) => rule.lastEvaluation !== undefined && !rule.lastEvaluation.startsWith('0001-')) ? groups : undefined;
+    },
+    { timeoutMs: 15_000, intervalMs: 250, what: 'every committed rule loaded and evaluated once' },
+  );
+  assertEveryRuleHealthy(committedGroups, ruleCount, 'committed rules');
   mark('committed rules loaded and evaluated without error');
 });
