@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -25,5 +26,18 @@ test('a listed file that no longer exists is named, so the list cannot go stale 
     assert.throws(() => testFiles(dir.path), (error: Error) => error.message.includes(`do not exist (build first, or update the list): ${LONGEST_FIRST[0]}`));
   } finally {
     await dir.remove();
+  }
+});
+
+test('a bad CINEMETRICS_TEST_CONCURRENCY is named, exit 2, before any test runs', () => {
+  for (const value of ['0', 'many', '2.5']) {
+    const result = spawnSync(process.execPath, [path.join(__dirname, 'run-tests.js')], {
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined, CINEMETRICS_TEST_CONCURRENCY: value },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(result.status, 2, `${value}: ${result.stdout}${result.stderr}`);
+    assert.match(result.stderr, /npm test: Invalid configuration:\n {2}- CINEMETRICS_TEST_CONCURRENCY: /);
+    assert.equal(result.stdout, '', 'no test ran');
   }
 });

@@ -49,7 +49,7 @@ export interface StackClock {
   timeScale?: number;
 }
 
-export const DEFAULT_STACK_CLOCK: StackClock = { interval: '2s' };
+const DEFAULT_STACK_CLOCK: StackClock = { interval: '2s' };
 
 /** prometheus/prometheus.yml with the clock's interval (and rule files), written into `dir`. */
 async function prometheusConfigFor(clock: StackClock, dir: string): Promise<string> {
@@ -65,7 +65,11 @@ async function prometheusConfigFor(clock: StackClock, dir: string): Promise<stri
   return file;
 }
 
-/** How long after a scrape shows the problem an alert with this `for` reaches Alertmanager: the duration, then an evaluation to send it. */
+/**
+ * How long an alert with this `for` may take to reach Alertmanager once its condition holds: the `for`
+ * duration plus up to three intervals (the scrape that sees it, the evaluation that starts the `for`,
+ * the one that sends it).
+ */
 export function alertPromiseMs(clock: StackClock, forDuration: string): number {
   return parseDuration(forDuration) + 3 * parseDuration(clock.interval);
 }
