@@ -9,7 +9,6 @@
  * folders.
  */
 import { globSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
@@ -72,7 +71,8 @@ function main(): void {
   }
   // Every Node process of the run (test files, services, npm start, eslint) inherits it: V8 reuses the
   // compiled code of a module whose source is unchanged instead of compiling it again in each process.
-  process.env['NODE_COMPILE_CACHE'] ??= path.join(os.tmpdir(), 'cinemetrics-node-compile-cache');
+  // It lives in the user's own node_modules, not a shared temporary folder someone else could write to.
+  process.env['NODE_COMPILE_CACHE'] ??= path.join(REPOSITORY_ROOT, 'node_modules', '.cache', 'node-compile-cache');
   const stream = run({
     files: testFiles().map((file) => path.join(REPOSITORY_ROOT, file)),
     cwd: REPOSITORY_ROOT,
