@@ -154,7 +154,7 @@ test('every panel and variable query parses and returns data from the real Prome
       if ((await check.run()) === 0 && !isAbsent(check.where)) empty.push(check.where);
     }
     if (empty.length === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
   } while (Date.now() < deadline);
   assert.deepEqual(empty, [], 'queries without data (add them to ABSENT only with the reason they cannot have any)');
 

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import {
   freePort,
   Identities,
@@ -12,7 +14,9 @@ import {
   type StartedService,
   type TempDir,
 } from '@cinemetrics/testing';
-import { freeStackPorts, startStack, type RunningStack } from '@cinemetrics/stack';
+import { parseDuration, writeRules } from '@cinemetrics/slo';
+import { freeStackPorts, REPOSITORY_ROOT, startStack, type RunningStack } from '@cinemetrics/stack';
+import { parse, stringify } from 'yaml';
 import { JaegerApi, VictoriaLogsApi } from './backends.js';
 
 const SERVICES: readonly ServiceName[] = ['metadata', 'rating', 'auth', 'movie'];
@@ -33,6 +37,43 @@ export interface FullStack {
   stop(): Promise<void>;
 }
 
+/**
+ * The test stack's Prometheus clock. prometheus.yml scrapes and evaluates every 15 s, which would make
+ * every test wait for minutes; the tests run the same file with a shorter global interval and, when
+ * `timeScale` is set, the rules the generator writes time-scaled (windows and `for` divided by it)
+ * instead of the committed alerts/. promtool's rule tests prove the real durations.
+ */
+export interface StackClock {
+  /** Prometheus's global scrape, scrape-timeout and evaluation interval. */
+  interval: string;
+  timeScale?: number;
+}
+
+const DEFAULT_STACK_CLOCK: StackClock = { interval: '2s' };
+
+/** prometheus/prometheus.yml with the clock's interval (and rule files), written into `dir`. */
+async function prometheusConfigFor(clock: StackClock, dir: string): Promise<string> {
+  const config = parse(await readFile(path.join(REPOSITORY_ROOT, 'prometheus', 'prometheus.yml'), 'utf8')) as Record<string, unknown>;
+  config['global'] = { ...(config['global'] as object), scrape_interval: clock.interval, scrape_timeout: clock.interval, evaluation_interval: clock.interval };
+  if (clock.timeScale !== undefined) {
+    const rules = path.join(dir, 'time-scaled-rules');
+    await writeRules({ timeScale: clock.timeScale, outDir: rules });
+    config['rule_files'] = [path.join(rules, '*.rules.yml')];
+  }
+  const file = path.join(dir, 'prometheus.yml');
+  await writeFile(file, stringify(config));
+  return file;
+}
+
+/**
+ * How long an alert with this `for` may take to reach Alertmanager once its condition holds: the `for`
+ * duration plus up to three intervals (the scrape that sees it, the evaluation that starts the `for`,
+ * the one that sends it).
+ */
+export function alertPromiseMs(clock: StackClock, forDuration: string): number {
+  return parseDuration(forDuration) + 3 * parseDuration(clock.interval);
+}
+
 interface ServicePorts {
   port: number;
   adminPort: number;
@@ -44,9 +85,11 @@ interface ServicePorts {
  * configuration files, and the four services on MariaDB exporting to the collector; movie calls
  * metadata and rating with its own client-credentials token.
  */
-export async function startFullStack(options: { alertmanagerConfig?: string; serviceEnv?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<FullStack> {
+export async function startFullStack(
+  options: { alertmanagerConfig?: string; clock?: StackClock; serviceEnv?: Partial<Record<ServiceName, Record<string, string>>> } = {},
+): Promise<FullStack> {
   const data: TempDir = await makeTempDir('cinemetrics-stack-');
-  const mariadb = await startMariaDb();
+  const [mariadb, prometheusConfig] = await Promise.all([startMariaDb(), prometheusConfigFor(options.clock ?? DEFAULT_STACK_CLOCK, data.path)]);
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (name) => [name, { port: await freePort(), adminPort: await freePort() }] as const))) as Record<
     ServiceName,
     ServicePorts
@@ -57,6 +100,7 @@ export async function startFullStack(options: { alertmanagerConfig?: string; ser
     dataDir: data.path,
     serviceTargets: SERVICES.map((service) => ({ service, address: `127.0.0.1:${ports[service].adminPort}` })),
     spanMetricsFlushInterval: '2s',
+    prometheusConfig,
     ...(options.alertmanagerConfig ? { alertmanagerConfig: options.alertmanagerConfig } : {}),
     output: (component, line) => backendOutput.push(`[${component}] ${line}`),
   });

@@ -19,7 +19,7 @@ function seriesOf(exposition: string, metric: string): string[] {
   return exposition.split('\n').filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `));
 }
 
-test('10,000 distinct ids and unknown paths add no metric series', async () => {
+test('2,000 distinct ids and unknown paths add no metric series', async () => {
   const metadata = await startService('metadata', { env: { OTEL_SDK_DISABLED: 'true' } });
   try {
     const metrics = () => scrape(metadata);
@@ -35,15 +35,15 @@ test('10,000 distinct ids and unknown paths add no metric series', async () => {
     };
     await hit(0, 100);
     const before = await metrics();
-    await hit(100, 10_000);
+    await hit(100, 2_000);
     const after = await metrics();
     const metric = 'http_server_request_duration_seconds_bucket';
-    assert.equal(seriesOf(after, metric).length, seriesOf(before, metric).length, 'no new series after 9,900 more distinct ids');
+    assert.equal(seriesOf(after, metric).length, seriesOf(before, metric).length, 'no new series after 1,900 more distinct ids');
     const routes = new Set(seriesOf(after, metric).map((line) => /http_route="([^"]*)"/.exec(line)?.[1]));
     assert.deepEqual([...routes].sort(), ['/.well-known/health', '/metadata/:id', 'unmatched']);
     assert.doesNotMatch(after, /id-\d+|no\/such/);
     const count = seriesOf(after, 'http_server_request_duration_seconds_count').find((line) => line.includes('"/metadata/:id"') && line.includes('"404"'));
-    assert.match(count ?? '', / 9000$/, 'every request was counted');
+    assert.match(count ?? '', / 1800$/, 'every request was counted');
   } finally {
     await metadata.stop();
   }

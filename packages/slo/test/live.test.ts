@@ -29,12 +29,15 @@ import { alertmanagerTestConfig, repoPath } from './support.js';
 
 /**
  * End to end, on loopback: metadata and movie (in-memory stores) under steady traffic, scraped every
- * second by a real Prometheus with the job from prometheus/prometheus.yml, evaluating the rules the
- * generator writes TIME-SCALED by 60 (a 1h window lasts 1 minute, `for: 2m` lasts 2 seconds, see
- * docs/alerting.md), and notifying a real Alertmanager that runs alertmanager/alertmanager.yml with its
- * webhooks pointed at this test. Faults injected through each service's admin API make it fail.
+ * half second by a real Prometheus with the job from prometheus/prometheus.yml, evaluating the rules the
+ * generator writes TIME-SCALED by 120 (a 1h window lasts 30 seconds, `for: 2m` lasts 1 second, the
+ * shortest window, 5m, 2.5 seconds: five scrapes; see docs/alerting.md), and notifying a real
+ * Alertmanager that runs alertmanager/alertmanager.yml with its webhooks pointed at this test. Faults
+ * injected through each service's admin API make it fail.
  */
-const TIME_SCALE = 60;
+const TIME_SCALE = 120;
+/** Scrape and evaluation interval: a fifth of the shortest time-scaled window. */
+const INTERVAL = '500ms';
 const ADMIN_TOKEN = 'live-test-admin-token-0123456789';
 const definitions = loadDefinitions();
 
@@ -153,8 +156,8 @@ test('live: a failing service pages through Prometheus and Alertmanager, resolve
     scrapeConfigs: [{ ...job, file_sd_configs: [{ files: [targetsFile], refresh_interval: '1s' }] }],
     ruleFiles: scaledFiles,
     alertmanagerUrl: alertmanager.url,
-    scrapeInterval: '1s',
-    evaluationInterval: '1s',
+    scrapeInterval: INTERVAL,
+    evaluationInterval: INTERVAL,
   });
   cleanup.push(() => prometheus.dispose());
   const targets = await prometheus.waitForTargetsUp(2);
@@ -285,7 +288,14 @@ test('live: a failing service pages through Prometheus and Alertmanager, resolve
 
   // --- the committed, unscaled rules load and evaluate over the same data ---------------------------
   await prometheus.reload({ ruleFiles: committedFiles });
-  await delay(3_000);
-  assertEveryRuleHealthy(await prometheus.rules(), ruleCount, 'committed rules');
+  const committedGroups = await waitUntil(
+    async () => {
+      const groups = await prometheus.rules();
+      const rules = groups.flatMap((group) => group.rules);
+      return rules.length === ruleCount && rules.every((rule) => rule.lastEvaluation !== undefined && !rule.lastEvaluation.startsWith('0001-')) ? groups : undefined;
+    },
+    { timeoutMs: 15_000, intervalMs: 250, what: 'every committed rule loaded and evaluated once' },
+  );
+  assertEveryRuleHealthy(committedGroups, ruleCount, 'committed rules');
   mark('committed rules loaded and evaluated without error');
 });

@@ -23,6 +23,12 @@ export interface StackOptions {
   spanMetricsFlushInterval?: string;
   /** Alertmanager's configuration file; the repository's alertmanager/alertmanager.yml by default. */
   alertmanagerConfig?: string;
+  /**
+   * Prometheus's configuration file; the repository's prometheus/prometheus.yml by default. Tests
+   * pass a copy with shorter intervals. It is read as etc/prometheus.yml, so its relative paths
+   * (targets/active.json, ../alerts) resolve as the repository's do.
+   */
+  prometheusConfig?: string;
   output: (component: string, line: string) => void;
   readyTimeoutMs?: number;
 }
@@ -62,7 +68,7 @@ async function preparePrometheus(options: StackOptions): Promise<string> {
   const etc = path.join(root, 'etc');
   await mkdir(path.join(etc, 'targets'), { recursive: true });
   for (const [link, target] of [
-    [path.join(etc, 'prometheus.yml'), path.join(REPOSITORY_ROOT, 'prometheus', 'prometheus.yml')],
+    [path.join(etc, 'prometheus.yml'), options.prometheusConfig ?? path.join(REPOSITORY_ROOT, 'prometheus', 'prometheus.yml')],
     [path.join(root, 'alerts'), path.join(REPOSITORY_ROOT, 'alerts')],
   ] as const) {
     await rm(link, { force: true, recursive: false });

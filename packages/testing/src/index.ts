@@ -12,11 +12,9 @@ export { makeTempDir, type TempDir } from './temp.js';
 export { REPOSITORY_ROOT, TELEMETRY_PRELOAD, serviceMain, startService, type ServiceName, type StartedService, type StartServiceOptions } from './services.js';
 export {
   startOtlpReceiver,
-  type MetricType,
   type OtlpReceiver,
   type OtlpReceiverBehaviour,
   type ReceivedLog,
-  type ReceivedMetric,
   type ReceivedRequest,
   type ReceivedSpan,
   type SpanKindName,

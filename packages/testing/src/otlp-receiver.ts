@@ -1,25 +1,14 @@
 /**
- * An in-process OTLP receiver for tests, speaking OTLP/HTTP and OTLP/gRPC: services export to it as
- * they would to an OpenTelemetry Collector, and tests read back decoded spans, log records and metrics.
+ * An in-process OTLP receiver for unit-level tests that inspect exact payloads: services export to it
+ * over OTLP/HTTP (protobuf, optionally gzipped) or OTLP/gRPC as they would to a collector, and tests read
+ * back the decoded spans and log records and every request (headers, encoding, status). End-to-end tests
+ * use the real collector of the stack instead (tests/stack).
  *
- * Where the protobuf definitions come from. The receiver decodes with the official
- * opentelemetry-proto messages, never with field numbers written here. The OTel JS packages
- * the services use (otlp-transformer 0.300) serialise with hand-written code and ship no
- * protobuf definitions. Two npm sources of the official definitions exist:
- * - the `.proto` files vendored in `@opentelemetry/otlp-grpc-exporter-base` <= 0.38.0:
- *   opentelemetry-proto of early 2023 (no Span.flags, no LogRecord.event_name, no entity
- *   refs); that package also pulls in @grpc/grpc-js, and .proto files need protobufjs'
- *   parser at run time;
- * - chosen: the protobufjs static module the OpenTelemetry JS maintainers generated from
- *   the opentelemetry-proto submodule and published as `build/src/generated/root.js` in
- *   `@opentelemetry/otlp-transformer`. 0.214.0 is the last release whose generated root
- *   still holds all three signals (0.215 dropped logs, 0.217 traces); its proto is recent
- *   (event_name, flags, entity refs) and it needs protobufjs ^7, which the tree already has.
- * It is installed under the npm alias `otlp-transformer-protobufjs`, so it cannot be
- * mistaken for, or deduplicated with, the 0.300 transformer the services use. Only the
- * generated root is loaded, never the rest of that (SDK 2.x based) package. It provides
- * decode/encode and toObject/fromObject; the enum names (SpanKind, StatusCode,
- * SeverityNumber) are read from it as well.
+ * It decodes with the official opentelemetry-proto messages, never with field numbers written here: the
+ * protobufjs static module that `@opentelemetry/otlp-transformer` 0.214.0 generated from them (the last
+ * release whose generated root holds traces and logs), installed under the npm alias
+ * `otlp-transformer-protobufjs` so it cannot be mistaken for the transformer the services use. Only the
+ * generated root is loaded, never the rest of that package.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -76,25 +65,6 @@ export interface ReceivedLog {
   scope: string;
 }
 
-export type MetricType = 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary' | 'unknown';
-
-export interface ReceivedMetric {
-  name: string;
-  description: string;
-  unit: string;
-  type: MetricType;
-  /** 'CUMULATIVE' or 'DELTA' for sums and histograms. */
-  aggregationTemporality?: string;
-  isMonotonic?: boolean;
-  /**
-   * The data points as decoded: `attributes` flattened, `*UnixNano` as bigint, 64-bit integers
-   * (asInt, count, bucketCounts, ...) as numbers (bigint beyond 2^53), ids in exemplars as hex.
-   */
-  dataPoints: Record<string, unknown>[];
-  resource: Record<string, unknown>;
-  scope: string;
-}
-
 export interface ReceivedRequest {
   /** POST for every gRPC call. */
   method: string;
@@ -106,10 +76,6 @@ export interface ReceivedRequest {
   contentEncoding?: string;
   /** Every request header (for gRPC calls, the call's metadata), by lower-case name. */
   headers: Record<string, string>;
-  /** Size of the body as received on the wire (compressed, when it was); for gRPC, of the decompressed message. */
-  bytes: number;
-  /** The body after decompression. */
-  body: Buffer;
   /**
    * The status answered; absent while the request hangs. gRPC calls record the HTTP equivalent of
    * their gRPC status: 200 for OK, 400 for INVALID_ARGUMENT, 503 for UNAVAILABLE.
@@ -123,7 +89,7 @@ export interface ReceivedRequest {
 export type OtlpReceiverBehaviour = 'ok' | 'fail503' | 'hang';
 
 export interface OtlpReceiver {
-  /** `http://127.0.0.1:<port>`: the OTEL_EXPORTER_OTLP_ENDPOINT; signal paths are /v1/traces, /v1/logs, /v1/metrics. */
+  /** `http://127.0.0.1:<port>`: the OTEL_EXPORTER_OTLP_ENDPOINT; signal paths are /v1/traces and /v1/logs. */
   readonly url: string;
   readonly port: number;
   /** `http://127.0.0.1:<port>` of the OTLP/gRPC listener: the OTEL_EXPORTER_OTLP_ENDPOINT with OTEL_EXPORTER_OTLP_PROTOCOL=grpc. */
@@ -132,8 +98,6 @@ export interface OtlpReceiver {
   spans(): ReceivedSpan[];
   /** Accepted log records, in arrival order. */
   logs(): ReceivedLog[];
-  /** Accepted metrics (one entry per metric per export), in arrival order. */
-  metrics(): ReceivedMetric[];
   /** Every request received, accepted or not. */
   requests(): ReceivedRequest[];
   /**
@@ -154,8 +118,8 @@ const DEFAULT_WAIT_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /**
- * Starts an OTLP receiver on free loopback ports: OTLP/HTTP (protobuf and JSON, optionally gzipped)
- * at `url`, OTLP/gRPC at `grpcUrl`. Both feed the same spans, logs, metrics and requests.
+ * Starts an OTLP receiver on free loopback ports: OTLP/HTTP (protobuf, optionally gzipped) at `url`,
+ * OTLP/gRPC at `grpcUrl`. Both feed the same spans, logs and requests.
  */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const receiver = new Receiver();
@@ -174,7 +138,6 @@ interface ConversionOptions {
 
 interface MessageType {
   decode(bytes: Uint8Array): object;
-  fromObject(value: object): object;
   toObject(message: object, options: ConversionOptions): Record<string, unknown>;
   encode(message: object): { finish(): Uint8Array };
 }
@@ -186,7 +149,6 @@ interface GeneratedOtlp {
   collector: {
     trace: { v1: { ExportTraceServiceRequest: MessageType; ExportTraceServiceResponse: MessageType } };
     logs: { v1: { ExportLogsServiceRequest: MessageType; ExportLogsServiceResponse: MessageType } };
-    metrics: { v1: { ExportMetricsServiceRequest: MessageType; ExportMetricsServiceResponse: MessageType } };
   };
   logs: { v1: { SeverityNumber: GeneratedEnum } };
 }
@@ -251,25 +213,6 @@ interface PlainLogRecord {
 interface PlainLogs {
   resourceLogs?: { resource?: PlainResource; scopeLogs?: { scope?: PlainScope; logRecords?: PlainLogRecord[] }[] }[];
 }
-interface PlainMetricData {
-  dataPoints?: Record<string, unknown>[];
-  aggregationTemporality?: string | number;
-  isMonotonic?: boolean;
-}
-interface PlainMetric {
-  name?: string;
-  description?: string;
-  unit?: string;
-  gauge?: PlainMetricData;
-  sum?: PlainMetricData;
-  histogram?: PlainMetricData;
-  exponentialHistogram?: PlainMetricData;
-  summary?: PlainMetricData;
-}
-interface PlainMetrics {
-  resourceMetrics?: { resource?: PlainResource; scopeMetrics?: { scope?: PlainScope; metrics?: PlainMetric[] }[] }[];
-}
-
 // ---------------------------------------------------------------------------------------
 
 interface Signal {
@@ -285,7 +228,6 @@ class Receiver implements OtlpReceiver {
   private readonly server: Server;
   private readonly receivedSpans: ReceivedSpan[] = [];
   private readonly receivedLogs: ReceivedLog[] = [];
-  private readonly receivedMetrics: ReceivedMetric[] = [];
   private readonly receivedRequests: ReceivedRequest[] = [];
   private readonly signalAtHttpPath: ReadonlyMap<string, Signal>;
   private readonly signals: readonly Signal[];
@@ -310,13 +252,6 @@ class Receiver implements OtlpReceiver {
         request: v1.logs.v1.ExportLogsServiceRequest,
         response: v1.logs.v1.ExportLogsServiceResponse,
         store: (plain) => this.receivedLogs.push(...toLogs(plain)),
-      },
-      {
-        httpPath: '/v1/metrics',
-        grpcPath: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-        request: v1.metrics.v1.ExportMetricsServiceRequest,
-        response: v1.metrics.v1.ExportMetricsServiceResponse,
-        store: (plain) => this.receivedMetrics.push(...toMetrics(plain)),
       },
     ];
     this.signalAtHttpPath = new Map(signals.map((signal) => [signal.httpPath, signal]));
@@ -359,10 +294,6 @@ class Receiver implements OtlpReceiver {
     return [...this.receivedLogs];
   }
 
-  metrics(): ReceivedMetric[] {
-    return [...this.receivedMetrics];
-  }
-
   requests(): ReceivedRequest[] {
     return [...this.receivedRequests];
   }
@@ -379,7 +310,6 @@ class Receiver implements OtlpReceiver {
   clear(): void {
     this.receivedSpans.length = 0;
     this.receivedLogs.length = 0;
-    this.receivedMetrics.length = 0;
     this.receivedRequests.length = 0;
   }
 
@@ -406,8 +336,6 @@ class Receiver implements OtlpReceiver {
       path,
       contentType: request.headers['content-type'] ?? '',
       headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)])),
-      bytes: wire.length,
-      body: wire,
     };
     if (contentEncoding !== undefined && contentEncoding !== '') record.contentEncoding = contentEncoding;
     this.receivedRequests.push(record);
@@ -418,37 +346,31 @@ class Receiver implements OtlpReceiver {
       answer(response, status, 'text/plain', error);
     };
     const signal = this.signalAtHttpPath.get(path);
-    if (signal === undefined) return reject(404, `no OTLP signal at ${path}; use /v1/traces, /v1/logs or /v1/metrics`);
+    if (signal === undefined) return reject(404, `no OTLP signal at ${path}; use /v1/traces or /v1/logs`);
     if (request.method !== 'POST') return reject(405, `${request.method ?? '?'} not allowed; OTLP/HTTP uses POST`);
     if (this.behaviour === 'hang') return; // Never answered; close() destroys the connection.
     if (this.behaviour === 'fail503') return reject(503, 'OTLP receiver set to fail with 503');
 
+    let body: Buffer;
     try {
-      record.body = await decompress(wire, contentEncoding);
+      body = await decompress(wire, contentEncoding);
     } catch (error) {
       return reject(contentEncoding === 'gzip' ? 400 : 415, `cannot decode Content-Encoding ${contentEncoding}: ${String(error)}`);
     }
-    const format = payloadFormat(record.contentType);
-    if (format === undefined) {
-      return reject(415, `unsupported Content-Type '${record.contentType}'; use application/x-protobuf or application/json`);
-    }
+    if (!isProtobuf(record.contentType)) return reject(415, `unsupported Content-Type '${record.contentType}'; use application/x-protobuf`);
     try {
-      store(signal, record.body, format);
+      store(signal, body);
     } catch (error) {
-      return reject(400, `cannot decode ${format} ${path} request: ${String(error)}`);
+      return reject(400, `cannot decode protobuf ${path} request: ${String(error)}`);
     }
     record.status = 200;
-    if (format === 'protobuf') {
-      answer(response, 200, 'application/x-protobuf', Buffer.from(signal.response.encode({}).finish()));
-    } else {
-      answer(response, 200, 'application/json', '{}');
-    }
+    answer(response, 200, 'application/x-protobuf', Buffer.from(signal.response.encode({}).finish()));
   }
 
   /** One gRPC Export call: recorded like an HTTP request, answered as the behaviour says. */
   private answerGrpc(signal: Signal, { message, metadata }: GrpcCall): GrpcAnswer {
     const path = signal.grpcPath;
-    const record: ReceivedRequest = { method: 'POST', path, contentType: 'application/grpc', headers: metadata, bytes: message.length, body: message };
+    const record: ReceivedRequest = { method: 'POST', path, contentType: 'application/grpc', headers: metadata };
     this.receivedRequests.push(record);
     if (this.behaviour === 'hang') return { kind: 'hang' };
     if (this.behaviour === 'fail503') {
@@ -457,7 +379,7 @@ class Receiver implements OtlpReceiver {
       return { kind: 'unavailable', message: record.error };
     }
     try {
-      store(signal, message, 'protobuf');
+      store(signal, message);
     } catch (error) {
       record.status = 400;
       record.error = `cannot decode protobuf ${path} request: ${String(error)}`;
@@ -473,15 +395,13 @@ class Receiver implements OtlpReceiver {
       `Requests (${paths.length}): ${paths.join(', ') || 'none'}`,
       `Spans (${this.receivedSpans.length}): ${this.receivedSpans.map((span) => span.name).join(', ') || 'none'}`,
       `Logs (${this.receivedLogs.length}): ${this.receivedLogs.map((log) => JSON.stringify(String(log.body))).join(', ') || 'none'}`,
-      `Metrics (${this.receivedMetrics.length}): ${this.receivedMetrics.map((metric) => metric.name).join(', ') || 'none'}`,
     ].join('\n');
   }
 }
 
 /** Decodes a request body with the signal's official message definition and stores what it holds; throws what does not decode. */
-function store(signal: Signal, body: Buffer, format: 'protobuf' | 'json'): void {
-  const message = format === 'protobuf' ? signal.request.decode(body) : signal.request.fromObject(hexIdsToBytes(JSON.parse(body.toString('utf8'))));
-  signal.store(signal.request.toObject(message, TO_PLAIN));
+function store(signal: Signal, body: Buffer): void {
+  signal.store(signal.request.toObject(signal.request.decode(body), TO_PLAIN));
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -502,31 +422,14 @@ async function decompress(body: Buffer, contentEncoding: string | undefined): Pr
   throw new Error('only gzip is supported');
 }
 
-function payloadFormat(contentType: string): 'protobuf' | 'json' | undefined {
+function isProtobuf(contentType: string): boolean {
   const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf') return 'protobuf';
-  if (mediaType === 'application/json') return 'json';
-  return undefined;
+  return mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf';
 }
 
 function answer(response: ServerResponse, status: number, contentType: string, body: string | Buffer): void {
   response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   response.end(body);
-}
-
-/**
- * OTLP/JSON writes trace and span ids as hex, while protobufjs' fromObject reads strings
- * in `bytes` fields as base64; every traceId/spanId/parentSpanId property is converted.
- */
-function hexIdsToBytes(value: unknown): object {
-  if (Array.isArray(value)) return value.map(hexIdsToBytes);
-  if (typeof value !== 'object' || value === null) return value as object;
-  const converted: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    const isId = key === 'traceId' || key === 'spanId' || key === 'parentSpanId';
-    converted[key] = isId && typeof field === 'string' ? Buffer.from(field, 'hex') : hexIdsToBytes(field);
-  }
-  return converted;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -593,52 +496,6 @@ function toLog(record: PlainLogRecord, resource: Record<string, unknown>, scope:
   if (severityNumber !== 0) received.severityNumber = severityNumber;
   if (record.eventName) received.eventName = record.eventName;
   return received;
-}
-
-function toMetrics(request: PlainMetrics): ReceivedMetric[] {
-  return (request.resourceMetrics ?? []).flatMap((resourceMetrics) => {
-    const resource = flattenAttributes(resourceMetrics.resource?.attributes);
-    return (resourceMetrics.scopeMetrics ?? []).flatMap((scopeMetrics) =>
-      (scopeMetrics.metrics ?? []).map((metric) => toMetric(metric, resource, scopeMetrics.scope?.name ?? '')),
-    );
-  });
-}
-
-const METRIC_TYPES = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'] as const;
-
-function toMetric(metric: PlainMetric, resource: Record<string, unknown>, scope: string): ReceivedMetric {
-  const type = METRIC_TYPES.find((candidate) => metric[candidate] !== undefined) ?? 'unknown';
-  const data = type === 'unknown' ? undefined : metric[type];
-  const received: ReceivedMetric = {
-    name: metric.name ?? '',
-    description: metric.description ?? '',
-    unit: metric.unit ?? '',
-    type,
-    dataPoints: (data?.dataPoints ?? []).map((point) => convertDataPointValue(point) as Record<string, unknown>),
-    resource: { ...resource },
-    scope,
-  };
-  if (data?.aggregationTemporality !== undefined) {
-    received.aggregationTemporality = enumSuffix(data.aggregationTemporality, 'AGGREGATION_TEMPORALITY_', 'UNSPECIFIED');
-  }
-  if (data?.isMonotonic !== undefined) received.isMonotonic = data.isMonotonic;
-  return received;
-}
-
-/**
- * Data points hold no string fields of their own, so every string met here is a 64-bit
- * integer that toObject rendered as decimal (asInt, count, bucketCounts, ...).
- */
-function convertDataPointValue(value: unknown, key = ''): unknown {
-  if (key === 'attributes' || key === 'filteredAttributes') return flattenAttributes(value as PlainKeyValue[]);
-  if (key.endsWith('UnixNano')) return toBigInt(value as string | number);
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
-  if (typeof value === 'string' && /^-?\d+$/.test(value)) return toNumberish(value);
-  if (Array.isArray(value)) return value.map((item) => convertDataPointValue(item));
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([name, field]) => [name, convertDataPointValue(field, name)]));
-  }
-  return value;
 }
 
 function flattenAttributes(attributes: PlainKeyValue[] | undefined): Record<string, unknown> {

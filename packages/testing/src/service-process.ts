@@ -21,7 +21,7 @@ export interface StartProcessOptions {
   cwd?: string;
   /** When set, startProcess resolves only once GET readyUrl answers 200. */
   readyUrl?: string;
-  /** Default 20 s. */
+  /** Default 60 s. */
   readyTimeoutMs?: number;
   /**
    * `collect` (default) keeps every stdout line for lines()/waitForLine(); `drain` reads and drops it, as
@@ -51,7 +51,11 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<ExitStatus>;
 }
 
-const DEFAULT_READY_TIMEOUT_MS = 20_000;
+/**
+ * Generous on purpose: with several test files starting processes at once on two cores, a start can
+ * wait long for CPU. The wait ends when the process is ready, and at once when it exits.
+ */
+const DEFAULT_READY_TIMEOUT_MS = 60_000;
 const DEFAULT_LINE_TIMEOUT_MS = 10_000;
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 const READY_POLL_INTERVAL_MS = 50;

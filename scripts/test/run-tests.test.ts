@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cp, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import { makeTempDir } from '@cinemetrics/testing';
+import { LONGEST_FIRST, testFiles } from './run-tests.js';
+
+test('npm test runs every compiled test file once, the longest first', () => {
+  const files = testFiles();
+  assert.deepEqual(files.slice(0, LONGEST_FIRST.length), LONGEST_FIRST);
+  assert.equal(new Set(files).size, files.length, 'no file twice');
+  for (const expected of ['packages/kit/dist/test/config.test.js', 'services/movie/dist/test/movie.http.test.js', 'scripts/dist/test/run-tests.test.js', 'tests/dist/stack/outages.test.js', 'bench/dist/test/spread.test.js']) {
+    assert.ok(files.includes(expected), expected);
+  }
+  assert.ok(files.every((file) => file.endsWith('.test.js') && file.includes('dist/')), 'compiled test files only');
+});
+
+test('a listed file that no longer exists is named, so the list cannot go stale silently', async () => {
+  const dir = await makeTempDir('cinemetrics-run-tests-');
+  try {
+    for (const file of LONGEST_FIRST.slice(1)) {
+      await mkdir(path.join(dir.path, path.dirname(file)), { recursive: true });
+      await cp(__filename, path.join(dir.path, file));
+    }
+    assert.throws(() => testFiles(dir.path), (error: Error) => error.message.includes(`do not exist (build first, or update the list): ${LONGEST_FIRST[0]}`));
+  } finally {
+    await dir.remove();
+  }
+});
+
+test('a bad CINEMETRICS_TEST_CONCURRENCY is named, exit 2, before any test runs', () => {
+  for (const value of ['0', 'many', '2.5']) {
+    const result = spawnSync(process.execPath, [path.join(__dirname, 'run-tests.js')], {
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined, CINEMETRICS_TEST_CONCURRENCY: value },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(result.status, 2, `${value}: ${result.stdout}${result.stderr}`);
+    assert.match(result.stderr, /npm test: Invalid configuration:\n {2}- CINEMETRICS_TEST_CONCURRENCY: /);
+    assert.equal(result.stdout, '', 'no test ran');
+  }
+});
