@@ -6,7 +6,8 @@
  * apart see the same phase, minutes apart they do not. Server CPU time per request is the steadiest
  * figure.
  *
- *   npm run bench:overhead [-- --rounds 10 --seconds 3 --warmup 20 --connections 8 --rate 400 --phase both|saturation|latency --floor]
+ *   npm run bench:overhead [-- --rounds 10 --seconds 3 --warmup 20 --connections 8 --rate 400 --phase both|saturation|latency --floor
+ *                              --modes 'kit, telemetry off;kit, all on, 100%' --baseline /path/to/another/checkout]
  *
  * Every process first serves --warmup seconds of the load it is measured under (saturating, or the
  * steady stream): an instrumented service keeps V8's background threads compiling for 10–25 s under
@@ -15,7 +16,12 @@
  *
  * `--floor` adds the kit's telemetry preload on the bare Koa app, at 100 % and 10 % sampling: what the
  * same OpenTelemetry SDK and instrumentations cost with none of the kit's request handling around them.
+ *
+ * `--modes` keeps only the named modes (names separated by `;`; bare Koa, and the references those modes are judged against,
+ * always run). `--baseline <dir>` adds the kit modes of another built checkout (`npm run build` there)
+ * as `baseline: …`, so a change is measured before and after in one run.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -56,6 +62,8 @@ const { values: options } = parseArgs({
     rate: { type: 'string', default: '400' },
     phase: { type: 'string', default: 'both' },
     floor: { type: 'boolean', default: false },
+    modes: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const rounds = Number(options.rounds);
@@ -94,12 +102,49 @@ function modes(sinkUrl: string): Mode[] {
     { name: STOCK, app: 'kit', args: ['--require', STOCK_PRELOAD, main], env: stockEnv },
     { name: STOCK_ON_BARE, app: 'bare', args: ['--require', STOCK_PRELOAD, bareKoa], env: stockEnv },
   ];
-  if (!floor) return all;
-  return [
-    ...all,
-    { name: 'kit preload, bare 100%', app: 'bare', args: ['--require', TELEMETRY_PRELOAD, bareKoa], env: exporting },
-    { name: 'kit preload, bare 10%', app: 'bare', args: ['--require', TELEMETRY_PRELOAD, bareKoa], env: tenPercent },
-  ];
+  if (floor) {
+    all.push(
+      { name: 'kit preload, bare 100%', app: 'bare', args: ['--require', TELEMETRY_PRELOAD, bareKoa], env: exporting },
+      { name: 'kit preload, bare 10%', app: 'bare', args: ['--require', TELEMETRY_PRELOAD, bareKoa], env: tenPercent },
+    );
+  }
+  if (options.baseline) all.push(...baselineModes(options.baseline, all));
+  return selected(all);
+}
+
+const BASELINE_PREFIX = 'baseline: ';
+
+/** The same app without telemetry, from the same checkout as the mode. */
+function telemetryOffOf(name: string, app: App): string {
+  return name.startsWith(BASELINE_PREFIX) ? `${BASELINE_PREFIX}${KIT_OFF}` : BASELINE[app];
+}
+
+/** The preload of a checkout, wherever that checkout keeps it. */
+const PRELOAD_LOCATIONS = ['packages/telemetry/dist/src/register.js', 'packages/kit/dist/src/telemetry/register.js'];
+
+/** The kit modes again, run from another built checkout. */
+function baselineModes(directory: string, all: Mode[]): Mode[] {
+  const baselineMain = path.join(directory, path.relative(REPOSITORY_ROOT, main));
+  const preload = PRELOAD_LOCATIONS.map((location) => path.join(directory, location)).find((file) => existsSync(file));
+  if (!existsSync(baselineMain) || !preload) throw new Error(`--baseline ${directory}: no built metadata service and preload there (run npm run build in it)`);
+  return all
+    .filter((mode) => mode.app === 'kit' && !mode.args.includes(STOCK_PRELOAD))
+    .map((mode) => ({
+      ...mode,
+      name: `${BASELINE_PREFIX}${mode.name}`,
+      args: mode.args.map((arg) => (arg === main ? baselineMain : arg === TELEMETRY_PRELOAD ? preload : arg)),
+    }));
+}
+
+/** The modes asked for with --modes, and the references they are measured against. */
+function selected(all: Mode[]): Mode[] {
+  if (!options.modes) return all;
+  const wanted = new Set(options.modes.split(';').map((name) => name.trim()));
+  const unknown = [...wanted].filter((name) => !all.some((mode) => mode.name === name));
+  if (unknown.length > 0) throw new Error(`--modes: no mode named ${unknown.join(', ')}; modes are: ${all.map((mode) => mode.name).join(', ')}`);
+  const kept = all.filter((mode) => wanted.has(mode.name));
+  const references = new Set([BARE, ...kept.flatMap((mode) => [BASELINE[mode.app], ...(mode.env['OTEL_EXPORTER_OTLP_ENDPOINT'] ? [STOCK_ON[mode.app]] : [])])]);
+  return all.filter((mode) => wanted.has(mode.name) || references.has(mode.name));
 }
 
 interface RunningMode {
@@ -193,6 +238,8 @@ async function latencyWindow({ mode, url }: RunningMode): Promise<{ p50: number;
   return { p50: quantile(latenciesMs, 0.5), p99: quantile(latenciesMs, 0.99) };
 }
 
+/** The mode-name column: wide enough for the longest name that runs. */
+let nameWidth = 22;
 const fmt = (value: number, digits = 1) => value.toFixed(digits).padStart(8);
 const fmtQuartiles = (values: [number, number, number], digits: number) => values.map((value) => fmt(value, digits)).join('');
 
@@ -211,18 +258,18 @@ async function saturation(all: Mode[]): Promise<void> {
   const { sampleOf, medianOf, medianOverRounds, quartilesOverRounds } = byRound(samples);
   const cpu = (mode: string, round: number) => sampleOf(mode, round).cpuMicrosPerRequest;
   // Telemetry's cost is what it adds to the same app; what the stock setup adds to that app is the yardstick.
-  const addedCpu = (name: string, app: App) => (round: number) => cpu(name, round) - cpu(BASELINE[app], round);
+  const addedCpu = (name: string, app: App) => (round: number) => cpu(name, round) - cpu(telemetryOffOf(name, app), round);
   const shareOfStock = ({ name, app }: Mode) => (round: number) => addedCpu(name, app)(round) / addedCpu(STOCK_ON[app], app)(round);
   const throughputOfBare = (name: string) => (round: number) => sampleOf(name, round).requestsPerSecond / sampleOf(BARE, round).requestsPerSecond;
   console.log(`\nbench/overhead, saturation: ${rounds} rounds of ${seconds}-second windows per mode after ${warmupSeconds} s of warm-up each, ${connections} connections, GET /metadata/:id\n`);
-  console.log('mode                    CPU µs/req   ×bare  telemetry µs  ÷stock   main µs/req     req/s   ×bare   p50 ms   p99 ms   RSS MiB');
+  console.log(`${'mode'.padEnd(nameWidth)}  CPU µs/req   ×bare  telemetry µs  ÷stock   main µs/req     req/s   ×bare   p50 ms   p99 ms   RSS MiB`);
   for (const mode of all) {
     const { name } = mode;
-    const isBaseline = name === BASELINE[mode.app];
-    const added = isBaseline ? '        -     ' : fmt(medianOverRounds(addedCpu(name, mode.app))) + '     ';
-    const ratio = isBaseline ? '       -' : fmt(medianOverRounds(shareOfStock(mode)), 2);
+    const telemetryOff = name === telemetryOffOf(name, mode.app);
+    const added = telemetryOff ? '        -     ' : fmt(medianOverRounds(addedCpu(name, mode.app))) + '     ';
+    const ratio = telemetryOff || !all.some((m) => m.name === STOCK_ON[mode.app]) ? '       -' : fmt(medianOverRounds(shareOfStock(mode)), 2);
     console.log(
-      `${name.padEnd(22)}${fmt(medianOf(name, (s) => s.cpuMicrosPerRequest))}${fmt(medianOverRounds((round) => cpu(name, round) / cpu(BARE, round)), 2)}${added}${ratio}      ` +
+      `${name.padEnd(nameWidth)}${fmt(medianOf(name, (s) => s.cpuMicrosPerRequest))}${fmt(medianOverRounds((round) => cpu(name, round) / cpu(BARE, round)), 2)}${added}${ratio}      ` +
         `${fmt(medianOf(name, (s) => s.mainThreadMicrosPerRequest))}  ${fmt(medianOf(name, (s) => s.requestsPerSecond), 0)}` +
         `${fmt(medianOverRounds(throughputOfBare(name)), 2)}` +
         `${fmt(medianOf(name, (s) => s.p50), 2)}${fmt(medianOf(name, (s) => s.p99), 2)}${fmt(medianOf(name, (s) => s.rssMiB), 0)}`,
@@ -234,10 +281,13 @@ async function saturation(all: Mode[]): Promise<void> {
   // The targets are judged on these two figures; their spread over rounds says how far the median can be trusted.
   console.log('\nSpread over rounds (first quartile, median, third quartile):\n');
   const quartileLabels = ['q1', 'median', 'q3'].map((label) => label.padStart(8)).join('');
-  console.log(`${''.padEnd(22)}${'÷stock'.padStart(24)}  ${'req/s ×bare'.padStart(24)}`);
-  console.log(`${'mode'.padEnd(22)}${quartileLabels}  ${quartileLabels}`);
-  for (const mode of all.filter(({ name }) => !REFERENCES.has(name))) {
-    console.log(`${mode.name.padEnd(22)}${fmtQuartiles(quartilesOverRounds(shareOfStock(mode)), 2)}  ${fmtQuartiles(quartilesOverRounds(throughputOfBare(mode.name)), 2)}`);
+  console.log(`${''.padEnd(nameWidth)}${'÷stock'.padStart(24)}  ${'req/s ×bare'.padStart(24)}`);
+  console.log(`${'mode'.padEnd(nameWidth)}${quartileLabels}  ${quartileLabels}`);
+  const ran = new Set(all.map(({ name }) => name));
+  for (const mode of all.filter(({ name }) => name !== BARE && (name === KIT_OFF || !REFERENCES.has(name)))) {
+    const judgedOnStock = mode.name !== telemetryOffOf(mode.name, mode.app) && ran.has(STOCK_ON[mode.app]);
+    const stockShare = judgedOnStock ? fmtQuartiles(quartilesOverRounds(shareOfStock(mode)), 2) : '-'.padStart(24);
+    console.log(`${mode.name.padEnd(nameWidth)}${stockShare}  ${fmtQuartiles(quartilesOverRounds(throughputOfBare(mode.name)), 2)}`);
   }
 }
 
@@ -246,12 +296,12 @@ async function latency(all: Mode[]): Promise<void> {
   const samples = await inRounds(measured, (r) => steadyLoad(r.url, PATH, fixedRate, warmupSeconds), latencyWindow);
   const { sampleOf, medianOf, quartilesOverRounds } = byRound(samples);
   console.log(`\nOpen loop, ${fixedRate} req/s evenly spaced: ${rounds} rounds of ${seconds}-second windows per mode after ${warmupSeconds} s of warm-up each\n`);
-  console.log('mode                    p50 ms   p99 ms   p99 − bare: q1, median, q3   p99 of each window');
+  console.log(`${'mode'.padEnd(nameWidth)}  p50 ms   p99 ms   p99 − bare: q1, median, q3   p99 of each window`);
   for (const { name } of measured) {
     const overBare = quartilesOverRounds((round) => sampleOf(name, round).p99 - sampleOf(BARE, round).p99);
     const windows = samples.filter((s) => s.mode === name).map((s) => s.p99.toFixed(1)).join(' ');
     const spread = name === BARE ? '-'.padStart(8).padEnd(24) : fmtQuartiles(overBare, 2);
-    console.log(`${name.padEnd(22)}${fmt(medianOf(name, (s) => s.p50), 2)} ${fmt(medianOf(name, (s) => s.p99), 2)}  ${spread}       ${windows}`);
+    console.log(`${name.padEnd(nameWidth)}${fmt(medianOf(name, (s) => s.p50), 2)} ${fmt(medianOf(name, (s) => s.p99), 2)}  ${spread}       ${windows}`);
   }
 }
 
@@ -260,6 +310,7 @@ async function run(): Promise<void> {
   const sink = await startOtlpSink();
   try {
     const all = modes(sink.url);
+    nameWidth = Math.max(nameWidth, ...all.map(({ name }) => name.length + 2));
     if (phase !== 'latency') await saturation(all);
     if (phase !== 'saturation') await latency(all);
     console.log(`\nOTLP exports received by the sink: ${sink.requests()}`);

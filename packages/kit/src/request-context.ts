@@ -17,12 +17,12 @@ export function requestState(ctx: Context): RequestState {
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Accepts a caller's `x-request-id` when it is safe to log, otherwise makes one; echoes it back. */
-export async function requestId(ctx: Context, next: Next): Promise<void> {
+export function requestId(ctx: Context, next: Next): Promise<void> {
   const incoming = ctx.get('x-request-id');
   const id = SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   requestState(ctx).requestId = id;
   ctx.set('x-request-id', id);
-  await next();
+  return next();
 }
 
 /** Route label for requests no route matched: one value, however many distinct paths arrive. */

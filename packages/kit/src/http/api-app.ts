@@ -64,15 +64,21 @@ function routeMiddleware(route: Route, bodyLimit: string, hooks: readonly Koa.Mi
   };
   // Hooks wrap the handler inside the one route layer, so traces keep one router span per request.
   const withHooks = hooks.reduceRight<Koa.Middleware>(
-    (inner, hook) => async (ctx, next) => {
-      await hook(ctx, async () => {
-        await inner(ctx, next);
-      });
-    },
+    (inner, hook) => (ctx, next) => hook(ctx, () => inner(ctx, next)),
     handle,
   );
   Object.defineProperty(withHooks, 'name', { value: route.operationId });
   return withHooks;
+}
+
+const WELL_KNOWN_PREFIX = '/.well-known/';
+const OPENAPI_PATH = '/openapi.json';
+
+/** Spares every other request the well-known router's matching: a prefix check instead of its route table. */
+function onlyForWellKnownPaths(wellKnown: Router): Koa.Middleware {
+  const routes = wellKnown.routes();
+  // The router sets the params and router members it types its context with.
+  return (ctx, next) => (ctx.path.startsWith(WELL_KNOWN_PREFIX) || ctx.path === OPENAPI_PATH ? routes(ctx as Parameters<typeof routes>[0], next) : next());
 }
 
 export function buildRouter(routes: readonly Route[], bodyLimit: string, hooks: readonly Koa.Middleware[] = []): Router {
@@ -95,16 +101,16 @@ export function createApiApp(options: ApiAppOptions): Koa {
 
   const openapi = buildOpenApiDocument(options.openapi, options.routes);
   const wellKnown = strictRouter();
-  wellKnown.get('alive', '/.well-known/alive', function alive(ctx) {
+  wellKnown.get('alive', `${WELL_KNOWN_PREFIX}alive`, function alive(ctx) {
     ctx.body = { status: 'alive' };
   });
-  wellKnown.get('health', '/.well-known/health', async function health(ctx) {
+  wellKnown.get('health', `${WELL_KNOWN_PREFIX}health`, async function health(ctx) {
     const report = await options.health.report();
     ctx.status = report.status === 'ok' ? 200 : 503;
     ctx.set('cache-control', 'no-store');
     ctx.body = report;
   });
-  wellKnown.get('openapi', '/openapi.json', function openapiDocument(ctx) {
+  wellKnown.get('openapi', OPENAPI_PATH, function openapiDocument(ctx) {
     ctx.body = openapi;
   });
 
@@ -114,7 +120,7 @@ export function createApiApp(options: ApiAppOptions): Koa {
   app.use(httpServerMetrics);
   app.use(accessLog(options.logger));
   app.use(problemMiddleware(options.logger));
-  app.use(wellKnown.routes());
+  app.use(onlyForWellKnownPaths(wellKnown));
   if (options.protection) app.use(inboundProtection(options.protection, { labelRoute: routeLabeller(router) }));
   app.use(authenticate(options.verifier, options.logger));
   for (const middleware of options.middleware ?? []) app.use(middleware);
