@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { IncomingMessage } from 'node:http';
-import { context } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
-import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
@@ -14,7 +10,7 @@ import { receiveForwardedSelfObservability } from './self-observability-receiver
 import { closeLogExport, type LogExportSettings } from './log-export.js';
 import { selfObservabilityMeterProvider } from './self-observability.js';
 import { identifyService } from './service-identity.js';
-import { REDACTED_QUERY_PARAMETERS, redactQuery } from './query-redaction.js';
+import { instrumentations } from './instrumentations.js';
 import type { TelemetrySettings } from './settings.js';
 import { SyntheticTrafficSpanProcessor } from './synthetic-traffic.js';
 
@@ -29,14 +25,6 @@ export interface Telemetry {
 /** This package, named as the instrumentation scope of the log records it exports. */
 const PACKAGE = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { name: string; version: string };
 
-const UNTRACED_PATHS = ['/.well-known/', '/metrics'];
-
-/** Probes and scrapes arrive every few seconds and explain nothing: they get no traces. */
-function isProbe(request: IncomingMessage): boolean {
-  const url = request.url ?? '';
-  return UNTRACED_PATHS.some((prefix) => url.startsWith(prefix));
-}
-
 /**
  * Starts the OpenTelemetry SDK for this process. Spans are always created when the SDK is enabled, so
  * log lines carry trace ids, but a signal is exported only when its OTLP endpoint is configured; the
@@ -47,7 +35,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   if (!settings.enabled) {
     return { enabled: false, logExport: undefined, shutdown: () => Promise.resolve() };
   }
-  // getNodeAutoInstrumentations reads the standard variables itself; the kit only supplies the default.
+  // Should the auto-instrumentations package be loaded, it reads the variable itself: give it the kit's default.
   process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = settings.enabledInstrumentations;
 
   const selfObs = selfObservabilityMeterProvider();
@@ -71,32 +59,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
     spanProcessors: [new SyntheticTrafficSpanProcessor(), spanProcessor],
     logRecordProcessors: [],
     metricReaders: [],
-    instrumentations: [
-      getNodeAutoInstrumentations({
-        '@opentelemetry/instrumentation-http': {
-          ignoreIncomingRequestHook: isProbe,
-          // The exporters' own requests run with tracing suppressed; skip them before any attribute work.
-          ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()),
-          redactedQueryParams: [...REDACTED_QUERY_PARAMETERS],
-          redactedQueryParamsServer: [...REDACTED_QUERY_PARAMETERS],
-        },
-        // It has no query redaction of its own: the kit's list, applied as the span starts.
-        '@opentelemetry/instrumentation-undici': {
-          requestHook: (span, request) => {
-            if (!request.path.includes('?')) return;
-            const path = redactQuery(request.path);
-            span.setAttributes({ 'url.full': `${request.origin}${path}`, 'url.query': path.slice(path.indexOf('?')) });
-          },
-        },
-        // Router layers carry http.route; a span per middleware costs CPU and explains nothing.
-        '@opentelemetry/instrumentation-koa': { ignoreLayersType: ['middleware' as never] },
-        // Log correlation only: the trace fields on every line. The records are sent by the worker.
-        '@opentelemetry/instrumentation-pino': {
-          disableLogSending: true,
-          logKeys: { traceId: 'trace_id', spanId: 'span_id', traceFlags: 'trace_flags' },
-        },
-      }),
-    ],
+    instrumentations: instrumentations(settings.enabledInstrumentations, settings.disabledInstrumentations),
   });
   sdk.start();
   return {

@@ -48,6 +48,7 @@ export const telemetryEnvSchema = z.object({
     .regex(/^([^=,]+=[^,]*)(,[^=,]+=[^,]*)*$/, 'must be key=value pairs separated by commas')
     .optional(),
   OTEL_NODE_ENABLED_INSTRUMENTATIONS: z.string().default(DEFAULT_INSTRUMENTATIONS),
+  OTEL_NODE_DISABLED_INSTRUMENTATIONS: z.string().optional(),
   OTEL_BSP_SCHEDULE_DELAY: count.optional(),
   OTEL_BSP_EXPORT_TIMEOUT: count.optional(),
   OTEL_BSP_MAX_QUEUE_SIZE: count.optional(),
@@ -79,6 +80,8 @@ export interface TelemetrySettings {
   logs: SignalExport | undefined;
   /** OTEL_NODE_ENABLED_INSTRUMENTATIONS, or the kit's default set. */
   enabledInstrumentations: string;
+  /** OTEL_NODE_DISABLED_INSTRUMENTATIONS: taken out of the enabled ones. */
+  disabledInstrumentations: string | undefined;
   /** DEPLOYMENT_ENVIRONMENT, the resource's `deployment.environment.name`. */
   deploymentEnvironment: string;
 }
@@ -123,6 +126,7 @@ export function loadTelemetrySettings(env: NodeJS.ProcessEnv = process.env): Tel
     traces: signalExport(parsed, { name: 'TRACES', batch: 'BSP' }),
     logs: signalExport(parsed, { name: 'LOGS', batch: 'BLRP' }),
     enabledInstrumentations: parsed.OTEL_NODE_ENABLED_INSTRUMENTATIONS,
+    disabledInstrumentations: parsed.OTEL_NODE_DISABLED_INSTRUMENTATIONS,
     deploymentEnvironment: parsed.DEPLOYMENT_ENVIRONMENT,
   };
 }

@@ -1,0 +1,81 @@
+import { createRequire } from 'node:module';
+import { context } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation, type HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
+import { KoaInstrumentation, KoaLayerType, type KoaInstrumentationConfig } from '@opentelemetry/instrumentation-koa';
+import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
+import { PinoInstrumentation, type PinoInstrumentationConfig } from '@opentelemetry/instrumentation-pino';
+import { UndiciInstrumentation, type UndiciInstrumentationConfig } from '@opentelemetry/instrumentation-undici';
+import type { IncomingMessage } from 'node:http';
+import { REDACTED_QUERY_PARAMETERS, redactQuery } from './query-redaction.js';
+
+const UNTRACED_PATHS = ['/.well-known/', '/metrics'];
+
+/** Probes and scrapes arrive every few seconds and explain nothing: they get no traces. */
+function isProbe(request: IncomingMessage): boolean {
+  const url = request.url ?? '';
+  return UNTRACED_PATHS.some((prefix) => url.startsWith(prefix));
+}
+
+const http: HttpInstrumentationConfig = {
+  ignoreIncomingRequestHook: isProbe,
+  // The exporters' own requests run with tracing suppressed; skip them before any attribute work.
+  ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()),
+  redactedQueryParams: [...REDACTED_QUERY_PARAMETERS],
+  redactedQueryParamsServer: [...REDACTED_QUERY_PARAMETERS],
+};
+
+// It has no query redaction of its own: the kit's list, applied as the span starts.
+const undici: UndiciInstrumentationConfig = {
+  requestHook: (span, request) => {
+    if (!request.path.includes('?')) return;
+    const path = redactQuery(request.path);
+    span.setAttributes({ 'url.full': `${request.origin}${path}`, 'url.query': path.slice(path.indexOf('?')) });
+  },
+};
+
+// Router layers carry http.route; a span per middleware costs CPU and explains nothing.
+const koa: KoaInstrumentationConfig = { ignoreLayersType: [KoaLayerType.MIDDLEWARE] };
+
+// Log correlation only: the trace fields on every line. The records are sent by the log-export worker.
+const pino: PinoInstrumentationConfig = {
+  disableLogSending: true,
+  logKeys: { traceId: 'trace_id', spanId: 'span_id', traceFlags: 'trace_flags' },
+};
+
+/** The instrumentations the services use, by their OTEL_NODE_*_INSTRUMENTATIONS names. */
+const CURATED: Record<string, () => Instrumentation> = {
+  http: () => new HttpInstrumentation(http),
+  undici: () => new UndiciInstrumentation(undici),
+  koa: () => new KoaInstrumentation(koa),
+  mysql2: () => new MySQL2Instrumentation(),
+  pino: () => new PinoInstrumentation(pino),
+};
+
+const names = (list: string | undefined): string[] =>
+  (list ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+
+/**
+ * The instrumentations named by OTEL_NODE_ENABLED_INSTRUMENTATIONS minus OTEL_NODE_DISABLED_INSTRUMENTATIONS,
+ * as `@opentelemetry/auto-instrumentations-node` reads them. The services' own set is built from its
+ * packages directly: the auto-instrumentations package loads some forty instrumentations and every
+ * cloud resource detector when it is imported, which multiplies the preload's start-up time. It is
+ * loaded only when a user names an instrumentation outside that set, and then builds all of them.
+ */
+export function instrumentations(enabled: string, disabled: string | undefined): Instrumentation[] {
+  const off = new Set(names(disabled));
+  const wanted = names(enabled).filter((name) => !off.has(name));
+  if (wanted.every((name) => name in CURATED)) return wanted.map((name) => (CURATED[name] as () => Instrumentation)());
+  const load = createRequire(__filename);
+  const auto = load('@opentelemetry/auto-instrumentations-node') as typeof import('@opentelemetry/auto-instrumentations-node');
+  return auto.getNodeAutoInstrumentations({
+    '@opentelemetry/instrumentation-http': http,
+    '@opentelemetry/instrumentation-undici': undici,
+    '@opentelemetry/instrumentation-koa': koa,
+    '@opentelemetry/instrumentation-pino': pino,
+  });
+}
