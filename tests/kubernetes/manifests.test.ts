@@ -190,6 +190,34 @@ for (const overlay of OVERLAYS) {
       }
     });
 
+    test('every Secret the objects reference is made by deploy/kubernetes/secrets.sh or by the overlay, with the keys they read', async () => {
+      const objects = objectsOf(overlay);
+      const script = await readFile(path.join(REPOSITORY_ROOT, 'deploy', 'kubernetes', 'secrets.sh'), 'utf8');
+      const made = new Map<string, Set<string>>();
+      for (const [, name = '', pairs = ''] of script.replace(/\\\n\s*/g, ' ').matchAll(/^secret ([a-z0-9-]+) (.+)$/gm)) {
+        made.set(name, new Set(pairs.split(/\s+/).map((pair) => pair.split('=')[0] ?? '')));
+      }
+      for (const secret of objects.filter((object) => object.kind === 'Secret')) made.set(secret.metadata.name, new Set(Object.keys(secret.data ?? {})));
+      const references = new Set<string>();
+      const visit = (value: unknown): void => {
+        if (Array.isArray(value)) return value.forEach(visit);
+        if (typeof value !== 'object' || value === null) return;
+        const record = value as Record<string, unknown>;
+        const keyRef = record['secretKeyRef'] as { name: string; key: string } | undefined;
+        if (keyRef) references.add(`${keyRef.name} ${keyRef.key}`);
+        const volume = record['secret'] as { secretName?: string } | undefined;
+        if (volume?.secretName) references.add(`${volume.secretName} *`);
+        Object.values(record).forEach(visit);
+      };
+      objects.forEach(visit);
+      assert.ok(references.size > 0);
+      for (const reference of references) {
+        const [name = '', key = ''] = reference.split(' ');
+        assert.ok(made.get(name), `Secret ${name} is made by secrets.sh or the overlay`);
+        if (key !== '*') assert.ok(made.get(name)?.has(key), `Secret ${name} has key ${key}`);
+      }
+    });
+
     test('label selectors: each selects the pods it is meant for and no others', () => {
       const objects = objectsOf(overlay);
       const templates = podTemplates(objects);
