@@ -142,7 +142,7 @@ for (const overlay of OVERLAYS) {
         const { env } = containerEnv(objects, container);
         const config = loadConfig(await envSchema(service), env);
         assert.deepEqual({ PORT: config.PORT, ADMIN_PORT: config.ADMIN_PORT }, await defaultPorts(service), `${service}: the ports of the design`);
-        const ports = Object.fromEntries((container.ports ?? []).map((port) => [port.name, port.containerPort]));
+        const ports: Record<string, number> = Object.fromEntries((container.ports ?? []).map((port) => [port.name ?? '', port.containerPort]));
         assert.deepEqual(ports, { http: config.PORT, admin: config.ADMIN_PORT }, `${service}: container ports`);
         const serviceObject = find(objects, 'Service', service);
         assert.deepEqual(
