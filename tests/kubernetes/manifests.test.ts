@@ -218,6 +218,46 @@ for (const overlay of OVERLAYS) {
       }
     });
 
+    test('every in-cluster address in the settings names a Service and one of its ports', () => {
+      const objects = objectsOf(overlay);
+      const addresses = objects
+        .filter((object) => object.kind === 'ConfigMap' && object.metadata.name.includes('-settings'))
+        .flatMap((configMap) => Object.entries(configMap.data ?? {}).map(([key, value]) => ({ where: `${configMap.metadata.name} ${key}`, value })))
+        .map(({ where, value }) => ({ where, match: /^(?:https?:\/\/)?([a-z0-9-]+):(\d+)$/.exec(value) }))
+        .filter(({ match }) => match !== null);
+      assert.ok(addresses.length >= 4, 'the settings name in-cluster addresses');
+      for (const { where, match } of addresses) {
+        const [, host = '', port = ''] = match ?? [];
+        const service = find(objects, 'Service', host);
+        assert.ok(service.spec?.ports?.some((servicePort) => servicePort.port === Number(port)), `${where}: Service/${host} has port ${port}`);
+      }
+    });
+
+    test("the collector and Jaeger containers expose the ports their configuration files listen on", async () => {
+      const objects = objectsOf(overlay);
+      const listens = async (file: string) => {
+        const text = await readFile(path.join(REPOSITORY_ROOT, file), 'utf8');
+        return Object.fromEntries([...text.matchAll(/\$\{env:([A-Z_]+):-(\d+)\}/g)].map(([, name = '', port = '']) => [name, Number(port)]));
+      };
+      const containerPorts = (kind: string, name: string) =>
+        Object.fromEntries((only(find(objects, kind, name).spec?.template?.spec.containers, name).ports ?? []).map((port) => [port.name ?? '', port.containerPort]));
+      const collector = await listens('otel-collector/config.yaml');
+      assert.deepEqual(containerPorts('Deployment', 'otel-gateway'), {
+        'otlp-grpc': collector['OTELCOL_OTLP_GRPC_PORT'],
+        'otlp-http': collector['OTELCOL_OTLP_HTTP_PORT'],
+        metrics: collector['OTELCOL_METRICS_PORT'],
+        health: collector['OTELCOL_HEALTH_PORT'],
+      });
+      if (overlay !== 'local') return;
+      const jaeger = await listens('jaeger/config.yaml');
+      assert.deepEqual(containerPorts('Deployment', 'jaeger'), {
+        ui: jaeger['JAEGER_QUERY_PORT'],
+        'otlp-grpc': jaeger['JAEGER_OTLP_GRPC_PORT'],
+        metrics: jaeger['JAEGER_METRICS_PORT'],
+        health: jaeger['JAEGER_HEALTH_PORT'],
+      });
+    });
+
     test('label selectors: each selects the pods it is meant for and no others', () => {
       const objects = objectsOf(overlay);
       const templates = podTemplates(objects);
