@@ -21,9 +21,15 @@ const envSchema = z.object({
   LOG_FORMAT: serviceEnvSchema.shape.LOG_FORMAT,
 });
 
+type ServiceWithDatabase = (typeof SERVICES_WITH_DATABASES)[number];
+
+function isServiceWithDatabase(name: string | undefined): name is ServiceWithDatabase {
+  return SERVICES_WITH_DATABASES.some((known) => known === name);
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [service, ...rest] = argv;
-  if (!SERVICES_WITH_DATABASES.some((name) => name === service) || service === undefined || rest.length > 0) {
+  if (!isServiceWithDatabase(service) || rest.length > 0) {
     process.stderr.write(`usage: migrate.js <service> (one of ${SERVICES_WITH_DATABASES.join(', ')})\n`);
     return 2;
   }

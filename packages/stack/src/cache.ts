@@ -69,7 +69,7 @@ export function stackFiles(name: ComponentName, folder: string, env: NodeJS.Proc
   return builtPath(name, folder, env);
 }
 
-async function builtPath(name: ComponentName, binary: string, env: NodeJS.ProcessEnv): Promise<string> {
+async function builtPath(name: ComponentName, relative: string, env: NodeJS.ProcessEnv): Promise<string> {
   const key = `${name}\0${cacheRoot(env)}`;
   let resolving = resolvedForLookup.get(key);
   if (resolving === undefined) {
@@ -77,9 +77,9 @@ async function builtPath(name: ComponentName, binary: string, env: NodeJS.Proces
     resolvedForLookup.set(key, resolving);
   }
   const resolved = await resolving;
-  const file = path.join(resolved.directory, binary);
+  const file = path.join(resolved.directory, relative);
   if (!existsSync(file)) {
-    throw new Error(`${binary} (${name} ${resolved.release}) is not built yet: run npm run stack:build (expected ${file})`);
+    throw new Error(`${relative} (${name} ${resolved.release}) is not built yet: run npm run stack:build (expected ${file})`);
   }
   return file;
 }
