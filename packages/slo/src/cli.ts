@@ -4,7 +4,8 @@ import { REPOSITORY_ROOT } from './definitions.js';
 import { staleRuleFiles, writeRules } from './generate.js';
 
 const USAGE = `Usage: npm run rules [-- options]
-  (no options)          write alerts/*.rules.yml from alerts/slos.yaml and ownership.yaml
+  (no options)          write alerts/*.rules.yml (and the same rules as a PrometheusRule under
+                        deploy/kubernetes) from alerts/slos.yaml and ownership.yaml
   --check               only compare: exit 1 when a committed rule file differs from the generator
   --time-scale N        divide every window and \`for\` by N (tests); needs --out
   --out DIR             write the files into DIR instead of alerts/`;
@@ -28,7 +29,7 @@ async function main(): Promise<number> {
       console.error(`Out of date (run \`npm run rules\`): ${stale.join(', ')}`);
       return 1;
     }
-    console.log('alerts/*.rules.yml match alerts/slos.yaml and ownership.yaml');
+    console.log('alerts/*.rules.yml and the PrometheusRule match alerts/slos.yaml and ownership.yaml');
     return 0;
   }
   const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);

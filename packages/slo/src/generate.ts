@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDefinitions, REPOSITORY_ROOT, type Definitions } from './definitions.js';
-import { renderRuleFile } from './render.js';
+import { renderPrometheusRule, renderRuleFile } from './render.js';
 import type { GenerateOptions } from './rule-model.js';
 import { generateRules } from './rules.js';
 
@@ -11,9 +11,15 @@ export interface GeneratedFile {
   content: string;
 }
 
-/** Every rule file, rendered. */
+/** Where the rules go as a Prometheus Operator PrometheusRule (a kustomize component of deploy/kubernetes). */
+export const PROMETHEUS_RULE_PATH = 'deploy/kubernetes/components/prometheus-operator/prometheus-rule.yaml';
+
+/** Every rule file, rendered, and the same rules as a PrometheusRule (the real rules only, never time-scaled ones). */
 export function renderRules(definitions: Definitions, options: GenerateOptions = {}): GeneratedFile[] {
-  return generateRules(definitions, options).map((file) => ({ path: file.path, content: renderRuleFile(file, options) }));
+  const files = generateRules(definitions, options);
+  const rendered = files.map((file) => ({ path: file.path, content: renderRuleFile(file, options) }));
+  if ((options.timeScale ?? 1) === 1) rendered.push({ path: PROMETHEUS_RULE_PATH, content: renderPrometheusRule(files) });
+  return rendered;
 }
 
 /**

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, copyFile, cp, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { REPOSITORY_ROOT, type ComponentName, type GoBinary } from './components.js';
+import { REPOSITORY_ROOT, type ComponentName, type GoBinary, type ModuleFiles } from './components.js';
 import { resolveComponent, type ResolvedComponent } from './cache.js';
 
 export class BuildError extends Error {
@@ -102,6 +102,23 @@ async function buildBinary(resolved: ResolvedComponent, binary: GoBinary, into: 
   if (code !== 0) throw new BuildError(resolved.component.name, `go build ${binary.package} failed:\n${lastLines(text, 30)}`);
 }
 
+/** Copies a pinned module's data files into the component's folder; a zip with another hash stops the build. */
+async function copyModuleFiles(resolved: ResolvedComponent, files: ModuleFiles, into: string): Promise<void> {
+  const moduleDir = path.join(REPOSITORY_ROOT, resolved.component.moduleDir);
+  const { code, text } = await run('go', ['mod', 'download', '-json', `${files.module}@${files.version}`], moduleDir);
+  const downloaded = code === 0 ? (JSON.parse(text) as { Dir?: string; Sum?: string }) : {};
+  if (!downloaded.Dir) throw new BuildError(resolved.component.name, `go mod download ${files.module}@${files.version} failed:\n${lastLines(text, 20)}`);
+  if (downloaded.Sum !== files.sum) {
+    throw new BuildError(resolved.component.name, `${files.module}@${files.version} has hash ${downloaded.Sum ?? '(none)'}, expected ${files.sum}`);
+  }
+  const source = path.join(downloaded.Dir, files.from);
+  const target = path.join(into, files.into);
+  await mkdir(target, { recursive: true });
+  const names = (await readdir(source)).filter((name) => name.endsWith(files.suffix));
+  if (names.length === 0) throw new BuildError(resolved.component.name, `${files.module}@${files.version} has no ${files.from}/*${files.suffix}`);
+  for (const name of names) await copyFile(path.join(source, name), path.join(target, name));
+}
+
 export type BuildOutcome = { resolved: ResolvedComponent; built: boolean; seconds: number };
 
 /**
@@ -119,6 +136,7 @@ export async function ensureBuilt(name: ComponentName): Promise<BuildOutcome> {
   try {
     await mkdir(partial, { recursive: true });
     for (const binary of resolved.component.binaries) await buildBinary(resolved, binary, partial, scratch);
+    for (const files of resolved.component.files ?? []) await copyModuleFiles(resolved, files, partial);
     await rename(partial, resolved.directory);
   } finally {
     await rm(partial, { recursive: true, force: true });

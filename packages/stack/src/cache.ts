@@ -43,6 +43,7 @@ async function buildDigest(stackComponent: StackComponent, root: string): Promis
   for (const binary of stackComponent.binaries) {
     hash.update(JSON.stringify({ ...binary, versionStamp: binary.versionStamp?.('') }));
   }
+  for (const files of stackComponent.files ?? []) hash.update(JSON.stringify(files));
   return hash.digest('hex').slice(0, 12);
 }
 
@@ -59,7 +60,16 @@ export async function resolveComponent(name: ComponentName, env: NodeJS.ProcessE
 const resolvedForLookup = new Map<string, Promise<ResolvedComponent>>();
 
 /** The path of a built binary; throws, saying how to build it, when it is not in the cache. */
-export async function stackBinary(name: ComponentName, binary: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export function stackBinary(name: ComponentName, binary: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return builtPath(name, binary, env);
+}
+
+/** The folder of data files a component copied from a pinned module (`ModuleFiles.into`); throws like stackBinary. */
+export function stackFiles(name: ComponentName, folder: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return builtPath(name, folder, env);
+}
+
+async function builtPath(name: ComponentName, relative: string, env: NodeJS.ProcessEnv): Promise<string> {
   const key = `${name}\0${cacheRoot(env)}`;
   let resolving = resolvedForLookup.get(key);
   if (resolving === undefined) {
@@ -67,9 +77,9 @@ export async function stackBinary(name: ComponentName, binary: string, env: Node
     resolvedForLookup.set(key, resolving);
   }
   const resolved = await resolving;
-  const file = path.join(resolved.directory, binary);
+  const file = path.join(resolved.directory, relative);
   if (!existsSync(file)) {
-    throw new Error(`${binary} (${name} ${resolved.release}) is not built yet: run npm run stack:build (expected ${file})`);
+    throw new Error(`${relative} (${name} ${resolved.release}) is not built yet: run npm run stack:build (expected ${file})`);
   }
   return file;
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 
 export const REPOSITORY_ROOT = path.resolve(__dirname, '../../../..');
 
-export const COMPONENT_NAMES = ['otel-collector', 'jaeger', 'prometheus', 'alertmanager', 'victorialogs', 'compose-check'] as const;
+export const COMPONENT_NAMES = ['otel-collector', 'jaeger', 'prometheus', 'alertmanager', 'victorialogs', 'compose-check', 'kustomize', 'kubeconform'] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
 /** A file a module's build expects to exist but its published module zip lacks (upstream generates it). */
@@ -25,6 +25,23 @@ export interface GoBinary {
   embedPlaceholders?: readonly EmbedPlaceholder[];
 }
 
+/**
+ * Data files a component needs beside its binaries, copied at build time from a pinned module zip
+ * (through the Go module proxy, checked against the checksum database and the hash pinned here), so
+ * nothing is fetched when they are used.
+ */
+export interface ModuleFiles {
+  module: string;
+  version: string;
+  /** The `h1:` hash `go mod download -json` reports; another zip stops the build. */
+  sum: string;
+  /** A folder inside the module; its files ending in `suffix` are copied (not its subfolders). */
+  from: string;
+  suffix: string;
+  /** The folder under the component's cache directory that receives them. */
+  into: string;
+}
+
 export interface StackComponent {
   name: ComponentName;
   /** Folder (relative to the repository) with the go.mod and go.sum that pin everything it builds from. */
@@ -34,6 +51,7 @@ export interface StackComponent {
   /** Upstream's release name for that module version (Prometheus publishes v3.x as module v0.3xx). */
   release: (moduleVersion: string) => string;
   binaries: readonly GoBinary[];
+  files?: readonly ModuleFiles[];
 }
 
 const prometheusCommonStamp = (release: string): string[] => [`github.com/prometheus/common/version.Version=${release.replace(/^v/, '')}`];
@@ -108,6 +126,41 @@ export const COMPONENTS: readonly StackComponent[] = [
     versionModule: 'github.com/compose-spec/compose-go/v2',
     release: (version) => version,
     binaries: [{ name: 'compose-check', package: '.' }],
+  },
+  {
+    // Not a backend: renders deploy/kubernetes (kustomize build) in the tests.
+    name: 'kustomize',
+    moduleDir: 'deploy/kubernetes/build/kustomize',
+    versionModule: 'sigs.k8s.io/kustomize/kustomize/v5',
+    release: (version) => version,
+    binaries: [{ name: 'kustomize', package: 'sigs.k8s.io/kustomize/kustomize/v5' }],
+  },
+  {
+    // Not a backend: validates the rendered manifests against the OpenAPI schemas of one Kubernetes
+    // release and the Prometheus Operator's CRD schemas (tests/kubernetes derives JSON schemas from them).
+    name: 'kubeconform',
+    moduleDir: 'deploy/kubernetes/build/kubeconform',
+    versionModule: 'github.com/yannh/kubeconform',
+    release: (version) => version,
+    binaries: [{ name: 'kubeconform', package: 'github.com/yannh/kubeconform/cmd/kubeconform' }],
+    files: [
+      {
+        module: 'k8s.io/kubernetes',
+        version: 'v1.37.2',
+        sum: 'h1:A2VDEiObzkYqFTKhSsn0ZEb0RlLEXpHWj93gi2HqEwE=',
+        from: 'api/openapi-spec/v3',
+        suffix: '_openapi.json',
+        into: 'kubernetes-openapi',
+      },
+      {
+        module: 'github.com/prometheus-operator/prometheus-operator',
+        version: 'v0.85.0',
+        sum: 'h1:M5xLCLEoaW2IJfnuCwFzzpL+jSVQu3KGT84Pye+fW8s=',
+        from: 'example/prometheus-operator-crd',
+        suffix: '.yaml',
+        into: 'crds',
+      },
+    ],
   },
 ];
 

@@ -1,5 +1,5 @@
-export { COMPONENTS, COMPONENT_NAMES, REPOSITORY_ROOT, component, type ComponentName, type StackComponent } from './components.js';
-export { cacheRoot, resolveComponent, stackBinary, type ResolvedComponent } from './cache.js';
+export { COMPONENTS, COMPONENT_NAMES, REPOSITORY_ROOT, component, type ComponentName, type ModuleFiles, type StackComponent } from './components.js';
+export { cacheRoot, resolveComponent, stackBinary, stackFiles, type ResolvedComponent } from './cache.js';
 export { BuildError, ensureBuilt, goVersion, runCommand, type CommandOutput } from './build.js';
 export { buildStack } from './build-cli.js';
 export { DEFAULT_STACK_PORTS, freePort, freeStackPorts, type StackPorts } from './ports.js';

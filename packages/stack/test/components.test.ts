@@ -17,6 +17,8 @@ test('every component pins its upstream module in its own go.mod, and names its 
     alertmanager: { module: 'v0.35.0', release: 'v0.35.0' },
     victorialogs: { module: 'v1.52.2', release: 'v1.52.2' },
     'compose-check': { module: 'v2.16.2', release: 'v2.16.2' },
+    kustomize: { module: 'v5.8.2', release: 'v5.8.2' },
+    kubeconform: { module: 'v0.8.0', release: 'v0.8.0' },
   });
 });
 
