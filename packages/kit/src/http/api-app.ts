@@ -64,7 +64,8 @@ function routeMiddleware(route: Route, bodyLimit: string, hooks: readonly Koa.Mi
   };
   // Hooks wrap the handler inside the one route layer, so traces keep one router span per request.
   const withHooks = hooks.reduceRight<Koa.Middleware>(
-    (inner, hook) => (ctx, next) => hook(ctx, () => inner(ctx, next)),
+    // Koa types a middleware's result as any; the kit's hooks and handlers return promises.
+    (inner, hook) => (ctx, next) => hook(ctx, () => inner(ctx, next) as Promise<void>) as Promise<void>,
     handle,
   );
   Object.defineProperty(withHooks, 'name', { value: route.operationId });
@@ -78,7 +79,7 @@ const OPENAPI_PATH = '/openapi.json';
 function onlyForWellKnownPaths(wellKnown: Router): Koa.Middleware {
   const routes = wellKnown.routes();
   // The router sets the params and router members it types its context with.
-  return (ctx, next) => (ctx.path.startsWith(WELL_KNOWN_PREFIX) || ctx.path === OPENAPI_PATH ? routes(ctx as Parameters<typeof routes>[0], next) : next());
+  return (ctx, next) => (ctx.path.startsWith(WELL_KNOWN_PREFIX) || ctx.path === OPENAPI_PATH ? (routes(ctx as Parameters<typeof routes>[0], next) as Promise<void>) : next());
 }
 
 export function buildRouter(routes: readonly Route[], bodyLimit: string, hooks: readonly Koa.Middleware[] = []): Router {
