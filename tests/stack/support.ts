@@ -128,10 +128,15 @@ export async function startFullStack(
     services[name] = await startService(name, { env: envFor(name) });
   };
   try {
-    await Promise.all(['metadata', 'rating', 'auth'].map((name) => start(name as ServiceName)));
+    // Settled, not all: when one fails the others are still starting, and must be stopped below.
+    const started = await Promise.allSettled(['metadata', 'rating', 'auth'].map((name) => start(name as ServiceName)));
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     ownEnv.movie = { AUTH_CLIENT_SECRET: (await identities.client('movie', ['service'])).secret };
     await start('movie');
   } catch (error) {
+    // A service left running would keep the test file's process alive after its failure is reported.
+    await Promise.all(Object.values(services).map((service) => service.stop()));
     await stack.stop();
     await mariadb.dispose();
     throw error;

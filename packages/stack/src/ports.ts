@@ -1,4 +1,8 @@
+import { randomInt } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
 /**
  * Every port the native stack listens on (all on loopback). A type rather than an interface, so
@@ -38,35 +42,77 @@ export const DEFAULT_STACK_PORTS: StackPorts = {
 };
 
 /**
- * Asks the kernel for a currently unused loopback TCP port. The port is released before returning,
- * so another process could in theory take it first; good enough for tests and second copies.
+ * Ports handed out for second copies and tests: below the kernel's ephemeral range (32768 and up on
+ * Linux), where any process's outgoing connection can take a port between the moment it was found free
+ * and the moment the new listener binds it, and below the blocks the `npm start` tests pick (20000 up).
  */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+const HANDED_OUT = { first: 10_240, last: 19_999 };
+const DEFAULT_PORTS = new Set(Object.values(DEFAULT_STACK_PORTS));
+/** One file per handed-out port, naming the process that holds it, shared by every process on the machine. */
+const RESERVATIONS = path.join(os.tmpdir(), 'cinemetrics-port-reservations');
+const reservedHere = new Set<number>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Claims `port` for this process unless a living process holds it; a dead holder's claim is taken over. */
+function reserve(port: number): boolean {
+  const file = path.join(RESERVATIONS, String(port));
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const holder = Number(readFileSync(file, 'utf8'));
+    if (holder === process.pid || isAlive(holder)) return false;
+    const claim = `${file}.${process.pid}`;
+    writeFileSync(claim, String(process.pid));
+    renameSync(claim, file);
+    // Two processes taking over the same stale claim at once: the last rename wins, the other backs off.
+    if (Number(readFileSync(file, 'utf8')) !== process.pid) return false;
+  }
+  if (reservedHere.size === 0) process.once('exit', releaseReservations);
+  reservedHere.add(port);
+  return true;
+}
+
+function releaseReservations(): void {
+  for (const port of reservedHere) rmSync(path.join(RESERVATIONS, String(port)), { force: true });
+}
+
+/** Whether nothing listens on `port`, on any address. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error(`freePort: unexpected server address ${String(address)}`));
-        return;
-      }
-      server.close((error) => (error ? reject(error) : resolve(address.port)));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A loopback TCP port nothing listens on, reserved for this process among all processes that use
+ * this function (tests run several files at once, and worktrees run beside each other): no two of
+ * them get the same port while the first lives, and no outgoing connection takes it meanwhile.
+ */
+export async function freePort(): Promise<number> {
+  mkdirSync(RESERVATIONS, { recursive: true });
+  for (let attempt = 0; attempt < 500; attempt += 1) {
+    const port = randomInt(HANDED_OUT.first, HANDED_OUT.last + 1);
+    if (DEFAULT_PORTS.has(port) || !reserve(port)) continue;
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`freePort: no free port between ${HANDED_OUT.first} and ${HANDED_OUT.last}`);
 }
 
 /** A distinct free loopback port for each of the stack's listeners (tests run beside a real stack). */
 export async function freeStackPorts(): Promise<StackPorts> {
-  const taken = new Set<number>();
   const entries: [keyof StackPorts, number][] = [];
-  for (const key of Object.keys(DEFAULT_STACK_PORTS) as (keyof StackPorts)[]) {
-    let port = await freePort();
-    while (taken.has(port)) port = await freePort();
-    taken.add(port);
-    entries.push([key, port]);
-  }
+  for (const key of Object.keys(DEFAULT_STACK_PORTS) as (keyof StackPorts)[]) entries.push([key, await freePort()]);
   return Object.fromEntries(entries) as unknown as StackPorts;
 }

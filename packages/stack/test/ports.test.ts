@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+
+const PORTS_MODULE = JSON.stringify(path.join(__dirname, '..', 'src', 'ports.js'));
+
+/**
+ * A process that asks for the stack's ports and `count` more at once, the way a test file's set-up does,
+ * prints them, and lives (holding them) until its standard input closes.
+ */
+async function portHolder(count: number): Promise<{ child: ChildProcess; ports: number[] }> {
+  const script = `const { freePort, freeStackPorts } = require(${PORTS_MODULE});
+freeStackPorts().then((stack) => Promise.all(Array.from({ length: ${count} }, () => freePort())).then((more) => {
+  console.log(JSON.stringify([...Object.values(stack), ...more]));
+  process.stdin.resume();
+}));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  while (!output.includes('\n')) await once(child.stdout as NodeJS.ReadableStream, 'data');
+  return { child, ports: JSON.parse(output) as number[] };
+}
+
+test('processes living side by side never get the same port, and none from the range outgoing connections use', async () => {
+  const holders = await Promise.all(Array.from({ length: 4 }, () => portHolder(40)));
+  try {
+    const all = holders.flatMap((holder) => holder.ports);
+    assert.equal(new Set(all).size, all.length, 'every port handed out once');
+    const [ephemeralFirst] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    for (const port of all) assert.ok(port < (ephemeralFirst ?? 32768) && port >= 1024, `port ${port} is in the kernel's ephemeral range`);
+  } finally {
+    const exits = holders.map(({ child }) => (child.exitCode === null ? once(child, 'exit') : Promise.resolve()));
+    for (const { child } of holders) child.stdin?.end();
+    await Promise.all(exits);
+  }
+});
