@@ -69,15 +69,10 @@ function defaultDestination(format: LoggerOptions['format']): pino.DestinationSt
   const logExport = getTelemetry()?.logExport;
   if (logExport) return exportingLogDestination(logExport, prettyStream);
   if (prettyStream) return prettyStream;
-  // Asynchronous and batched: lines gather until STDOUT_BATCH_BYTES or STDOUT_FLUSH_INTERVAL_MS, so
-  // under load one write(2) carries many lines. pino flushes the batch synchronously on exit; only a
-  // SIGKILL loses what was not yet written.
-  return pino.destination({ dest: 1, sync: false, minLength: STDOUT_BATCH_BYTES, periodicFlush: STDOUT_FLUSH_INTERVAL_MS });
+  // Asynchronous: while one write(2) is in flight the next lines gather behind it, so under load
+  // many lines share a write and when idle each line goes out at once. Flushed before exit.
+  return pino.destination({ dest: 1, sync: false });
 }
-
-/** How much log output gathers before a write to stdout, and the longest a line waits. */
-export const STDOUT_BATCH_BYTES = 8192;
-export const STDOUT_FLUSH_INTERVAL_MS = 100;
 
 let stampedMillis = -1;
 let stamp = '';
