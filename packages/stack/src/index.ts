@@ -4,4 +4,4 @@ export { BuildError, ensureBuilt, goVersion, runCommand, type CommandOutput } fr
 export { buildStack } from './build-cli.js';
 export { DEFAULT_STACK_PORTS, freePort, freeStackPorts, type StackPorts } from './ports.js';
 export { startStack, type RunningStack, type ScrapeTarget, type StackOptions } from './launch.js';
-export { spawnBackend, type BackendProcess } from './process.js';
+export { isAlive, spawnBackend, type BackendProcess } from './process.js';

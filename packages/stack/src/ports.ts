@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { isAlive } from './process.js';
 
 /**
  * Every port the native stack listens on (all on loopback). A type rather than an interface, so
@@ -51,15 +52,6 @@ const DEFAULT_PORTS = new Set(Object.values(DEFAULT_STACK_PORTS));
 /** One file per handed-out port, naming the process that holds it, shared by every process on the machine. */
 const RESERVATIONS = path.join(os.tmpdir(), 'cinemetrics-port-reservations');
 const reservedHere = new Set<number>();
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Claims `port` for this process unless a living process holds it; a dead holder's claim is taken over. */
 function reserve(port: number): boolean {

@@ -83,3 +83,13 @@ export async function waitUntilReady(backend: BackendProcess, url: string, timeo
   }
   throw new Error(`${backend.name} was not ready within ${timeoutMs / 1000} s (GET ${url}: ${last})`);
 }
+
+/** Whether a process with this pid exists (one owned by another user counts). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { BackendProcess } from '@cinemetrics/stack';
+import { isAlive, type BackendProcess } from '@cinemetrics/stack';
 import { StartError } from '../start/config.js';
 
 /**
@@ -17,15 +17,6 @@ interface RunRecord {
 
 const RECORD_FILE = 'running.json';
 const STOP_GRACE_MS = 10_000;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The executable `pid` runs, from /proc; undefined when it is gone or cannot be read. */
 async function executableOf(pid: number): Promise<string | undefined> {
