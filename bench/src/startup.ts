@@ -9,10 +9,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, REPOSITORY_ROOT, serviceMain, TELEMETRY_PRELOAD, type ServiceName } from '@cinemetrics/testing';
+import { canListen, freePort, REPOSITORY_ROOT, serviceMain, TELEMETRY_PRELOAD, type ServiceName } from '@cinemetrics/testing';
 import { startBenchIdentity } from './bench-identity.js';
 import { cpuSeconds } from './proc-stats.js';
 import { quartiles } from './spread.js';
@@ -70,14 +69,6 @@ async function timeToReady(args: string[], env: Record<string, string | undefine
   } finally {
     await stop(child);
   }
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 /** A CINEMETRICS_PORT_BASE whose eight ports (base+1..4, base+11..14) are all free. */

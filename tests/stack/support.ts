@@ -127,6 +127,12 @@ export async function startFullStack(
   const start = async (name: ServiceName): Promise<void> => {
     services[name] = await startService(name, { env: envFor(name) });
   };
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(Object.values(services).map((service) => service.stop()));
+    await stack.stop();
+    await mariadb.dispose();
+    await data.remove();
+  };
   try {
     // Settled, not all: when one fails the others are still starting, and must be stopped below.
     const started = await Promise.allSettled(['metadata', 'rating', 'auth'].map((name) => start(name as ServiceName)));
@@ -136,9 +142,7 @@ export async function startFullStack(
     await start('movie');
   } catch (error) {
     // A service left running would keep the test file's process alive after its failure is reported.
-    await Promise.all(Object.values(services).map((service) => service.stop()));
-    await stack.stop();
-    await mariadb.dispose();
+    await stopAll();
     throw error;
   }
   return {
@@ -151,12 +155,7 @@ export async function startFullStack(
     logs: new VictoriaLogsApi(stack.urls.victorialogs),
     backendOutput,
     restartService: start,
-    async stop() {
-      await Promise.all(Object.values(services).map((service) => service.stop()));
-      await stack.stop();
-      await mariadb.dispose();
-      await data.remove();
-    },
+    stop: stopAll,
   };
 }
 

@@ -52,6 +52,7 @@ const DEFAULT_PORTS = new Set(Object.values(DEFAULT_STACK_PORTS));
 /** One file per handed-out port, naming the process that holds it, shared by every process on the machine. */
 const RESERVATIONS = path.join(os.tmpdir(), 'cinemetrics-port-reservations');
 const reservedHere = new Set<number>();
+let reservationsFolderMade = false;
 
 /** Claims `port` for this process unless a living process holds it; a dead holder's claim is taken over. */
 function reserve(port: number): boolean {
@@ -78,7 +79,7 @@ function releaseReservations(): void {
 }
 
 /** Whether nothing listens on `port`, on any address. */
-function canListen(port: number): Promise<boolean> {
+export function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
@@ -93,7 +94,10 @@ function canListen(port: number): Promise<boolean> {
  * them get the same port while the first lives, and no outgoing connection takes it meanwhile.
  */
 export async function freePort(): Promise<number> {
-  mkdirSync(RESERVATIONS, { recursive: true });
+  if (!reservationsFolderMade) {
+    mkdirSync(RESERVATIONS, { recursive: true });
+    reservationsFolderMade = true;
+  }
   for (let attempt = 0; attempt < 500; attempt += 1) {
     const port = randomInt(HANDED_OUT.first, HANDED_OUT.last + 1);
     if (DEFAULT_PORTS.has(port) || !reserve(port)) continue;

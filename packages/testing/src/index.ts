@@ -1,4 +1,4 @@
-export { freePort } from './ports.js';
+export { canListen, freePort } from './ports.js';
 export { startMariaDb, type MariaDb, type MariaDbOptions } from './mariadb.js';
 export {
   startProcess,

@@ -1,1 +1,1 @@
-export { freePort } from '@cinemetrics/stack';
+export { canListen, freePort } from '@cinemetrics/stack';
