@@ -70,6 +70,8 @@ export function instrumentations(enabled: string, disabled: string | undefined):
   const off = new Set(names(disabled));
   const wanted = names(enabled).filter((name) => !off.has(name));
   if (wanted.every((name) => name in CURATED)) return wanted.map((name) => (CURATED[name] as () => Instrumentation)());
+  // It reads the variables itself: the kit's default applies when the variable is unset.
+  process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = enabled;
   const load = createRequire(__filename);
   const auto = load('@opentelemetry/auto-instrumentations-node') as typeof import('@opentelemetry/auto-instrumentations-node');
   return auto.getNodeAutoInstrumentations({

@@ -35,9 +35,6 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   if (!settings.enabled) {
     return { enabled: false, logExport: undefined, shutdown: () => Promise.resolve() };
   }
-  // Should the auto-instrumentations package be loaded, it reads the variable itself: give it the kit's default.
-  process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = settings.enabledInstrumentations;
-
   const selfObs = selfObservabilityMeterProvider();
   const spanProcessor = settings.traces
     ? new BatchSpanProcessor({ exporter: new DeferredSpanExporter(traceExporter(settings.traces.protocol, selfObs)), selfObsMeterProvider: selfObs, ...settings.traces.batch })
