@@ -106,7 +106,7 @@ async function npmStartToBanner(): Promise<Measurement> {
     // Its CPU is spread over npm, the start script and four services: only the time is reported.
     return { ms, cpuSeconds: Number.NaN };
   } finally {
-    if (child.exitCode === null) process.kill(-(child.pid as number), 'SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), 'SIGKILL');
   }
 }
 
