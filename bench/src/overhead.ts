@@ -143,7 +143,14 @@ function selected(all: Mode[]): Mode[] {
   const unknown = [...wanted].filter((name) => !all.some((mode) => mode.name === name));
   if (unknown.length > 0) throw new Error(`--modes: no mode named ${unknown.join(', ')}; modes are: ${all.map((mode) => mode.name).join(', ')}`);
   const kept = all.filter((mode) => wanted.has(mode.name));
-  const references = new Set([BARE, ...kept.flatMap((mode) => [BASELINE[mode.app], ...(mode.env['OTEL_EXPORTER_OTLP_ENDPOINT'] ? [STOCK_ON[mode.app]] : [])])]);
+  // Each mode needs the same app without telemetry from its own checkout; telemetry modes also the stock setup.
+  const references = new Set([
+    BARE,
+    ...kept.flatMap(({ name, app }) => {
+      const telemetryOff = telemetryOffOf(name, app);
+      return name === telemetryOff ? [] : [telemetryOff, STOCK_ON[app]];
+    }),
+  ]);
   return all.filter((mode) => wanted.has(mode.name) || references.has(mode.name));
 }
 
