@@ -70,16 +70,22 @@ describe('npm start', () => {
     }
   });
 
-  test('--no-seed loads nothing and says so', async () => {
+  test('--no-seed loads nothing and says so; one Ctrl+C delivered twice at once (by the terminal and by npm) still drains the services', async () => {
     const base = await freePortBase();
-    const proc = await npmStart({ CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: undefined, LOG_LEVEL: 'warn' }, ['--no-seed']);
+    const proc = await npmStart({ CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: undefined, LOG_LEVEL: 'info' }, ['--no-seed']);
     try {
       await proc.waitForLine(READY_LINE, 120_000);
       assert.ok(proc.lines().some((line) => line.includes('in-memory stores')));
       assert.ok(proc.lines().some((line) => line.includes('Demo data: seeding skipped')));
       const page = await httpJson('GET', `http://127.0.0.1:${base + 1}/metadata?limit=1`);
       assert.deepEqual(page.body, { items: [], nextCursor: null });
-      await interrupt(proc);
+
+      proc.signal('SIGINT');
+      proc.signal('SIGINT');
+      assert.deepEqual(await proc.exited, { code: 0, signal: null });
+      const output = proc.lines().join('\n');
+      assert.doesNotMatch(output, /sending SIGKILL/);
+      assert.equal(proc.lines().filter((line) => line.includes('"msg":"shutdown complete"')).length, 4, output);
     } finally {
       await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
     }
@@ -106,22 +112,6 @@ describe('npm start', () => {
       assert.equal(health.status, 200);
       assert.equal(proc.running, true);
       await interrupt(proc);
-    } finally {
-      await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
-    }
-  });
-
-  test('one Ctrl+C delivered twice at once (by the terminal and by npm) still drains the services', async () => {
-    const base = await freePortBase();
-    const proc = await npmStart({ CINEMETRICS_PORT_BASE: String(base), MYSQL_URL: undefined, LOG_LEVEL: 'info' }, ['--no-seed']);
-    try {
-      await proc.waitForLine(READY_LINE, 120_000);
-      proc.signal('SIGINT');
-      proc.signal('SIGINT');
-      assert.deepEqual(await proc.exited, { code: 0, signal: null });
-      const output = proc.lines().join('\n');
-      assert.doesNotMatch(output, /sending SIGKILL/);
-      assert.equal(proc.lines().filter((line) => line.includes('"msg":"shutdown complete"')).length, 4, output);
     } finally {
       await proc.stop('SIGTERM', STOP_TIMEOUT_MS);
     }

@@ -45,7 +45,7 @@ export const DEFAULT_STACK_PORTS: StackPorts = {
 /**
  * Ports handed out for second copies and tests: below the kernel's ephemeral range (32768 and up on
  * Linux), where any process's outgoing connection can take a port between the moment it was found free
- * and the moment the new listener binds it, and below the blocks the `npm start` tests pick (20000 up).
+ * and the moment the new listener binds it, the `npm start` tests pick their blocks above it (20000 up).
  */
 const HANDED_OUT = { first: 10_240, last: 19_999 };
 const DEFAULT_PORTS = new Set(Object.values(DEFAULT_STACK_PORTS));
@@ -74,8 +74,13 @@ function reserve(port: number): boolean {
   return true;
 }
 
+function release(port: number): void {
+  rmSync(path.join(RESERVATIONS, String(port)), { force: true });
+  reservedHere.delete(port);
+}
+
 function releaseReservations(): void {
-  for (const port of reservedHere) rmSync(path.join(RESERVATIONS, String(port)), { force: true });
+  for (const port of reservedHere) release(port);
 }
 
 /** Whether nothing listens on `port`, on any address. */
@@ -90,20 +95,40 @@ export function canListen(port: number): Promise<boolean> {
 
 /**
  * A loopback TCP port nothing listens on, reserved for this process among all processes that use
- * this function (tests run several files at once, and worktrees run beside each other): no two of
+ * this module (tests run several files at once, and worktrees run beside each other): no two of
  * them get the same port while the first lives, and no outgoing connection takes it meanwhile.
  */
 export async function freePort(): Promise<number> {
+  const [port] = await freePortSet(() => [randomInt(HANDED_OUT.first, HANDED_OUT.last + 1)], 500);
+  return port!;
+}
+
+/**
+ * Ports that must be free together (a block after a port base, a set after a port offset), reserved
+ * for this process like `freePort`'s: `candidate` proposes one set per attempt, until a set is found
+ * whose every port is unreserved and free. A set with one of the stack's default ports is passed over.
+ */
+export async function freePortSet(candidate: () => readonly number[], attempts = 100): Promise<readonly number[]> {
   if (!reservationsFolderMade) {
     mkdirSync(RESERVATIONS, { recursive: true });
     reservationsFolderMade = true;
   }
-  for (let attempt = 0; attempt < 500; attempt += 1) {
-    const port = randomInt(HANDED_OUT.first, HANDED_OUT.last + 1);
-    if (DEFAULT_PORTS.has(port) || !reserve(port)) continue;
-    if (await canListen(port)) return port;
+  for (let attempt = 0; attempt < attempts; attempt += 1) {
+    const ports = candidate();
+    if (ports.some((port) => DEFAULT_PORTS.has(port))) continue;
+    const claimed: number[] = [];
+    let free = true;
+    for (const port of ports) {
+      free = reserve(port);
+      if (!free) break;
+      claimed.push(port);
+      free = await canListen(port);
+      if (!free) break;
+    }
+    if (free) return ports;
+    for (const port of claimed) release(port);
   }
-  throw new Error(`freePort: no free port between ${HANDED_OUT.first} and ${HANDED_OUT.last}`);
+  throw new Error(`no free set of ports found in ${attempts} attempts`);
 }
 
 /** A distinct free loopback port for each of the stack's listeners (tests run beside a real stack). */

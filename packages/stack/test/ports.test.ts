@@ -8,15 +8,21 @@ import { test } from 'node:test';
 const PORTS_MODULE = JSON.stringify(path.join(__dirname, '..', 'src', 'ports.js'));
 
 /**
- * A process that asks for the stack's ports and `count` more at once, the way a test file's set-up does,
- * prints them, and lives (holding them) until its standard input closes.
+ * A process that asks for the stack's ports, `count` more at once, the way a test file's set-up does, and
+ * two blocks of eight consecutive ports out of a narrow range (as `npm start`'s tests ask for a port
+ * base), prints them, and lives (holding them) until its standard input closes.
  */
 async function portHolder(count: number): Promise<{ child: ChildProcess; ports: number[] }> {
-  const script = `const { freePort, freeStackPorts } = require(${PORTS_MODULE});
-freeStackPorts().then((stack) => Promise.all(Array.from({ length: ${count} }, () => freePort())).then((more) => {
-  console.log(JSON.stringify([...Object.values(stack), ...more]));
+  const script = `const { randomInt } = require('node:crypto');
+const { freePort, freePortSet, freeStackPorts } = require(${PORTS_MODULE});
+const block = () => { const base = 19_000 + randomInt(10) * 10; return Array.from({ length: 8 }, (_, i) => base + i); };
+(async () => {
+  const stack = await freeStackPorts();
+  const more = await Promise.all(Array.from({ length: ${count} }, () => freePort()));
+  const blocks = [...(await freePortSet(block)), ...(await freePortSet(block))];
+  console.log(JSON.stringify([...Object.values(stack), ...more, ...blocks]));
   process.stdin.resume();
-}));`;
+})();`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

@@ -1,1 +1,1 @@
-export { canListen, freePort } from '@cinemetrics/stack';
+export { canListen, freePort, freePortSet } from '@cinemetrics/stack';

@@ -1,8 +1,8 @@
+import { randomInt } from 'node:crypto';
 import path from 'node:path';
-import { startProcess, type RunningProcess } from '@cinemetrics/testing';
+import { freePortSet, startProcess, type RunningProcess } from '@cinemetrics/testing';
 import { servicePorts } from '../../src/start.js';
 import { stackPorts } from '../../src/stack/ports.js';
-import { allFree } from './npm-start.js';
 
 const STACK_JS = path.resolve(__dirname, '../../src/stack.js');
 
@@ -12,18 +12,18 @@ export function allPorts(portBase: number, stackPortOffset: number): number[] {
 }
 
 /**
- * A CINEMETRICS_STACK_PORT_OFFSET whose thirteen stack ports are free right now and clear of the
- * services' ports at `portBase`; the highest stays below Linux's ephemeral range.
+ * A CINEMETRICS_STACK_PORT_OFFSET whose thirteen stack ports are free, reserved for this process and
+ * clear of the services' ports at `portBase`; the highest stays below Linux's ephemeral range.
  */
 export async function freeStackPortOffset(portBase: number): Promise<number> {
   const servicePortSet = new Set(allPorts(portBase, 0).slice(0, 8));
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const offset = 1_000 + Math.floor(Math.random() * 15_000);
-    const ports = Object.values(stackPorts(offset));
-    if (ports.some((port) => servicePortSet.has(port))) continue;
-    if (await allFree(ports)) return offset;
-  }
-  throw new Error('no free set of stack ports found');
+  let offset = 0;
+  await freePortSet(() => {
+    do offset = 1_000 + randomInt(15_000);
+    while (Object.values(stackPorts(offset)).some((port) => servicePortSet.has(port)));
+    return Object.values(stackPorts(offset));
+  }, 50);
+  return offset;
 }
 
 /** Runs the compiled `npm run stack` (what the npm script runs after building) with colour off. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { startProcess, type RunningProcess } from '@cinemetrics/testing';
+import { freePortSet, startProcess, type RunningProcess } from '@cinemetrics/testing';
 import { servicePorts } from '../../src/start.js';
 
 const START_JS = path.resolve(__dirname, '../../src/start.js');
@@ -18,28 +19,18 @@ export function listen(port: number): Promise<Server | undefined> {
 }
 
 /**
- * A base B such that B+1..B+4 and B+11..B+14 are all free right now. B stays below Linux's ephemeral
- * range (32768 and up), where other tests' listen(0) ports and outgoing connections take ports at any
- * moment and could take one of ours between this check and the services' listen.
+ * A base B such that B+1..B+4 and B+11..B+14 are free and reserved for this process (like freePort's
+ * ports, so no other test file picks them meanwhile). B stays below Linux's ephemeral range (32768 and
+ * up), where outgoing connections take ports at any moment and could take one of ours before the
+ * services listen.
  */
 export async function freePortBase(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 1_200) * 10;
-    if (await allFree(servicePorts(base).flatMap((s) => [s.port, s.adminPort]))) return base;
-  }
-  throw new Error('no free block of ports found');
-}
-
-/** Whether every one of `ports` can be listened on right now. */
-export async function allFree(ports: number[]): Promise<boolean> {
-  const servers: Server[] = [];
-  for (const port of ports) {
-    const server = await listen(port);
-    if (server === undefined) break;
-    servers.push(server);
-  }
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return servers.length === ports.length;
+  let base = 0;
+  await freePortSet(() => {
+    base = 20_000 + randomInt(1_200) * 10;
+    return servicePorts(base).flatMap((s) => [s.port, s.adminPort]);
+  }, 50);
+  return base;
 }
 
 /** The latest pid of each service, from the start script's "<name> started|restarted, pid N" lines. */
