@@ -9,8 +9,9 @@ export default defineConfig(
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
-      // Each file is checked with the tsconfig.json of its workspace, the one `tsc -b` builds it with.
-      parserOptions: { project: "./tsconfig.eslint.json", tsconfigRootDir: import.meta.dirname },
+      // One program for every workspace (tsc -b's options, workspaces mapped to their sources): each file's
+      // types are worked out once, not again in every workspace program that imports it.
+      parserOptions: { project: './tsconfig.eslint.json', tsconfigRootDir: import.meta.dirname },
     },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
