@@ -305,6 +305,23 @@ describe('overlay specifics', () => {
     }
   });
 
+  test("production: every image is pinned to a version, never latest; the services' image is the project's version", async () => {
+    const { version } = JSON.parse(await readFile(path.join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const objects = objectsOf('production');
+    const images = objects.flatMap((object) => (object.spec?.template?.spec.containers ?? []).map((container) => ({ owner: `${object.kind}/${object.metadata.name}`, image: container.image })));
+    assert.ok(images.length > 0);
+    for (const { owner, image } of images) assert.match(image, /:(?!latest$)[\w][\w.-]*$/, `${owner}: ${image}`);
+    for (const service of SERVICES) assert.equal(serviceContainer(objects, service).image, `cinemetrics/services:${version}`, service);
+  });
+
+  test('the collector agent runs on every node, tainted ones included', () => {
+    for (const overlay of OVERLAYS) {
+      const agent = find(objectsOf(overlay), 'DaemonSet', 'otel-agent');
+      const tolerations = (agent.spec?.template?.spec as { tolerations?: { operator?: string; key?: string }[] } | undefined)?.tolerations;
+      assert.ok(tolerations?.some((toleration) => toleration.operator === 'Exists' && toleration.key === undefined), `${overlay}: ${JSON.stringify(tolerations)}`);
+    }
+  });
+
   test("production: the PrometheusRule is the SLO generator's output, and the monitors select the services' admin ports", () => {
     const objects = objectsOf('production');
     const generated = renderRules(loadDefinitions(REPOSITORY_ROOT)).find((file) => file.path === PROMETHEUS_RULE_PATH);

@@ -29,8 +29,9 @@ export function runCommand(command: string, args: string[], cwd: string, env: Re
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
-    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    // Decoded as streams, so a character whose bytes straddle two chunks stays whole.
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
     child.once('error', (error) => resolve({ code: -1, text: error.message }));
     child.once('close', (code) => resolve({ code, text }));
   });
