@@ -4,6 +4,7 @@ import { cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { makeTempDir } from '@cinemetrics/testing';
+import { FileTimings } from './file-timings.js';
 import { LONGEST_FIRST, testFiles } from './run-tests.js';
 
 test('npm test runs every compiled test file once, the longest first', () => {
@@ -40,4 +41,24 @@ test('a bad CINEMETRICS_TEST_CONCURRENCY is named, exit 2, before any test runs'
     assert.match(result.stderr, /npm test: Invalid configuration:\n {2}- CINEMETRICS_TEST_CONCURRENCY: /);
     assert.equal(result.stdout, '', 'no test ran');
   }
+});
+
+test("the summary names the files that ran longest, from a file's first test starting to its last finishing", () => {
+  let now = 0;
+  const timings = new FileTimings('/repo', () => now);
+  const at = (ms: number, file: string): void => {
+    now = ms;
+    timings.seen(file);
+  };
+  at(0, '/repo/a.test.js');
+  at(100, '/repo/b.test.js');
+  at(2_000, '/repo/a.test.js');
+  at(9_100, '/repo/b.test.js');
+  at(9_200, '/repo/c.test.js');
+  timings.seen(undefined);
+  assert.deepEqual(timings.longest(2), [
+    { file: 'b.test.js', seconds: 9 },
+    { file: 'a.test.js', seconds: 2 },
+  ]);
+  assert.match(timings.summary(1), /longest test files[^\n]*\n\s+9\.0 s {2}b\.test\.js\n$/);
 });

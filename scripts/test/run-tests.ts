@@ -15,6 +15,7 @@ import { spec } from 'node:test/reporters';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '@cinemetrics/kit';
 import { REPOSITORY_ROOT } from '@cinemetrics/testing';
+import { FileTimings } from './file-timings.js';
 
 const PATTERNS = [
   'packages/*/dist/test/**/*.test.js',
@@ -50,6 +51,7 @@ const envSchema = z.object({
   CINEMETRICS_TEST_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
 });
 const TEST_TIMEOUT_MS = 300_000;
+const SLOWEST_FILES_SHOWN = 12;
 
 /** Every compiled test file, relative to the repository, in the order they start. */
 export function testFiles(root = REPOSITORY_ROOT): string[] {
@@ -82,7 +84,12 @@ function main(): void {
   stream.on('test:fail', () => {
     process.exitCode = 1;
   });
-  stream.compose(spec).pipe(process.stdout);
+  const timings = new FileTimings(REPOSITORY_ROOT);
+  stream.on('test:dequeue', (event) => timings.seen(event.file));
+  stream.on('test:complete', (event) => timings.seen(event.file));
+  const report = stream.compose(spec);
+  report.pipe(process.stdout, { end: false });
+  report.once('end', () => process.stdout.write(timings.summary(SLOWEST_FILES_SHOWN)));
 }
 
 if (require.main === module) main();
