@@ -26,11 +26,11 @@ let prometheus: PrometheusServer;
 before(async () => {
   const env = { OTEL_SDK_DISABLED: 'true' };
   auth = await startAuth({ env });
-  const [started, movieClient] = await Promise.all([
-    startService('metadata', { env: { ...env, ...auth.env } }),
+  // Kept as soon as it runs, so `after` stops it even when the client could not be made.
+  const [, movieClient] = await Promise.all([
+    startService('metadata', { env: { ...env, ...auth.env } }).then((started) => (metadata = started)),
     auth.identities.client('movie', ['service']),
   ]);
-  metadata = started;
   // Rating is a closed loopback port: every attempt to reach it gets no answer. The breaker stays
   // closed, so every call is an attempt the metric observes.
   movie = await startService('movie', {

@@ -24,18 +24,20 @@ const MOVIE_ID = 'tt0113277';
 
 let otlp: OtlpReceiver;
 let auth: KeyedAuth;
-let services: StartedService[] = [];
+const services: StartedService[] = [];
 
 before(async () => {
   otlp = await startOtlpReceiver();
   const env = { ...otlpEnv(otlp, { LOG_LEVEL: 'debug', OTEL_TRACES_SAMPLER: 'always_on' }), MYSQL_URL: undefined, NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined };
   auth = await startAuthWithKeyFile({ env: { ...env, ADMIN_TOKEN, AUTH_ADMIN_USERNAME: 'root-admin', AUTH_ADMIN_PASSWORD: ADMIN_PASSWORD } });
+  services.push(auth.service);
   const servicesEnv = { ...env, ...auth.env, ADMIN_TOKEN };
-  const [metadata, rating] = await Promise.all([startService('metadata', { env: servicesEnv }), startService('rating', { env: servicesEnv })]);
+  // Each kept as soon as it runs, so `after` stops it even when another failed to start.
+  const kept = (service: StartedService): StartedService => (services.push(service), service);
+  const [metadata, rating] = await Promise.all([startService('metadata', { env: servicesEnv }).then(kept), startService('rating', { env: servicesEnv }).then(kept)]);
   const client = await httpJson('POST', `${auth.service.adminUrl}/admin/clients`, { clientId: 'movie', secret: CLIENT_SECRET, roles: ['service'] }, { authorization: `Bearer ${ADMIN_TOKEN}` });
   assert.equal(client.status, 201, JSON.stringify(client.body));
-  const movie = await startService('movie', { env: { ...servicesEnv, METADATA_URL: metadata.url, RATING_URL: rating.url, AUTH_CLIENT_SECRET: CLIENT_SECRET } });
-  services = [auth.service, metadata, rating, movie];
+  kept(await startService('movie', { env: { ...servicesEnv, METADATA_URL: metadata.url, RATING_URL: rating.url, AUTH_CLIENT_SECRET: CLIENT_SECRET } }));
 });
 
 after(async () => {

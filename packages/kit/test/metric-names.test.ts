@@ -29,11 +29,11 @@ before(async () => {
   mariadb = await startMariaDb();
   auth = await startAuth({ env: { MYSQL_URL: mariadb.url, OTEL_SDK_DISABLED: 'true' } });
   const env = { OTEL_SDK_DISABLED: 'true', ...auth.env };
-  const [started, movieClient] = await Promise.all([
-    startService('metadata', { env: { ...env, MYSQL_URL: mariadb.url } }),
+  // Kept as soon as it runs, so `after` stops it even when the client could not be made.
+  const [, movieClient] = await Promise.all([
+    startService('metadata', { env: { ...env, MYSQL_URL: mariadb.url } }).then((started) => (metadata = started)),
     auth.identities.client('movie', ['service']),
   ]);
-  metadata = started;
   // Rating is a closed loopback port: the movie service's client metrics then carry failures too.
   movie = await startService('movie', {
     env: { ...env, METADATA_URL: metadata.url, RATING_URL: `http://127.0.0.1:${await freePort()}`, AUTH_CLIENT_SECRET: movieClient.secret },
