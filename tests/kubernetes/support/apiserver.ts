@@ -14,6 +14,8 @@ import { freePort, makeTempDir, startProcess, waitUntil, type RunningProcess, ty
 export interface ApiResponse {
   status: number;
   body: ApiStatus & Record<string, unknown>;
+  /** The `Warning` headers' texts (deprecated fields and versions, settings it accepts but doubts), as kubectl prints them. */
+  warnings: string[];
 }
 
 /** The fields of a refusal (metav1.Status) the tests read. */
@@ -80,6 +82,12 @@ async function writeCredentials(dir: string): Promise<{ token: string; tokenFile
   return { token, tokenFile, publicKey, signingKey };
 }
 
+/** `299 - "text"` (RFC 7234's warn-code, warn-agent, quoted text), one header or several. */
+function warningTexts(header: string | string[] | undefined): string[] {
+  const values = header === undefined ? [] : Array.isArray(header) ? header : [header];
+  return values.flatMap((value) => [...value.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((match) => (match[1] ?? '').replace(/\\(.)/g, '$1')));
+}
+
 function tail(processes: readonly RunningProcess[]): string {
   return processes.map((started) => `--- ${started.name}\n${started.lines().slice(-30).join('\n')}`).join('\n');
 }
@@ -134,7 +142,7 @@ async function startApiServer(dir: TempDir, etcdUrl: string, processes: RunningP
     } catch {
       parsed = { message: text };
     }
-    return { status: response.statusCode, body: parsed };
+    return { status: response.statusCode, body: parsed, warnings: warningTexts(response.headers['warning']) };
   };
 
   let last = 'no answer yet';

@@ -50,7 +50,7 @@ export async function serverSideApply(api: TestApiServer, object: KubernetesObje
   const query = new URLSearchParams({ fieldManager: FIELD_MANAGER, fieldValidation: 'Strict' });
   if (options.dryRun) query.set('dryRun', 'All');
   // JSON is YAML: the apply content type takes it as it is.
-  return api.call('PATCH', `${await objectPath(api, object)}?${query}`, object, 'application/apply-patch+yaml');
+  return api.call('PATCH', `${await objectPath(api, object)}?${query.toString()}`, object, 'application/apply-patch+yaml');
 }
 
 export function describeObject(object: KubernetesObject): string {
@@ -82,12 +82,17 @@ export async function operatorCrdsFor(objects: readonly KubernetesObject[]): Pro
 }
 
 /**
- * What a cluster has before the manifests are applied, made for real: the namespaces the objects
- * live in and the CRDs of their custom kinds, each served before this returns.
+ * What a cluster has before the rest of the manifests are applied, made for real: the namespaces
+ * (as rendered, or bare when only referenced) and the CRDs of the custom kinds, each served before
+ * this returns.
  */
 export async function installPrerequisites(api: TestApiServer, objects: readonly KubernetesObject[]): Promise<void> {
-  const namespaces = new Set(objects.flatMap((object) => (object.kind === 'Namespace' ? [object.metadata.name] : object.metadata.namespace ? [object.metadata.namespace] : [])));
-  for (const name of namespaces) await applyForReal(api, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  const namespaces = objects.filter((object) => object.kind === 'Namespace');
+  const named = new Set(namespaces.map((namespace) => namespace.metadata.name));
+  for (const name of new Set(objects.flatMap((object) => object.metadata.namespace ?? []))) {
+    if (!named.has(name)) namespaces.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
+  for (const namespace of namespaces) await applyForReal(api, namespace);
   const crds = await operatorCrdsFor(objects);
   for (const crd of crds) await applyForReal(api, crd);
   for (const crd of crds) {
