@@ -57,6 +57,11 @@ describe('server-side dry run on kube-apiserver', () => {
     assert.equal(version.body['gitVersion'], schemas.version);
   });
 
+  test('only the test holds a credential: an anonymous request is refused', async () => {
+    const response = await api.call('GET', '/api/v1/namespaces', { anonymous: true });
+    assert.equal(response.status, 401, refusal(response));
+  });
+
   for (const overlay of OVERLAYS) {
     test(`${overlay}: the API server admits every object, without a warning`, async () => {
       const objects = renderedObjects(overlay).filter((object) => !PREREQUISITE_KINDS.has(object.kind));

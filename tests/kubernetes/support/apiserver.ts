@@ -26,11 +26,18 @@ export interface ApiStatus {
   details?: { causes?: { field?: string; message?: string; reason?: string }[] };
 }
 
+export interface CallOptions {
+  body?: unknown;
+  /** Default application/json. */
+  contentType?: string;
+  anonymous?: boolean;
+}
+
 export interface TestApiServer {
   /** https://127.0.0.1:<port> */
   url: string;
-  /** A request with the test's token; `body` is sent as JSON text under `contentType`. */
-  call(method: string, apiPath: string, body?: unknown, contentType?: string): Promise<ApiResponse>;
+  /** A request with the test's token (none when `anonymous`); `body` is sent as JSON text under `contentType`. */
+  call(method: string, apiPath: string, options?: CallOptions): Promise<ApiResponse>;
   /** The last lines both processes wrote, for a failure message. */
   logTail(): string;
   stop(): Promise<void>;
@@ -126,13 +133,16 @@ async function startApiServer(dir: TempDir, etcdUrl: string, processes: RunningP
   processes.push(apiServer);
 
   let agent: Agent | undefined;
-  const call = async (method: string, apiPath: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> => {
+  const call = async (method: string, apiPath: string, options: CallOptions = {}): Promise<ApiResponse> => {
     if (agent === undefined) throw new Error('kube-apiserver: no certificate to trust yet');
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.anonymous !== true) headers['authorization'] = `Bearer ${credentials.token}`;
+    if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     const response = await request(`${url}${apiPath}`, {
       method: method as 'GET',
       dispatcher: agent,
-      headers: { authorization: `Bearer ${credentials.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': contentType }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headers,
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       signal: AbortSignal.timeout(30_000),
     });
     const text = await response.body.text();

@@ -50,7 +50,7 @@ export async function serverSideApply(api: TestApiServer, object: KubernetesObje
   const query = new URLSearchParams({ fieldManager: FIELD_MANAGER, fieldValidation: 'Strict' });
   if (options.dryRun) query.set('dryRun', 'All');
   // JSON is YAML: the apply content type takes it as it is.
-  return api.call('PATCH', `${await objectPath(api, object)}?${query.toString()}`, object, 'application/apply-patch+yaml');
+  return api.call('PATCH', `${await objectPath(api, object)}?${query.toString()}`, { body: object, contentType: 'application/apply-patch+yaml' });
 }
 
 export function describeObject(object: KubernetesObject): string {
