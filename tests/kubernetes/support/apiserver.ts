@@ -38,8 +38,6 @@ export interface TestApiServer {
   url: string;
   /** A request with the test's token (none when `anonymous`); `body` is sent as JSON text under `contentType`. */
   call(method: string, apiPath: string, options?: CallOptions): Promise<ApiResponse>;
-  /** The last lines both processes wrote, for a failure message. */
-  logTail(): string;
   stop(): Promise<void>;
 }
 
@@ -171,6 +169,9 @@ async function startApiServer(dir: TempDir, etcdUrl: string, processes: RunningP
         return ready.status === 200 ? true : undefined;
       } catch (error) {
         last = String(error instanceof Error && error.cause instanceof Error ? error.cause : error);
+        // The certificate may have been read while it was still being written: read it again.
+        await agent.close();
+        agent = undefined;
         return undefined;
       }
     },
@@ -180,7 +181,6 @@ async function startApiServer(dir: TempDir, etcdUrl: string, processes: RunningP
   return {
     url,
     call,
-    logTail: () => tail(processes),
     stop: async () => {
       await agent?.close();
     },
