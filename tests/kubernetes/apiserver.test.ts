@@ -3,7 +3,8 @@
  * server-side applied with `dryRun=All` to the kube-apiserver of the Kubernetes release the schema
  * checks use (on its own etcd), so every object passes the API's own defaulting, validation
  * (cross-field rules the OpenAPI schemas cannot express, like a selector matching its template) and
- * admission, with unknown fields refused. Nothing is stored but the namespaces and the CRDs.
+ * admission, with unknown fields refused; a warning fails it too. Nothing is stored but the
+ * namespaces and the CRDs.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
