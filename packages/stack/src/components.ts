@@ -2,7 +2,7 @@ import path from 'node:path';
 
 export const REPOSITORY_ROOT = path.resolve(__dirname, '../../../..');
 
-export const COMPONENT_NAMES = ['otel-collector', 'jaeger', 'prometheus', 'alertmanager', 'victorialogs', 'compose-check', 'kustomize', 'kubeconform'] as const;
+export const COMPONENT_NAMES = ['otel-collector', 'jaeger', 'prometheus', 'alertmanager', 'victorialogs', 'compose-check', 'kustomize', 'kubeconform', 'etcd', 'kube-apiserver'] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
 /** A file a module's build expects to exist but its published module zip lacks (upstream generates it). */
@@ -159,6 +159,32 @@ export const COMPONENTS: readonly StackComponent[] = [
         from: 'example/prometheus-operator-crd',
         suffix: '.yaml',
         into: 'crds',
+      },
+    ],
+  },
+  {
+    // Not a backend: the storage of the test API server that dry-runs deploy/kubernetes (tests/kubernetes).
+    name: 'etcd',
+    moduleDir: 'deploy/kubernetes/build/etcd',
+    versionModule: 'go.etcd.io/etcd/server/v3',
+    release: (version) => version,
+    binaries: [{ name: 'etcd', package: 'go.etcd.io/etcd/server/v3' }],
+  },
+  {
+    // Not a backend: a real API server of the Kubernetes release kubeconform's schemas come from, which
+    // admits (server-side dry-run) every object deploy/kubernetes renders (tests/kubernetes).
+    name: 'kube-apiserver',
+    moduleDir: 'deploy/kubernetes/build/kube-apiserver',
+    versionModule: 'k8s.io/kubernetes',
+    release: (version) => version,
+    binaries: [
+      {
+        name: 'kube-apiserver',
+        package: 'k8s.io/kubernetes/cmd/kube-apiserver',
+        versionStamp: (release) => {
+          const [, major = '0', minor = '0'] = /^v(\d+)\.(\d+)\./.exec(release) ?? [];
+          return [`k8s.io/component-base/version.gitVersion=${release}`, `k8s.io/component-base/version.gitMajor=${major}`, `k8s.io/component-base/version.gitMinor=${minor}`];
+        },
       },
     ],
   },

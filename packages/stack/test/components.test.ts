@@ -19,6 +19,8 @@ test('every component pins its upstream module in its own go.mod, and names its 
     'compose-check': { module: 'v2.16.2', release: 'v2.16.2' },
     kustomize: { module: 'v5.8.2', release: 'v5.8.2' },
     kubeconform: { module: 'v0.8.0', release: 'v0.8.0' },
+    etcd: { module: 'v3.7.4', release: 'v3.7.4' },
+    'kube-apiserver': { module: 'v1.37.2', release: 'v1.37.2' },
   });
 });
 
@@ -26,6 +28,11 @@ test('release names follow upstream numbering', () => {
   assert.equal(component('prometheus').release('v0.300.1'), 'v3.0.1');
   assert.equal(component('prometheus').release('v0.316.0'), 'v3.16.0');
   assert.equal(component('jaeger').release('v1.76.0'), 'v2.13.0');
+});
+
+test("kube-apiserver's version names its release, so clients see v1.37.2 rather than a development build", () => {
+  const stamp = component('kube-apiserver').binaries[0]?.versionStamp?.('v1.37.2');
+  assert.deepEqual(stamp, ['k8s.io/component-base/version.gitVersion=v1.37.2', 'k8s.io/component-base/version.gitMajor=1', 'k8s.io/component-base/version.gitMinor=37']);
 });
 
 test('the cache lives outside the repository and honours CINEMETRICS_STACK_CACHE and XDG_CACHE_HOME', () => {
