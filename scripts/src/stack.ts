@@ -8,7 +8,7 @@
  */
 import '@cinemetrics/kit/node-version';
 import path from 'node:path';
-import { BuildError, buildStack, COMPONENT_NAMES, startStack, type BackendProcess, type RunningStack } from '@cinemetrics/stack';
+import { BACKEND_COMPONENT_NAMES, BuildError, buildStack, startStack, type BackendProcess, type RunningStack } from '@cinemetrics/stack';
 import { planIdentities } from './identity/plan.js';
 import { bringUp } from './start/bring-up.js';
 import { preflightOrExitCode, runCommand } from './start/command.js';
@@ -39,7 +39,7 @@ async function preflight(argv: string[], env: NodeJS.ProcessEnv): Promise<StackC
   await stopLeftovers(config.dataDir, say);
   await assertPortsFree(portUses(config), STACK_PORTS_HINT);
   try {
-    await buildStack(COMPONENT_NAMES, say);
+    await buildStack(BACKEND_COMPONENT_NAMES, say);
   } catch (error) {
     if (error instanceof BuildError) throw new StartError(`npm run stack:build: ${error.message}`);
     throw error;

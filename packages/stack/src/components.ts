@@ -4,6 +4,8 @@ export const REPOSITORY_ROOT = path.resolve(__dirname, '../../../..');
 
 export const COMPONENT_NAMES = ['otel-collector', 'jaeger', 'prometheus', 'alertmanager', 'victorialogs', 'compose-check', 'kustomize', 'kubeconform', 'etcd', 'kube-apiserver'] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
+/** The backends `npm run stack` runs; the other components are tools the tests check configuration with. */
+export const BACKEND_COMPONENT_NAMES = ['otel-collector', 'jaeger', 'prometheus', 'alertmanager', 'victorialogs'] as const satisfies readonly ComponentName[];
 
 /** A file a module's build expects to exist but its published module zip lacks (upstream generates it). */
 export interface EmbedPlaceholder {

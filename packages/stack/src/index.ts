@@ -1,4 +1,4 @@
-export { COMPONENTS, COMPONENT_NAMES, REPOSITORY_ROOT, component, type ComponentName, type ModuleFiles, type StackComponent } from './components.js';
+export { BACKEND_COMPONENT_NAMES, COMPONENTS, COMPONENT_NAMES, REPOSITORY_ROOT, component, type ComponentName, type ModuleFiles, type StackComponent } from './components.js';
 export { cacheRoot, resolveComponent, stackBinary, stackFiles, type ResolvedComponent } from './cache.js';
 export { BuildError, ensureBuilt, goVersion, runCommand, type CommandOutput } from './build.js';
 export { buildStack } from './build-cli.js';
