@@ -28,8 +28,9 @@ test('the admin listener binds loopback by default and every interface with ADMI
     assert.equal(await reachable(`http://127.0.0.2:${closed.adminPort}/metrics`), false, 'the admin port answers on an address other than 127.0.0.1');
     assert.equal(await reachable(`http://127.0.0.2:${closed.port}/.well-known/alive`), true);
     assert.equal(await reachable(`http://127.0.0.2:${open.adminPort}/metrics`), true);
-    const started = closed.jsonLines().find((line) => line['msg'] === 'service started');
-    assert.equal(started?.['admin_host'], '127.0.0.1');
+    // Log lines reach stdout a few milliseconds after they are written: wait for it.
+    const started = JSON.parse(await closed.waitForLine((_line, json) => json?.['msg'] === 'service started')) as Record<string, unknown>;
+    assert.equal(started['admin_host'], '127.0.0.1');
   } finally {
     await Promise.all([closed.stop(), open.stop()]);
   }

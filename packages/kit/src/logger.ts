@@ -1,6 +1,6 @@
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 import pinoPretty from 'pino-pretty';
-import { exportingLogDestination, getTelemetry } from '@cinemetrics/telemetry';
+import { exportingLogDestination, gatherLines, getTelemetry } from '@cinemetrics/telemetry';
 
 export type { Logger } from 'pino';
 
@@ -69,9 +69,25 @@ function defaultDestination(format: LoggerOptions['format']): pino.DestinationSt
   const logExport = getTelemetry()?.logExport;
   if (logExport) return exportingLogDestination(logExport, prettyStream);
   if (prettyStream) return prettyStream;
-  // Asynchronous: while one write(2) is in flight the next lines gather behind it, so under load
-  // many lines share a write and when idle each line goes out at once. Flushed before exit.
-  return pino.destination({ dest: 1, sync: false });
+  return gatheredStdout();
+}
+
+/**
+ * stdout, written once per gathering of lines (gatherLines: a few milliseconds, and at exit) rather than
+ * once per line. The write is synchronous: it is one write(2) per gathering, and at exit nothing is
+ * left in flight.
+ */
+function gatheredStdout(): pino.DestinationStream & { flush(callback?: () => void): void } {
+  const stdout = pino.destination({ dest: 1, sync: true });
+  const gathering = gatherLines((lines) => stdout.write(lines));
+  return {
+    write: gathering.write,
+    // logger.flush(): before a graceful exit or after a crash.
+    flush(callback) {
+      gathering.passOnNow();
+      callback?.();
+    },
+  };
 }
 
 let stampedMillis = -1;

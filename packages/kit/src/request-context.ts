@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 
 /** What the kit keeps in `ctx.state` for a request; read it through `requestState(ctx)`. */
 export interface RequestState {
@@ -17,12 +17,12 @@ export function requestState(ctx: Context): RequestState {
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Accepts a caller's `x-request-id` when it is safe to log, otherwise makes one; echoes it back. */
-export function requestId(ctx: Context, next: Next): Promise<void> {
+export function assignRequestId(ctx: Context): string {
   const incoming = ctx.get('x-request-id');
   const id = SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   requestState(ctx).requestId = id;
   ctx.set('x-request-id', id);
-  return next();
+  return id;
 }
 
 /** Route label for requests no route matched: one value, however many distinct paths arrive. */

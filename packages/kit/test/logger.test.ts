@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { componentLogger } from '../src/logger.js';
+import { startProcess } from '@cinemetrics/testing';
 import { capturingLogger } from './support.js';
+import { SPREAD_LINES } from './fixtures/stdout-writes.js';
 
 test('credentials under the redacted names never reach a line; everything else does', () => {
   const { logger, lines } = capturingLogger('metadata');
@@ -67,4 +69,22 @@ test('raw request bytes on an error, or on its cause, never reach a line', () =>
   const err = line['err'] as Record<string, unknown>;
   assert.equal(err['message'], 'request failed: Parse Error: Invalid character in chunk size');
   assert.equal(err['type'], 'Error');
+});
+
+test('stdout lines logged on separate turns of the event loop leave in one write, and a line logged right before exit is not lost', async () => {
+  const fixture = await startProcess({
+    name: 'stdout-writes',
+    args: [require.resolve('./fixtures/stdout-writes.js')],
+    env: { OTEL_SDK_DISABLED: 'true', NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined },
+  });
+  assert.deepEqual(await fixture.exited, { code: 0, signal: null });
+  const lines = fixture.jsonLines();
+  assert.deepEqual(
+    lines.filter((line) => line['msg'] === 'spread line').map((line) => line['sequence']),
+    Array.from({ length: SPREAD_LINES }, (_, sequence) => sequence),
+  );
+  assert.ok(lines.some((line) => line['msg'] === 'last words'), fixture.lines().join('\n'));
+  const tally = lines.find((line) => typeof line['writes'] === 'number');
+  assert.ok(tally, fixture.lines().join('\n'));
+  assert.ok((tally['writes'] as number) <= 2, `${String(tally['writes'])} writes to stdout for ${SPREAD_LINES} lines`);
 });

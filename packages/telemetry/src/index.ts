@@ -10,3 +10,4 @@ export * from './synthetic-traffic.js';
 export { getTelemetry } from './state.js';
 export type { Telemetry } from './sdk.js';
 export { closeLogExport, exportingLogDestination, type LogExportSettings } from './log-export.js';
+export { gatherLines, LOG_GATHER_INTERVAL_MS } from './line-gathering.js';

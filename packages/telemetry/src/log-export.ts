@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { gatherLines, passOnAllGathered } from './line-gathering.js';
 import type { BatchSettings, OtlpProtocol } from './settings.js';
 
 /** What the log-export worker needs; plain data, since it crosses to the worker thread. */
@@ -20,16 +21,7 @@ type TransportStream = pino.DestinationStream &
 
 type FlushableDestination = pino.DestinationStream & { flush(callback: (error?: Error) => void): void };
 
-/**
- * How long lines gather on the main thread before they cross to the worker together. Every handover
- * wakes the worker and, once it has read, the main thread again (futex wakes and a task each side), so
- * handing over every event-loop turn costs main-thread time per request (docs/performance.md). Lines
- * reach stdout at most this much later; none is lost at exit, on a crash or at shutdown (handOverAll).
- */
-export const LOG_HANDOVER_INTERVAL_MS = 5;
-
 const openStreams = new Set<TransportStream>();
-const pendingHandovers = new Set<() => void>();
 
 /**
  * The destination of a logger whose lines are also exported over OTLP: a pino transport in a worker
@@ -51,61 +43,33 @@ export function exportingLogDestination(options: LogExportSettings, pretty?: pin
 }
 
 /**
- * Lines gather for LOG_HANDOVER_INTERVAL_MS, then go to the worker while it runs. Once it has ended (a
- * line logged after the shutdown flush) or failed, they go straight to stdout: losing the worker costs
- * the OTLP copy of the logs, never the logs, and never the process (an unhandled stream error would
- * crash it).
+ * Lines gather (line-gathering.ts), then go to the worker while it runs. Once it has ended (a line
+ * logged after the shutdown flush) or failed, they go straight to stdout: losing the worker costs the
+ * OTLP copy of the logs, never the logs, and never the process (an unhandled stream error would crash
+ * it).
  */
 function gatheringDestination(transport: TransportStream, writeStdout: boolean): FlushableDestination {
   let stdout: pino.DestinationStream | undefined;
-  let gathered = '';
-  let timer: NodeJS.Timeout | undefined;
   transport.on('error', (error: Error) => {
     process.stderr.write(`log export stopped: ${error.message}; lines go to stdout only from now on\n`);
   });
-  const handOver = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    if (gathered === '') return;
-    const lines = gathered;
-    gathered = '';
+  const gathering = gatherLines((lines) => {
     if (transport.writable) transport.write(lines);
     else if (writeStdout) (stdout ??= pino.destination({ dest: 1, sync: true })).write(lines);
-  };
-  watchForExit();
-  pendingHandovers.add(handOver);
+  });
   return {
-    write(line: string) {
-      gathered += line;
-      timer ??= setTimeout(handOver, LOG_HANDOVER_INTERVAL_MS).unref();
-    },
+    write: gathering.write,
     flush(callback) {
-      handOver();
+      gathering.passOnNow();
       if (transport.writable) transport.flush(callback);
       else callback();
     },
   };
 }
 
-function handOverAll(): void {
-  for (const handOver of pendingHandovers) handOver();
-}
-
-let watchingExit = false;
-
-/**
- * At exit, gathered lines must reach the transport before pino's own exit hook flushes and ends it:
- * prepended, this runs first.
- */
-function watchForExit(): void {
-  if (watchingExit) return;
-  watchingExit = true;
-  process.prependListener('exit', handOverAll);
-}
-
 /** Ends the workers after each has written and exported every line it was given. */
 export async function closeLogExport(): Promise<void> {
-  handOverAll();
+  passOnAllGathered();
   const streams = [...openStreams];
   openStreams.clear();
   await Promise.all(

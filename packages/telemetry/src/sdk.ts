@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, NoopSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { traceExporter } from './exporters.js';
 import { DeferredSpanExporter } from './deferred-span-exporter.js';
 import { receiveForwardedSelfObservability } from './self-observability-receiver.js';
@@ -11,6 +13,7 @@ import { closeLogExport, type LogExportSettings } from './log-export.js';
 import { selfObservabilityMeterProvider } from './self-observability.js';
 import { identifyService } from './service-identity.js';
 import { instrumentations } from './instrumentations.js';
+import { diagnosticsFromEnv, propagatorFromEnv, samplerFromEnv, spanLimitsFromEnv } from './sdk-environment.js';
 import type { TelemetrySettings } from './settings.js';
 import { SyntheticTrafficSpanProcessor } from './synthetic-traffic.js';
 
@@ -49,21 +52,25 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   const logExport = settings.logs && { ...settings.logs, resource, scope: { name: PACKAGE.name, version: PACKAGE.version } };
   if (logExport) receiveForwardedSelfObservability();
 
-  const sdk = new NodeSDK({
-    resource: resourceFromAttributes(resource),
-    // env last, so OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override the defaults above.
-    resourceDetectors: [processDetector, hostDetector, envDetector],
+  diagnosticsFromEnv();
+  registerInstrumentations({ instrumentations: instrumentations(settings.enabledInstrumentations, settings.disabledInstrumentations) });
+  const contextManager = new AsyncLocalStorageContextManager();
+  context.setGlobalContextManager(contextManager.enable());
+  const propagator = propagatorFromEnv();
+  if (propagator) propagation.setGlobalPropagator(propagator);
+  const tracerProvider = new TracerProvider({
+    // Detected last, so OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override the defaults above.
+    resource: resourceFromAttributes(resource).merge(detectResources({ detectors: [processDetector, hostDetector, envDetector] })),
+    sampler: samplerFromEnv(),
+    spanLimits: spanLimitsFromEnv(),
     spanProcessors: [new SyntheticTrafficSpanProcessor(), spanProcessor],
-    logRecordProcessors: [],
-    metricReaders: [],
-    instrumentations: instrumentations(settings.enabledInstrumentations, settings.disabledInstrumentations),
   });
-  sdk.start();
+  trace.setGlobalTracerProvider(tracerProvider);
   return {
     enabled: true,
     logExport,
     shutdown: async () => {
-      await Promise.all([sdk.shutdown(), closeLogExport()]);
+      await Promise.all([tracerProvider.shutdown(), closeLogExport()]);
     },
   };
 }

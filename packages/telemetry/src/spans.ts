@@ -42,21 +42,28 @@ function spanName(prefix: string, method: string): string {
  * Ids belong on spans, never on metric labels.
  */
 export function traced<T extends object>(target: T, prefix: string, describe: Partial<AsyncMethods<T>>): T {
+  // One wrapper per method, made on first use rather than on every call; remade if the method is replaced.
+  const wrappers = new Map<PropertyKey, { method: (...args: unknown[]) => Promise<unknown>; wrapper: (...args: unknown[]) => unknown }>();
   return new Proxy(target, {
     get(object, property, receiver) {
       const value = Reflect.get(object, property, receiver) as unknown;
       const attributesOf = describe[property as keyof T];
       if (typeof value !== 'function' || !attributesOf) return value;
+      const method = value as (...args: unknown[]) => Promise<unknown>;
+      const known = wrappers.get(property);
+      if (known?.method === method) return known.wrapper;
       const name = spanName(prefix, String(property));
-      return (...args: unknown[]) => {
+      const wrapper = (...args: unknown[]) => {
         // Under an unsampled request a child span would be dropped anyway: skip its cost entirely.
-        if (!trace.getActiveSpan()?.isRecording()) return (value as (...a: unknown[]) => unknown).apply(object, args);
+        if (!trace.getActiveSpan()?.isRecording()) return method.apply(object, args);
         return withSpan(name, attributesOf(args), async (span) => {
-          const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(object, args);
+          const result: unknown = await method.apply(object, args);
           span.setAttributes(outcomeAttributes(result));
           return result;
         });
       };
+      wrappers.set(property, { method, wrapper });
+      return wrapper;
     },
   });
 }

@@ -95,9 +95,12 @@ function assertFieldError(response: HttpResponse, field: string, rule: string): 
 }
 
 describe('ratings over HTTP', () => {
-  test('the service stores ratings in MariaDB, not in memory', () => {
-    const ready = service?.jsonLines().find((line) => line['msg'] === 'database ready');
-    assert.equal(ready?.['store'], 'mysql', service?.lines().join('\n'));
+  test('the service stores ratings in MariaDB, not in memory', async () => {
+    assert.ok(service);
+    // Log lines reach stdout a few milliseconds after they are written: wait for it.
+    await service.waitForLine((_line, json) => json?.['msg'] === 'database ready');
+    const ready = service.jsonLines().find((line) => line['msg'] === 'database ready');
+    assert.equal(ready?.['store'], 'mysql', service.lines().join('\n'));
     assert.equal(ready?.['database'], 'rating');
   });
 

@@ -26,13 +26,15 @@ export function bearerToken(authorization: string): string | undefined {
   return match?.[1];
 }
 
+const BEARER_SCHEME = /^bearer(\s|$)/i;
+
 /**
  * Verifies the request's bearer token, if it sent one; a token that fails is a 401, never ignored.
  * Other schemes are left to the routes that use them (the token endpoint's HTTP Basic client auth).
  */
 export async function verifyBearer(ctx: Context, verifier: TokenVerifier, logger: Logger): Promise<Principal | undefined> {
   const authorization = ctx.get('authorization');
-  if (!/^bearer(\s|$)/i.test(authorization)) return undefined;
+  if (!BEARER_SCHEME.test(authorization)) return undefined;
   const token = bearerToken(authorization);
   if (token === undefined) throw invalidToken('malformed Authorization header');
   try {
@@ -50,13 +52,18 @@ export async function verifyBearer(ctx: Context, verifier: TokenVerifier, logger
  * anonymous, which public routes accept and protected ones answer with 401.
  */
 export function authenticate(verifier: TokenVerifier, logger: Logger) {
-  return async function authenticateBearer(ctx: Context, next: Next): Promise<void> {
+  const authenticated = async (ctx: Context, next: Next): Promise<void> => {
     const principal = await verifyBearer(ctx, verifier, logger);
     if (principal !== undefined) {
       setPrincipal(ctx, principal);
       getRPCMetadata(context.active())?.span?.setAttribute(ENDUSER_ID, principal.subject);
     }
     await next();
+  };
+  return function authenticateBearer(ctx: Context, next: Next): Promise<void> {
+    // Anonymous requests, most public reads, pass on without an async frame of their own.
+    if (!BEARER_SCHEME.test(ctx.get('authorization'))) return next();
+    return authenticated(ctx, next);
   };
 }
 

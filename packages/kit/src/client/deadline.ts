@@ -97,7 +97,8 @@ export function effectiveBudgetMs(askedMs: number | undefined, options: RequestD
  */
 export function requestDeadline(options: RequestDeadlineOptions) {
   const isTrusted = options.isTrustedCaller ?? (() => false);
-  return async function requestDeadlineScope(ctx: Context, next: Next): Promise<void> {
+  // Not async: the scope's promise is next()'s, with no frame of its own per request.
+  return function requestDeadlineScope(ctx: Context, next: Next): Promise<void> {
     const asked = parseDeadlineHeader(ctx.get(DEADLINE_HEADER) || undefined);
     const budgetMs = effectiveBudgetMs(asked, options, asked !== undefined && isTrusted(ctx));
     const scope: RequestScope = {
@@ -106,6 +107,6 @@ export function requestDeadline(options: RequestDeadlineOptions) {
       authorization: ctx.get('authorization') || undefined,
       requestId: requestState(ctx).requestId,
     };
-    await storage.run(scope, next);
+    return storage.run(scope, next);
   };
 }

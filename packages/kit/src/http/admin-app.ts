@@ -7,9 +7,8 @@ import type { Logger } from 'pino';
 import { metricsRouter } from './metrics-endpoint.js';
 import { strictRouter } from './route.js';
 import { ProblemError } from '../problem.js';
-import { accessLog } from './access-log.js';
+import { recordRequests } from './access-log.js';
 import { problemMiddleware } from './errors.js';
-import { requestId } from '../request-context.js';
 import { parseInput } from './validation.js';
 import { appErrorListener } from './client-error.js';
 import { bearerToken, verifyBearer } from '../auth/middleware.js';
@@ -96,8 +95,7 @@ export function createAdminApp(options: AdminAppOptions): Koa {
     ctx.body = { level };
   });
 
-  app.use(requestId);
-  app.use(accessLog(options.logger));
+  app.use(recordRequests(options.logger, { metrics: false }));
   app.use(problemMiddleware(options.logger));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit }));
   app.use(open.routes());

@@ -2,11 +2,9 @@ import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
 import type { Logger } from 'pino';
 import type { HealthRegistry } from '../health.js';
-import { httpServerMetrics } from '../metrics/http-server.js';
-import { accessLog } from './access-log.js';
+import { recordRequests } from './access-log.js';
 import { problemMiddleware } from './errors.js';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi.js';
-import { requestId } from '../request-context.js';
 import { jsonBodyReader } from './json-body.js';
 import { formBodyReader } from './form-body.js';
 import { strictRouter, type Route, type RouteInput, type RouteRequestSchemas } from './route.js';
@@ -117,9 +115,7 @@ export function createApiApp(options: ApiAppOptions): Koa {
 
   const router = buildRouter(options.routes, options.bodyLimit, options.routeHooks ?? []);
 
-  app.use(requestId);
-  app.use(httpServerMetrics);
-  app.use(accessLog(options.logger));
+  app.use(recordRequests(options.logger, { metrics: true }));
   app.use(problemMiddleware(options.logger));
   app.use(onlyForWellKnownPaths(wellKnown));
   if (options.protection) app.use(inboundProtection(options.protection, { labelRoute: routeLabeller(router) }));

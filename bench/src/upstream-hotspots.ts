@@ -1,0 +1,219 @@
+/**
+ * bench/upstream-hotspots: four costs inside OpenTelemetry's packages that every request of an
+ * instrumented service pays, each timed against the same work without it, for a report upstream
+ * (docs/performance.md, *Upstream hot spots*). Nothing here changes the packages: each "without" arm
+ * is what the proposed fix would do, written out in this file.
+ *
+ *   npm run bench:upstream [-- --rounds 9 --iterations 200000]
+ *
+ * 1. `isAnyValue` (@opentelemetry/core) allocates a WeakSet on every call, even for a string or a number:
+ *    it runs for every attribute of every log record (`LogRecordImpl.setAttribute`).
+ * 2. `Tracer.startSpan` cleans the start attributes twice: once before sampling, again after merging the
+ *    sampler's (usually none).
+ * 3. instrumentation-http binds the request's and the response's emitters to the request's context
+ *    (`context.bind` patches on/once/addListener/…, and wraps every listener added later).
+ * 4. The OTLP protobuf serializer walks every span twice: a size pass, then the write pass.
+ *
+ * Arms alternate within each round; the report is the median over rounds of ns per operation.
+ */
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { context, SpanKind, trace, type Attributes } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { cleanAttributes, isAnyValue } from '@opentelemetry/core';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { median, quartiles } from './spread.js';
+
+const { values: options } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '9' },
+    iterations: { type: 'string', default: '200000' },
+  },
+});
+const rounds = Number(options.rounds);
+const iterations = Number(options.iterations);
+
+/** What a server span of a metadata read starts with (instrumentation-http's request attributes). */
+const SERVER_ATTRIBUTES: Attributes = {
+  'http.request.method': 'GET',
+  'url.scheme': 'http',
+  'url.path': '/metadata/tt0113277',
+  'server.address': '127.0.0.1',
+  'server.port': 8081,
+  'client.address': '127.0.0.1',
+  'network.peer.address': '127.0.0.1',
+  'network.peer.port': 51234,
+  'network.protocol.version': '1.1',
+  'user_agent.original': 'undici',
+};
+
+/** The attribute values of an access-log record, as the log worker sets them one by one. */
+const LOG_VALUES: unknown[] = ['GET', '/metadata/:id', 200, '/metadata/tt0113277', 0.412, 'f6c2a1de-6a3e-4a55-9d0e-1c2b3a4d5e6f', 'metadata', 'http'];
+
+// A local copy of core's isAnyValue with the early return the fix would add: scalars need no WeakSet.
+function isAnyValueScalarsFirst(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return true;
+    default:
+      return isAnyValue(value);
+  }
+}
+
+const NO_LIMITS = { attributeCountLimit: Infinity, attributeValueLengthLimit: Infinity };
+const SDK_LIMITS = { attributeCountLimit: 128, attributeValueLengthLimit: Infinity };
+
+/** A server request's two emitters, with the listeners node, Koa and on-finished add to them. */
+function requestEmitters(bind: boolean): number {
+  const request = new EventEmitter();
+  const response = new EventEmitter();
+  if (bind) {
+    context.bind(context.active(), request);
+    context.bind(context.active(), response);
+  }
+  let calls = 0;
+  const count = () => {
+    calls += 1;
+  };
+  request.on('error', count);
+  request.once('end', count);
+  response.once('finish', count);
+  response.once('close', count);
+  response.on('error', count);
+  request.emit('end');
+  response.emit('finish');
+  response.emit('close');
+  response.removeListener('error', count);
+  request.removeListener('error', count);
+  return calls;
+}
+
+function recordedSpans(count: number): ReadableSpan[] {
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const tracer = provider.getTracer('bench');
+  for (let i = 0; i < count; i += 1) {
+    const span = tracer.startSpan('GET /metadata/:id', { kind: SpanKind.SERVER, attributes: SERVER_ATTRIBUTES });
+    span.setAttributes({ 'http.route': '/metadata/:id', 'http.response.status_code': 200 });
+    span.end();
+  }
+  return exporter.getFinishedSpans() as ReadableSpan[];
+}
+
+/**
+ * The serializer's size pass made nearly free: its estimator swapped (through the module's own export,
+ * which the serializer looks up on every call) for one whose methods do nothing and whose size is the
+ * known result. The serializer still walks the spans with it, so this understates what a single-pass
+ * writer would save.
+ */
+type Estimator = new () => { pos: number };
+const estimatorModule = require(path.join(path.dirname(require.resolve('@opentelemetry/otlp-transformer')), 'common/protobuf/protobuf-size-estimator.cjs')) as {
+  ProtobufSizeEstimator: Estimator;
+};
+const PUBLISHED_ESTIMATOR = estimatorModule.ProtobufSizeEstimator;
+
+function knownSizeEstimator(size: number): Estimator {
+  const stub = function (this: { pos: number }) {
+    this.pos = size;
+  } as unknown as Estimator;
+  for (const method of Object.getOwnPropertyNames(PUBLISHED_ESTIMATOR.prototype)) {
+    if (method !== 'constructor') Object.defineProperty(stub.prototype, method, { value: () => 0 });
+  }
+  return stub;
+}
+
+function serializeWith(estimator: Estimator, spans: ReadableSpan[]): Uint8Array | undefined {
+  estimatorModule.ProtobufSizeEstimator = estimator;
+  try {
+    return ProtobufTraceSerializer.serializeRequest(spans);
+  } finally {
+    estimatorModule.ProtobufSizeEstimator = PUBLISHED_ESTIMATOR;
+  }
+}
+
+interface Pair {
+  name: string;
+  /** The package as published. */
+  upstream: () => unknown;
+  /** The same work as the fix would do it. */
+  fixed: () => unknown;
+  /** Operations per call of either arm, to report ns per operation. */
+  operations: number;
+}
+
+function timeNs(work: () => unknown, repeat: number, operations: number): number {
+  let sink: unknown;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < repeat; i += 1) sink = work();
+  const elapsed = Number(process.hrtime.bigint() - started);
+  if (sink === Symbol.for('never')) console.log(sink);
+  return elapsed / repeat / operations;
+}
+
+function main(): void {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const spans = recordedSpans(128);
+  const serializedSize = ProtobufTraceSerializer.serializeRequest(spans)?.length ?? 0;
+  const writePassOnly = knownSizeEstimator(serializedSize);
+  if (serializeWith(writePassOnly, spans)?.length !== serializedSize) throw new Error('the write pass alone must produce the same bytes');
+  const pairs: Pair[] = [
+    {
+      name: 'isAnyValue, per attribute value of a log record',
+      upstream: () => LOG_VALUES.every((value) => isAnyValue(value)),
+      fixed: () => LOG_VALUES.every((value) => isAnyValueScalarsFirst(value)),
+      operations: LOG_VALUES.length,
+    },
+    {
+      name: 'start attributes cleaned twice, per server span',
+      upstream: () => {
+        const first = cleanAttributes(SERVER_ATTRIBUTES, NO_LIMITS).attributes ?? {};
+        return cleanAttributes(Object.assign(first, {}), SDK_LIMITS);
+      },
+      fixed: () => cleanAttributes(SERVER_ATTRIBUTES, SDK_LIMITS),
+      operations: 1,
+    },
+    {
+      name: 'request and response emitters bound to the context, per request',
+      upstream: () => requestEmitters(true),
+      fixed: () => requestEmitters(false),
+      operations: 1,
+    },
+    {
+      name: 'protobuf serialization of 128 spans: both passes vs the write pass alone, per span',
+      upstream: () => serializeWith(PUBLISHED_ESTIMATOR, spans),
+      fixed: () => serializeWith(writePassOnly, spans),
+      operations: spans.length,
+    },
+  ];
+  const results = new Map<string, { upstream: number[]; fixed: number[] }>(pairs.map((pair) => [pair.name, { upstream: [], fixed: [] }]));
+  const repeatOf = (pair: Pair) => (pair.operations >= 100 ? Math.max(50, Math.round(iterations / 1000)) : iterations);
+  for (const pair of pairs) {
+    timeNs(pair.upstream, repeatOf(pair), pair.operations);
+    timeNs(pair.fixed, repeatOf(pair), pair.operations);
+  }
+  for (let round = 0; round < rounds; round += 1) {
+    for (const pair of round % 2 === 0 ? pairs : [...pairs].reverse()) {
+      const repeat = repeatOf(pair);
+      const result = results.get(pair.name);
+      const arms = round % 2 === 0 ? (['upstream', 'fixed'] as const) : (['fixed', 'upstream'] as const);
+      for (const arm of arms) result?.[arm].push(timeNs(pair[arm], repeat, pair.operations));
+    }
+  }
+  console.log(`${rounds} rounds, Node ${process.version}; ns per operation, median (q1–q3)`);
+  console.log('| hot spot | upstream | without it | saved |');
+  console.log('|---|---:|---:|---:|');
+  for (const pair of pairs) {
+    const result = results.get(pair.name);
+    if (!result) continue;
+    const [uq1, um, uq3] = quartiles(result.upstream);
+    const [fq1, fm, fq3] = quartiles(result.fixed);
+    const saved = median(result.upstream.map((upstream, i) => upstream - (result.fixed[i] ?? upstream)));
+    console.log(`| ${pair.name} | ${um.toFixed(0)} (${uq1.toFixed(0)}–${uq3.toFixed(0)}) | ${fm.toFixed(0)} (${fq1.toFixed(0)}–${fq3.toFixed(0)}) | ${saved.toFixed(0)} |`);
+  }
+}
+
+main();

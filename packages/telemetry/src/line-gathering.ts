@@ -1,0 +1,60 @@
+/**
+ * How long log lines gather on the main thread before they leave together, to stdout or to the
+ * log-export worker. Each departure costs the event loop a fixed amount (a write(2) through libuv's
+ * thread pool, or a handover that wakes the worker), so leaving once per request costs main-thread time
+ * per request (docs/performance.md). Lines leave at most this much later; none is lost at exit, on a
+ * crash or at a graceful shutdown (passOnAllGathered).
+ */
+export const LOG_GATHER_INTERVAL_MS = 5;
+
+/** Past this many characters gathered, lines leave at once: memory stays bounded under any load. */
+const MAX_GATHERED_CHARS = 64 * 1024;
+
+export interface LineGathering {
+  write(line: string): void;
+  /** Passes on whatever has gathered, now. */
+  passOnNow(): void;
+}
+
+const gatherings = new Set<LineGathering>();
+
+/**
+ * Lines gather and reach `passOn` joined in one string: LOG_GATHER_INTERVAL_MS after the first of them,
+ * at once past MAX_GATHERED_CHARS, and at exit before any other exit hook (pino's own end the streams
+ * there).
+ */
+export function gatherLines(passOn: (lines: string) => void): LineGathering {
+  let gathered = '';
+  let timer: NodeJS.Timeout | undefined;
+  const passOnNow = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (gathered === '') return;
+    const lines = gathered;
+    gathered = '';
+    passOn(lines);
+  };
+  const gathering: LineGathering = {
+    write(line) {
+      gathered += line;
+      if (gathered.length >= MAX_GATHERED_CHARS) passOnNow();
+      else timer ??= setTimeout(passOnNow, LOG_GATHER_INTERVAL_MS).unref();
+    },
+    passOnNow,
+  };
+  watchForExit();
+  gatherings.add(gathering);
+  return gathering;
+}
+
+export function passOnAllGathered(): void {
+  for (const gathering of gatherings) gathering.passOnNow();
+}
+
+let watchingExit = false;
+
+function watchForExit(): void {
+  if (watchingExit) return;
+  watchingExit = true;
+  process.prependListener('exit', passOnAllGathered);
+}
