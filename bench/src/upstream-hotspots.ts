@@ -19,7 +19,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { context, SpanKind, trace, type Attributes } from '@opentelemetry/api';
+import { context, SpanKind, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { cleanAttributes, isAnyValue } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -101,7 +101,7 @@ function recordedSpans(count: number): ReadableSpan[] {
     span.setAttributes({ 'http.route': '/metadata/:id', 'http.response.status_code': 200 });
     span.end();
   }
-  return exporter.getFinishedSpans() as ReadableSpan[];
+  return exporter.getFinishedSpans();
 }
 
 /**
@@ -111,6 +111,7 @@ function recordedSpans(count: number): ReadableSpan[] {
  * writer would save.
  */
 type Estimator = new () => { pos: number };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the estimator is not exported; only its file path reaches it
 const estimatorModule = require(path.join(path.dirname(require.resolve('@opentelemetry/otlp-transformer')), 'common/protobuf/protobuf-size-estimator.cjs')) as {
   ProtobufSizeEstimator: Estimator;
 };

@@ -11,9 +11,9 @@ export const LOG_GATHER_INTERVAL_MS = 5;
 const MAX_GATHERED_CHARS = 64 * 1024;
 
 export interface LineGathering {
-  write(line: string): void;
+  write(this: void, line: string): void;
   /** Passes on whatever has gathered, now. */
-  passOnNow(): void;
+  passOnNow(this: void): void;
 }
 
 const gatherings = new Set<LineGathering>();
