@@ -6,7 +6,7 @@
  * apart see the same phase, minutes apart they do not. Server CPU time per request is the steadiest
  * figure.
  *
- *   npm run bench:overhead [-- --rounds 10 --seconds 3 --warmup 20 --connections 8 --rate 400 --phase both|saturation|latency --floor
+ *   npm run bench:overhead [-- --rounds 10 --seconds 3 --warmup 20 --connections 8 --rate 400 --phase both|saturation|latency|profile --floor
  *                              --modes 'kit, telemetry off;kit, all on, 100%' --baseline /path/to/another/checkout]
  *
  * Every process first serves --warmup seconds of the load it is measured under (saturating, or the
@@ -17,13 +17,21 @@
  * `--floor` adds the kit's telemetry preload on the bare Koa app, at 100 % and 10 % sampling: what the
  * same OpenTelemetry SDK and instrumentations cost with none of the kit's request handling around them.
  *
+ * `--phase profile` takes, instead, a CPU profile of each of the kit service's modes under saturation
+ * (`--profile-seconds`, after the warm-up) through the service's own `/debug/pprof/profile`, and prints
+ * its hottest functions by self time (`go tool pprof -top`, when Go is installed; the files are kept).
+ *
  * `--modes` keeps only the named modes (names separated by `;`; bare Koa, and the references those modes are judged against,
  * always run). `--baseline <dir>` adds the kit modes of another built checkout (`npm run build` there)
  * as `baseline: …`, so a change is measured before and after in one run.
  */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort, REPOSITORY_ROOT, serviceMain, startProcess, TELEMETRY_PRELOAD, type RunningProcess } from '@cinemetrics/testing';
 import { startBenchIdentity, type BenchIdentity } from './bench-identity.js';
@@ -61,6 +69,7 @@ const { values: options } = parseArgs({
     connections: { type: 'string', default: '8' },
     rate: { type: 'string', default: '400' },
     phase: { type: 'string', default: 'both' },
+    'profile-seconds': { type: 'string', default: '10' },
     floor: { type: 'boolean', default: false },
     modes: { type: 'string' },
     baseline: { type: 'string' },
@@ -72,6 +81,9 @@ const warmupSeconds = Number(options.warmup);
 const connections = Number(options.connections);
 const fixedRate = Number(options.rate);
 const phase = options.phase;
+const PHASES = ['both', 'saturation', 'latency', 'profile'];
+if (!PHASES.includes(phase)) throw new Error(`--phase ${phase}: one of ${PHASES.join(', ')}`);
+const profileSeconds = Number(options['profile-seconds']);
 const floor = options.floor;
 
 const main = serviceMain('metadata');
@@ -158,6 +170,7 @@ interface RunningMode {
   mode: Mode;
   process: RunningProcess;
   url: string;
+  adminUrl: string;
 }
 
 let identity: BenchIdentity | undefined;
@@ -184,7 +197,7 @@ async function start(mode: Mode): Promise<RunningMode> {
     });
     if (response.status >= 300) throw new Error(`${mode.name}: seeding failed with ${response.status}`);
   }
-  return { mode, process, url };
+  return { mode, process, url, adminUrl: `http://127.0.0.1:${adminPort}` };
 }
 
 /**
@@ -312,14 +325,52 @@ async function latency(all: Mode[]): Promise<void> {
   }
 }
 
+const PROFILE_TOKEN = randomBytes(24).toString('hex');
+const TOP_FRAMES = 15;
+
+/** Each kit mode's CPU profile under saturation, taken by the service's own profiling endpoint, and its top frames. */
+async function profiles(all: Mode[]): Promise<void> {
+  const profiled = all.filter((mode) => mode.app === 'kit' && !mode.name.startsWith(BASELINE_PREFIX));
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cinemetrics-bench-profiles-'));
+  console.log(`\nCPU profiles, ${profileSeconds} s of saturation after ${warmupSeconds} s of warm-up each, in ${dir}`);
+  for (const mode of profiled) {
+    const running = await start({ ...mode, env: { ...mode.env, ADMIN_TOKEN: PROFILE_TOKEN } });
+    try {
+      await load(running.url, warmupSeconds);
+      const [response] = await Promise.all([
+        fetch(`${running.adminUrl}/debug/pprof/profile?seconds=${profileSeconds}&labels=false`, { headers: { authorization: `Bearer ${PROFILE_TOKEN}` } }),
+        load(running.url, profileSeconds + LEAD_IN_SECONDS),
+      ]);
+      if (!response.ok) throw new Error(`${mode.name}: the profile request gave ${response.status} ${await response.text()}`);
+      const file = path.join(dir, `${mode.name.replace(/[^a-z0-9]+/gi, '-')}.pb.gz`);
+      await writeFile(file, Buffer.from(await response.arrayBuffer()));
+      console.log(`\n${mode.name} (${file}):\n${await topFrames(file)}`);
+    } finally {
+      await running.process.stop();
+    }
+  }
+}
+
+/** `go tool pprof -top` by CPU self time, or why it could not run. */
+async function topFrames(file: string): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)('go', ['tool', 'pprof', '-top', `-nodecount=${TOP_FRAMES}`, '-sample_index=cpu', file], { env: { ...process.env, GOTOOLCHAIN: 'local' } });
+    const header = stdout.split('\n').findIndex((line) => line.trim().startsWith('flat'));
+    return stdout.split('\n').slice(Math.max(header - 1, 0)).join('\n').trimEnd();
+  } catch (error) {
+    return `(go tool pprof could not read it: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}; open the file with any pprof viewer)`;
+  }
+}
+
 async function run(): Promise<void> {
   identity = await startBenchIdentity();
   const sink = await startOtlpSink();
   try {
     const all = modes(sink.url);
     nameWidth = Math.max(nameWidth, ...all.map(({ name }) => name.length + 2));
-    if (phase !== 'latency') await saturation(all);
-    if (phase !== 'saturation') await latency(all);
+    if (phase === 'both' || phase === 'saturation') await saturation(all);
+    if (phase === 'both' || phase === 'latency') await latency(all);
+    if (phase === 'profile') await profiles(all);
     console.log(`\nOTLP exports received by the sink: ${sink.requests()}`);
   } finally {
     await sink.close();
