@@ -1,24 +1,12 @@
 /** What the collector has accepted so far, from its own Prometheus metrics, and its process's CPU. */
 import type { RunningStack } from '@cinemetrics/stack';
+import { sumOfMetric } from './exposition.js';
 import { cpuSeconds } from './proc-stats.js';
 
 export interface CollectorReading {
   cpuSeconds: number;
   spans: number;
   logRecords: number;
-}
-
-/** The sum over every series of `metric` (all receivers and transports) in a Prometheus text exposition. */
-export function sumOfMetric(exposition: string, metric: string): number {
-  let sum = 0;
-  for (const line of exposition.split('\n')) {
-    if (!line.startsWith(metric)) continue;
-    const rest = line.slice(metric.length);
-    if (rest[0] !== '{' && rest[0] !== ' ') continue;
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (Number.isFinite(value)) sum += value;
-  }
-  return sum;
 }
 
 /** The collector's own metrics carry `_total` or not depending on its version: either is counted. */

@@ -62,6 +62,7 @@ export interface BenchService {
   url: string;
   adminUrl: string;
   port: number;
+  adminPort: number;
 }
 
 export interface Trio {
@@ -81,11 +82,17 @@ export interface FanoutWorld {
   collectorUrl: string;
   startTrio(name: string, telemetry: TelemetryConfig, movies: Record<string, Record<string, string>>, extra?: StartExtra): Promise<Trio>;
   startService(service: ServiceName, telemetry: TelemetryConfig, env: Record<string, string>, extra?: StartExtra): Promise<BenchService>;
+  /** What movie needs to call these two, with its client credentials. */
+  movieEnv(metadata: BenchService, rating: BenchService): Record<string, string>;
 }
 
 export interface StartExtra {
-  /** Node options before the service's main (e.g. another --require). */
+  /** Node options before the telemetry preload (e.g. another --require). */
   nodeArgs?: string[];
+  /** Extra environment for this process alone. */
+  env?: Record<string, string>;
+  /** Listen on these (a restart on the ports it had), not on fresh ones. */
+  ports?: { port: number; adminPort: number };
 }
 
 export interface WorldOptions {
@@ -126,13 +133,13 @@ export async function startFanoutWorld(lifetime: BenchLifetime, options: WorldOp
   const movieClient = await auth.identities.client('movie', ['service']);
 
   const startService = async (service: ServiceName, telemetry: TelemetryConfig, env: Record<string, string>, extra: StartExtra = {}): Promise<BenchService> => {
-    const port = await freePort();
-    const adminPort = await freePort();
+    const port = extra.ports?.port ?? (await freePort());
+    const adminPort = extra.ports?.adminPort ?? (await freePort());
     const url = `http://127.0.0.1:${port}`;
     const preload = telemetry.preload ? ['--require', TELEMETRY_PRELOAD] : [];
     const running = await startProcess({
       name: `${service} (${telemetry.name})`,
-      args: [...preload, ...(extra.nodeArgs ?? []), serviceMain(service)],
+      args: [...(extra.nodeArgs ?? []), ...preload, serviceMain(service)],
       env: {
         LOG_LEVEL: 'info',
         LOG_FORMAT: 'json',
@@ -140,6 +147,7 @@ export async function startFanoutWorld(lifetime: BenchLifetime, options: WorldOp
         ...auth.env,
         ...telemetry.env,
         ...env,
+        ...extra.env,
         PORT: String(port),
         ADMIN_PORT: String(adminPort),
       },
@@ -148,19 +156,20 @@ export async function startFanoutWorld(lifetime: BenchLifetime, options: WorldOp
       stdout: 'drain',
     });
     lifetime.onStop(() => running.stop());
-    return { process: running, url, adminUrl: `http://127.0.0.1:${adminPort}`, port };
+    return { process: running, url, adminUrl: `http://127.0.0.1:${adminPort}`, port, adminPort };
   };
+
+  const movieEnv = (metadata: BenchService, rating: BenchService): Record<string, string> => ({
+    METADATA_URL: metadata.url,
+    RATING_URL: rating.url,
+    AUTH_CLIENT_SECRET: movieClient.secret,
+  });
 
   const startTrio = async (name: string, telemetry: TelemetryConfig, movies: Record<string, Record<string, string>>, extra: StartExtra = {}): Promise<Trio> => {
     const [metadata, rating] = await Promise.all([startService('metadata', telemetry, {}, extra), startService('rating', telemetry, {}, extra)]);
     const started: Record<string, BenchService> = {};
     for (const [label, env] of Object.entries(movies)) {
-      started[label] = await startService(
-        'movie',
-        telemetry,
-        { METADATA_URL: metadata.url, RATING_URL: rating.url, AUTH_CLIENT_SECRET: movieClient.secret, ...env },
-        extra,
-      );
+      started[label] = await startService('movie', telemetry, { ...movieEnv(metadata, rating), ...env }, extra);
     }
     return {
       name,
@@ -171,5 +180,5 @@ export async function startFanoutWorld(lifetime: BenchLifetime, options: WorldOp
     };
   };
 
-  return { mariadb, stack, collectorUrl: stack?.urls.collectorOtlpHttp ?? '', startTrio, startService };
+  return { mariadb, stack, collectorUrl: stack?.urls.collectorOtlpHttp ?? '', startTrio, startService, movieEnv };
 }
