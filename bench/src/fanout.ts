@@ -6,7 +6,7 @@
  * or cold ids) to the next window after window, round after round, the order rotating; figures are
  * ratios to telemetry off within each round, with quartiles over rounds.
  *
- *   npm run bench:fanout [-- --rounds 5 --seconds 3 --warmup 15 --connections 8 --rate 100 --phase both|saturation|latency --minutes 40]
+ *   npm run bench:fanout [-- --rounds 5 --seconds 3 --warmup 15 --connections 8 --rate 50 --phase both|saturation|latency --minutes 40]
  *
  * CPU per request is the user+system CPU of metadata, rating and the movie process under load, summed
  * (/proc), divided by the requests movie served. The collector's CPU and what it accepted are read at the
@@ -37,7 +37,7 @@ const rounds = numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 });
 const seconds = numberOption(values.seconds, 'seconds', 3, { min: 1, max: 60 });
 const warmupSeconds = numberOption(values.warmup, 'warmup', 15, { min: 0, max: 300 });
 const connections = numberOption(values.connections, 'connections', 8, { min: 1, max: 256 });
-const rate = numberOption(values.rate, 'rate', 100, { min: 1, max: 10_000 });
+const rate = numberOption(values.rate, 'rate', 50, { min: 1, max: 10_000 });
 const phase = choiceOption(values.phase, 'phase', 'both', ['both', 'saturation', 'latency'] as const);
 const minutes = numberOption(values.minutes, 'minutes', 40, { min: 1, max: 600 });
 
