@@ -17,7 +17,7 @@ export const PLAN: readonly PlannedBench[] = [
   { name: 'collector', script: 'collector.js', args: ['--rounds', '2', '--seconds', '5', '--warmup', '5', '--latency-seconds', '2'], weight: 5 },
   { name: 'scrape', script: 'scrape.js', args: ['--scrapes', '60'], weight: 3 },
   { name: 'soak', script: 'soak.js', args: ['--minutes', '2', '--settle', '0.5', '--burst-seconds', '10'], weight: 5 },
-  { name: 'alerts', script: 'alerts.js', args: ['--max-minutes', '45'], weight: 4 },
+  { name: 'alerts', script: 'alerts.js', args: ['--max-minutes', '40'], weight: 6 },
   { name: 'overhead', script: 'overhead.js', args: ['--rounds', '2', '--seconds', '2', '--warmup', '5'], weight: 5 },
   { name: 'startup', script: 'startup.js', args: ['--rounds', '1'], weight: 2 },
   { name: 'client', script: 'client-calls.js', args: ['--rounds', '2', '--calls', '2000', '--warmup', '500'], weight: 2 },

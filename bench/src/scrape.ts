@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort } from '@cinemetrics/testing';
+import { eventually, freePort } from '@cinemetrics/testing';
 import { idPicker, startFanoutWorld, telemetryConfigs, type BenchService, type TelemetryConfig } from './fanout-world.js';
 import { runBench } from './lifetime.js';
 import { numberOption } from './options.js';
@@ -95,18 +95,30 @@ runBench('bench:scrape', minutes * 60, async (lifetime) => {
     { nodeArgs: ['--require', path.join(__dirname, 'loop-delay-probe.js')], env: { LOOP_PROBE_PORT: String(probePort) } },
   );
 
+  const statuses: Record<string, number> = {};
+  const drive = async (seconds: number): Promise<void> => {
+    for (const [status, count] of Object.entries(await driveEveryRoute(movie, seconds))) statuses[status] = (statuses[status] ?? 0) + count;
+  };
   process.stderr.write('driving every route and status class…\n');
-  const statuses = await driveEveryRoute(movie, 5);
+  await drive(5);
   process.stderr.write('rating down: degraded answers, failed calls to rating…\n');
   await rating.process.stop();
-  Object.assign(statuses, await driveEveryRoute(movie, 3));
+  await drive(3);
   rating = await start('rating', { port: rating.port, adminPort: rating.adminPort });
   process.stderr.write('metadata down: 5xx answers, failed calls to metadata…\n');
   await metadata.process.stop();
-  const down = await driveEveryRoute(movie, 3);
-  for (const [status, n] of Object.entries(down)) statuses[status] = (statuses[status] ?? 0) + n;
+  await drive(3);
   metadata = await start('metadata', { port: metadata.port, adminPort: metadata.adminPort });
-  await driveEveryRoute(movie, 2);
+  // The breakers opened while their peers were down: measured load starts once movie answers again.
+  await eventually(
+    'movie answering 200 ten times in a row after its peers came back',
+    async () => {
+      for (let i = 0; i < 10; i += 1) if ((await get(`${movie.url}${idPicker('cold')()}`)) !== 200) return false;
+      return true;
+    },
+    60_000,
+  );
+  await drive(2);
 
   const exposition = await (await fetch(`${movie.adminUrl}/metrics`)).text();
   const series = exposition.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
