@@ -14,7 +14,7 @@ export interface BenchLifetime {
   secondsLeft(): number;
 }
 
-const STOP_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 120_000;
 
 export function runBench(name: string, boundSeconds: number, body: (lifetime: BenchLifetime) => Promise<void>): void {
   const cleanups: Cleanup[] = [];

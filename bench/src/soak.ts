@@ -5,7 +5,8 @@
  * (/proc) and V8 heap (nodejs_heap_size_used_bytes from its /metrics) and the requests that failed; after
  * `--settle` minutes of the run it fits a line to each and reports the slope and the spread around it.
  *
- *   npm run bench:soak [-- --minutes 15 --sample-seconds 5 --settle 2 --load 0.7 --burst-connections 200 --burst-seconds 20]
+ *   npm run bench:soak [-- --minutes 15 --sample-seconds 5 --settle 2 --load 0.7 --burst-connections 200 --burst-seconds 20
+ *                         --node-args '--max-semi-space-size=4']
  *
  * Then a burst: movie alone under `--burst-connections` concurrent connections for `--burst-seconds`,
  * with movie's RSS and heap by V8 space read before, at its end, after 30 s idle, and after a heap
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     load: { type: 'string' },
     'burst-connections': { type: 'string' },
     'burst-seconds': { type: 'string' },
+    'node-args': { type: 'string' },
   },
 });
 const minutes = numberOption(values.minutes, 'minutes', 15, { min: 0.5, max: 24 * 60, integer: false });
@@ -41,6 +43,8 @@ const settleMinutes = numberOption(values.settle, 'settle', Math.min(2, minutes 
 const loadShare = numberOption(values.load, 'load', 0.7, { min: 0.05, max: 1, integer: false });
 const burstConnections = numberOption(values['burst-connections'], 'burst-connections', 200, { min: 0, max: 256 });
 const burstSeconds = numberOption(values['burst-seconds'], 'burst-seconds', 20, { min: 1, max: 600 });
+/** Node options for the three services (e.g. `--max-semi-space-size=4`), to try what changes their memory. */
+const nodeArgs = values['node-args']?.split(' ').filter((arg) => arg !== '') ?? [];
 
 const SATURATION_SECONDS = 10;
 const WARMUP_SECONDS = 20;
@@ -88,7 +92,7 @@ runBench('bench:soak', minutes * 60 + 600, async (lifetime) => {
   const world = await startFanoutWorld(lifetime, { stack: true });
   const allOn = telemetryConfigs(world.collectorUrl).find((config) => config.name === 'all on 100%') as TelemetryConfig;
   const adminToken = randomBytes(18).toString('hex');
-  const trio = await world.startTrio('soak', allOn, { movie: { HEAP_SNAPSHOT_ENABLED: 'true', ADMIN_TOKEN: adminToken } });
+  const trio = await world.startTrio('soak', allOn, { movie: { HEAP_SNAPSHOT_ENABLED: 'true', ADMIN_TOKEN: adminToken } }, { nodeArgs });
   const movie = trio.movies['movie'] as BenchService;
   const services = { movie, metadata: trio.metadata, rating: trio.rating };
   const cold = idPicker('cold');
@@ -97,6 +101,7 @@ runBench('bench:soak', minutes * 60 + 600, async (lifetime) => {
   await steadyLoad(movie.url, cold, 50, WARMUP_SECONDS);
   const saturated = await saturationWindow(movie.url, cold, trio.pids('movie'), 8, SATURATION_SECONDS);
   const rate = Math.max(1, Math.round(saturated.requestsPerSecond * loadShare));
+  if (nodeArgs.length > 0) console.log(`node options of the three services: ${nodeArgs.join(' ')}`);
   console.log(`bench/soak: saturation ${saturated.requestsPerSecond.toFixed(0)} req/s (8 connections); soaking at ${rate} req/s (${loadShare * 100} %) for ${minutes} min`);
 
   const samples: Record<string, MemorySample[]> = { movie: [], metadata: [], rating: [] };
