@@ -6,7 +6,7 @@
  * `--settle` minutes of the run it fits a line to each and reports the slope and the spread around it.
  *
  *   npm run bench:soak [-- --minutes 15 --sample-seconds 5 --settle 2 --load 0.7 --burst-connections 200 --burst-seconds 20
- *                         --node-args '--max-semi-space-size=4']
+ *                         --node-args=--max-semi-space-size=4]
  *
  * Then a burst: movie alone under `--burst-connections` concurrent connections for `--burst-seconds`,
  * with movie's RSS and heap by V8 space read before, at its end, after 30 s idle, and after a heap
@@ -43,7 +43,7 @@ const settleMinutes = numberOption(values.settle, 'settle', Math.min(2, minutes 
 const loadShare = numberOption(values.load, 'load', 0.7, { min: 0.05, max: 1, integer: false });
 const burstConnections = numberOption(values['burst-connections'], 'burst-connections', 200, { min: 0, max: 256 });
 const burstSeconds = numberOption(values['burst-seconds'], 'burst-seconds', 20, { min: 1, max: 600 });
-/** Node options for the three services (e.g. `--max-semi-space-size=4`), to try what changes their memory. */
+/** Node options for the three services (e.g. `--node-args=--max-semi-space-size=4`, with `=` because the value starts with a dash), to try what changes their memory. */
 const nodeArgs = values['node-args']?.split(' ').filter((arg) => arg !== '') ?? [];
 
 const SATURATION_SECONDS = 10;
