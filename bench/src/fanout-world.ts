@@ -80,7 +80,7 @@ export interface FanoutWorld {
   stack: RunningStack | undefined;
   /** The collector's OTLP/HTTP endpoint, when the stack runs. */
   collectorUrl: string;
-  startTrio(name: string, telemetry: TelemetryConfig, movies: Record<string, Record<string, string>>, extra?: StartExtra): Promise<Trio>;
+  startTrio(name: string, telemetry: TelemetryConfig, movies: Record<string, Record<string, string>>, extra?: Omit<StartExtra, 'ports'>): Promise<Trio>;
   startService(service: ServiceName, telemetry: TelemetryConfig, env: Record<string, string>, extra?: StartExtra): Promise<BenchService>;
   /** What movie needs to call these two, with its client credentials. */
   movieEnv(metadata: BenchService, rating: BenchService): Record<string, string>;
@@ -168,7 +168,7 @@ export async function startFanoutWorld(lifetime: BenchLifetime, options: WorldOp
     AUTH_CLIENT_SECRET: movieClient.secret,
   });
 
-  const startTrio = async (name: string, telemetry: TelemetryConfig, movies: Record<string, Record<string, string>>, extra: StartExtra = {}): Promise<Trio> => {
+  const startTrio = async (name: string, telemetry: TelemetryConfig, movies: Record<string, Record<string, string>>, extra: Omit<StartExtra, 'ports'> = {}): Promise<Trio> => {
     const [metadata, rating] = await Promise.all([startService('metadata', telemetry, {}, extra), startService('rating', telemetry, {}, extra)]);
     const started: Record<string, BenchService> = {};
     for (const [label, env] of Object.entries(movies)) {
