@@ -6,14 +6,15 @@
  * `--settle` minutes of the run it fits a line to each and reports the slope and the spread around it.
  *
  *   npm run bench:soak [-- --minutes 15 --sample-seconds 5 --settle 2 --load 0.7 --burst-connections 200 --burst-seconds 20
- *                         --node-args=--max-semi-space-size=4]
+ *                         --node-args=--max-semi-space-size=4 --log-level warn]
  *
  * Then a burst: movie alone under `--burst-connections` concurrent connections for `--burst-seconds`,
  * with movie's RSS and heap by V8 space read before, at its end, after 30 s idle, and after a heap
- * snapshot (which runs a full garbage collection first): how much of what the burst added is live, how
- * much is heap V8 keeps for its next use, and how much is outside the JavaScript heap.
+ * snapshot (which runs a full garbage collection first) and 20 s after it: how much of what the burst added
+ * is live, how much is heap V8 keeps for its next use, and when it gives that back.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -21,7 +22,7 @@ import { seriesOf, sumOfMetric } from './exposition.js';
 import { saturationWindow } from './fanout-load.js';
 import { idPicker, startFanoutWorld, telemetryConfigs, type BenchService, type TelemetryConfig } from './fanout-world.js';
 import { runBench } from './lifetime.js';
-import { numberOption } from './options.js';
+import { choiceOption, numberOption } from './options.js';
 import { rssMiB } from './proc-stats.js';
 import { quantile, slope } from './spread.js';
 import { steadyLoad } from './steady-load.js';
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     'burst-connections': { type: 'string' },
     'burst-seconds': { type: 'string' },
     'node-args': { type: 'string' },
+    'log-level': { type: 'string' },
   },
 });
 const minutes = numberOption(values.minutes, 'minutes', 15, { min: 0.5, max: 24 * 60, integer: false });
@@ -44,11 +46,14 @@ const loadShare = numberOption(values.load, 'load', 0.7, { min: 0.05, max: 1, in
 const burstConnections = numberOption(values['burst-connections'], 'burst-connections', 200, { min: 0, max: 256 });
 const burstSeconds = numberOption(values['burst-seconds'], 'burst-seconds', 20, { min: 1, max: 600 });
 /** Node options for the three services (e.g. `--node-args=--max-semi-space-size=4`, with `=` because the value starts with a dash), to try what changes their memory. */
+/** The services' LOG_LEVEL: `warn` leaves out the access log, and with it almost all work of the log worker thread. */
+const logLevel = choiceOption(values['log-level'], 'log-level', 'info', ['info', 'warn'] as const);
 const nodeArgs = values['node-args']?.split(' ').filter((arg) => arg !== '') ?? [];
 
 const SATURATION_SECONDS = 10;
 const WARMUP_SECONDS = 20;
 const IDLE_AFTER_BURST_SECONDS = 30;
+const AFTER_SNAPSHOT_SECONDS = 20;
 const MIB = 1024 * 1024;
 
 interface MemorySample {
@@ -82,8 +87,11 @@ async function memoryLine(label: string, movie: BenchService): Promise<string> {
   const spaces = [...seriesOf(text, 'nodejs_heap_space_size_total_bytes')]
     .map(([labels, bytes]) => `${/space="([^"]+)"/.exec(labels)?.[1] ?? labels} ${(bytes / MIB).toFixed(0)}`)
     .join(', ');
+  const status = readFileSync(`/proc/${movie.process.pid}/status`, 'utf8');
+  const threads = /^Threads:\s+(\d+)/m.exec(status)?.[1] ?? '?';
+  const mib = (field: string): string => (Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024).toFixed(0);
   return (
-    `${label.padEnd(26)} RSS ${rssMiB(movie.process.pid).toFixed(0).padStart(4)} MiB; heap used ${(sumOfMetric(text, 'nodejs_heap_size_used_bytes') / MIB).toFixed(0)}, ` +
+    `${label.padEnd(26)} RSS ${rssMiB(movie.process.pid).toFixed(0).padStart(4)} MiB (anonymous ${mib('RssAnon')}, files ${mib('RssFile')}; ${threads} threads); heap used ${(sumOfMetric(text, 'nodejs_heap_size_used_bytes') / MIB).toFixed(0)}, ` +
     `committed ${(sumOfMetric(text, 'nodejs_heap_size_total_bytes') / MIB).toFixed(0)}, external ${(sumOfMetric(text, 'nodejs_external_memory_bytes') / MIB).toFixed(0)} MiB; spaces committed (MiB): ${spaces}`
   );
 }
@@ -92,7 +100,7 @@ runBench('bench:soak', minutes * 60 + 600, async (lifetime) => {
   const world = await startFanoutWorld(lifetime, { stack: true });
   const allOn = telemetryConfigs(world.collectorUrl).find((config) => config.name === 'all on 100%') as TelemetryConfig;
   const adminToken = randomBytes(18).toString('hex');
-  const trio = await world.startTrio('soak', allOn, { movie: { HEAP_SNAPSHOT_ENABLED: 'true', ADMIN_TOKEN: adminToken } }, { nodeArgs });
+  const trio = await world.startTrio('soak', allOn, { movie: { HEAP_SNAPSHOT_ENABLED: 'true', ADMIN_TOKEN: adminToken } }, { nodeArgs, env: { LOG_LEVEL: logLevel } });
   const movie = trio.movies['movie'] as BenchService;
   const services = { movie, metadata: trio.metadata, rating: trio.rating };
   const cold = idPicker('cold');
@@ -150,6 +158,9 @@ runBench('bench:soak', minutes * 60 + 600, async (lifetime) => {
     const snapshot = await fetch(`${movie.adminUrl}/debug/heapsnapshot`, { headers: { authorization: `Bearer ${adminToken}` } });
     await snapshot.body?.pipeTo(new WritableStream());
     console.log(await memoryLine('after a heap snapshot (GC)', movie));
+    // The collection arms V8's memory reducer, which hands pooled pages back after its start delay (8 s).
+    await sleep(AFTER_SNAPSHOT_SECONDS * 1000);
+    console.log(await memoryLine(`${AFTER_SNAPSHOT_SECONDS} s after the snapshot`, movie));
     console.log(`burst: ${burst.requests.total} requests, ${burst.non2xx} non-2xx, ${burst.errors} errors, p99 ${burst.latency.p99} ms`);
   }
 });
