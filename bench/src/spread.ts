@@ -18,3 +18,18 @@ export function median(values: readonly number[]): number {
 export function quartiles(values: readonly number[]): [number, number, number] {
   return [quantile(values, 0.25), quantile(values, 0.5), quantile(values, 0.75)];
 }
+
+/** Least-squares slope of `ys` over `xs` (units of y per unit of x); NaN with fewer than two distinct xs. */
+export function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = Math.min(xs.length, ys.length);
+  if (n < 2) return Number.NaN;
+  const meanX = xs.slice(0, n).reduce((a, b) => a + b, 0) / n;
+  const meanY = ys.slice(0, n).reduce((a, b) => a + b, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  for (let i = 0; i < n; i += 1) {
+    covariance += ((xs[i] as number) - meanX) * ((ys[i] as number) - meanY);
+    variance += ((xs[i] as number) - meanX) ** 2;
+  }
+  return variance === 0 ? Number.NaN : covariance / variance;
+}

@@ -13,9 +13,11 @@ export interface SteadyLoadResult {
  * or not earlier ones have answered, and its latency counts from when it was due. autocannon's
  * `overallRate` instead sends each connection's quota back to back at the start of every second and
  * corrects for coordinated omission against a 1 ms interval, so its percentiles measure queueing in
- * those bursts rather than the latency of a steady request stream.
+ * those bursts rather than the latency of a steady request stream. `path` may be a function, called
+ * for every request (a different movie id each time).
  */
-export async function steadyLoad(url: string, path: string, rate: number, seconds: number): Promise<SteadyLoadResult> {
+export async function steadyLoad(url: string, path: string | (() => string), rate: number, seconds: number): Promise<SteadyLoadResult> {
+  const nextPath = typeof path === 'string' ? () => path : path;
   const pool = new Pool(url, { connections: 32, pipelining: 1 });
   const total = Math.round(rate * seconds);
   const intervalMs = 1000 / rate;
@@ -26,7 +28,7 @@ export async function steadyLoad(url: string, path: string, rate: number, second
 
   const send = async (dueAt: number): Promise<void> => {
     try {
-      const response = await pool.request({ method: 'GET', path });
+      const response = await pool.request({ method: 'GET', path: nextPath() });
       await response.body.dump();
       if (response.statusCode >= 300) failures += 1;
       latenciesMs.push(performance.now() - dueAt);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { median, quantile, quartiles } from '../src/spread.js';
+import { median, quantile, quartiles, slope } from '../src/spread.js';
 
 test('the median of an odd count is the middle value, of an even count the mean of the middle two', () => {
   assert.equal(median([5, 1, 3]), 3);
@@ -15,4 +15,12 @@ test('quartiles interpolate between neighbours and do not depend on input order'
 test('quantile of no values is NaN, of one value that value', () => {
   assert.ok(Number.isNaN(quantile([], 0.5)));
   assert.equal(quantile([42], 0.25), 42);
+});
+
+test('slope is the least-squares rise per unit, zero for a flat series, NaN without two distinct xs', () => {
+  assert.equal(slope([0, 1, 2, 3], [10, 12, 14, 16]), 2);
+  assert.equal(slope([0, 1, 2, 3], [5, 7, 5, 7]), 0.4);
+  assert.equal(slope([0, 1, 2], [3, 3, 3]), 0);
+  assert.ok(Number.isNaN(slope([1], [1])));
+  assert.ok(Number.isNaN(slope([2, 2], [1, 5])));
 });

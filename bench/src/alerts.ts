@@ -1,0 +1,126 @@
+/**
+ * bench/alerts: for every SLO, how long after a total outage begins each of its paging alerts fires —
+ * computed with the real promtool (the stack's build) from the generated rules, not by hand.
+ *
+ *   npm run bench:alerts [-- --max-minutes 60 --rps 10 --concurrency 2 --minutes 20]
+ *
+ * For each SLO and each page burn-rate rule, a promtool unit test feeds the SLO's request counters at
+ * Prometheus's scrape and evaluation interval: healthy traffic for the rule's long window, then every
+ * request bad (answered 503 for availability, slower than the threshold for latency). It asks whether the
+ * rule's alert is firing (`ALERTS{alertstate="firing"}`) a given number of steps after the first scrape
+ * that sees the outage; a binary search over 0…--max-minutes finds the first such step. Only the SLO's own
+ * rule group is loaded, so each promtool run evaluates the rules that matter.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import { loadDefinitions, parseDuration, type BurnRateAlert, type Slo } from '@cinemetrics/slo';
+import { makeTempDir, REPOSITORY_ROOT, stackBinary } from '@cinemetrics/testing';
+import { parse, stringify } from 'yaml';
+import { alertSelector, firingTest, firstFiringStep, type OutageScenario } from './alert-search.js';
+import { runBench } from './lifetime.js';
+import { numberOption } from './options.js';
+
+const { values } = parseArgs({
+  options: { 'max-minutes': { type: 'string' }, rps: { type: 'string' }, concurrency: { type: 'string' }, minutes: { type: 'string' } },
+});
+const maxMinutes = numberOption(values['max-minutes'], 'max-minutes', 60, { min: 1, max: 24 * 60 });
+const requestsPerSecond = numberOption(values.rps, 'rps', 10, { min: 1, max: 100_000 });
+const concurrency = numberOption(values.concurrency, 'concurrency', 2, { min: 1, max: 16 });
+const minutes = numberOption(values.minutes, 'minutes', 20, { min: 1, max: 600 });
+
+const execFileAsync = promisify(execFile);
+
+/** Prometheus's evaluation interval, from the configuration the stack runs (scraping uses the same). */
+function evaluationIntervalSeconds(): number {
+  const config = parse(readFileSync(path.join(REPOSITORY_ROOT, 'prometheus', 'prometheus.yml'), 'utf8')) as { global?: { evaluation_interval?: string } };
+  return parseDuration(config.global?.evaluation_interval ?? '1m') / 1000;
+}
+
+interface Search {
+  slo: Slo;
+  alert: BurnRateAlert;
+}
+
+interface Found extends Search {
+  /** Steps after the outage's first scrape; undefined when not firing within --max-minutes. */
+  step: number | undefined;
+  runs: number;
+}
+
+const formatSeconds = (seconds: number): string => `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+
+async function inPool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: size }, worker));
+  return results;
+}
+
+runBench('bench:alerts', minutes * 60, async (lifetime) => {
+  const promtool = await stackBinary('prometheus', 'promtool');
+  const { slo: definitions } = loadDefinitions();
+  const stepSeconds = evaluationIntervalSeconds();
+  const dir = await makeTempDir('cinemetrics-bench-alerts-');
+  lifetime.onStop(() => dir.remove());
+  const rules = parse(readFileSync(path.join(REPOSITORY_ROOT, 'alerts', 'slo.rules.yml'), 'utf8')) as { groups: { name: string }[] };
+
+  const searches: Search[] = definitions.slos.flatMap((slo) => definitions.burnRateAlerts.filter((alert) => alert.severity === 'page').map((alert) => ({ slo, alert })));
+  const maxSteps = Math.round((maxMinutes * 60) / stepSeconds);
+  let file = 0;
+  const found = await inPool(searches, concurrency, async ({ slo, alert }): Promise<Found> => {
+    const group = rules.groups.filter((candidate) => candidate.name === `slo-${slo.name}`);
+    if (group.length !== 1) throw new Error(`alerts/slo.rules.yml has no group slo-${slo.name}; run npm run rules`);
+    const ruleFile = path.join(dir.path, `slo-${slo.name}.rules.yml`);
+    await writeFile(ruleFile, stringify({ groups: group }));
+    const scenario: OutageScenario = {
+      slo,
+      sli: definitions.sli,
+      stepSeconds,
+      healthySteps: Math.ceil(parseDuration(alert.longWindow) / 1000 / stepSeconds),
+      outageSteps: maxSteps + 1,
+      requestsPerSecond,
+    };
+    let runs = 0;
+    const step = await firstFiringStep(maxSteps, async (candidate) => {
+      runs += 1;
+      file += 1;
+      const testFile = path.join(dir.path, `probe-${file}.test.yml`);
+      await writeFile(testFile, firingTest(scenario, ruleFile, alertSelector(slo, alert), candidate));
+      try {
+        await execFileAsync(promtool, ['test', 'rules', testFile], { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 });
+        return true;
+      } catch (error) {
+        // promtool prints a failed expectation to stderr, its progress to stdout.
+        const output = error instanceof Error && 'stdout' in error && 'stderr' in error ? `${String(error.stdout)}${String(error.stderr)}` : '';
+        if (/got: nil|exp: .*\n\s*got:/.test(output)) return false;
+        throw new Error(`promtool test rules ${testFile} failed unexpectedly: ${String(error)}\n${output}`);
+      }
+    });
+    process.stderr.write(`${slo.name}, ${alert.longWindow}/${alert.shortWindow}: ${step === undefined ? 'not within bound' : formatSeconds(step * stepSeconds)} (${runs} promtool runs)\n`);
+    return { slo, alert, step, runs };
+  });
+
+  console.log(`\nbench/alerts: time from a total outage to the page, per SLO (promtool test rules on alerts/slo.rules.yml; ${stepSeconds} s scrape and evaluation interval, ${requestsPerSecond} req/s)\n`);
+  console.log('SLO                      objective  page rule (burn × over long / short, for)   fires after the outage\'s first scrape   promtool runs');
+  for (const { slo, alert, step, runs } of found) {
+    const rule = `${alert.burnRate}× over ${alert.longWindow} / ${alert.shortWindow}, for ${alert.for}`;
+    const when = step === undefined ? `not within ${maxMinutes} min` : formatSeconds(step * stepSeconds);
+    console.log(`${slo.name.padEnd(25)}${`${slo.objective} %`.padStart(9)}  ${rule.padEnd(44)}${when.padStart(22)}${String(runs).padStart(22)}`);
+  }
+  const firstPages = definitions.slos.map((slo) => {
+    const steps = found.filter((f) => f.slo === slo && f.step !== undefined).map((f) => f.step as number);
+    return `${slo.name} ${steps.length === 0 ? 'none' : formatSeconds(Math.min(...steps) * stepSeconds)}`;
+  });
+  console.log(`\nfirst page per SLO: ${firstPages.join('; ')}`);
+});

@@ -1,0 +1,60 @@
+/**
+ * `npm run bench [-- --minutes 45 --only fanout,scrape]`: every bench, one after the other, each as a child
+ * process in short settings (bench-plan.ts) with its share of the time bound; a bench still running
+ * past its share gets SIGTERM (it stops what it started), SIGKILL a minute later. Exits non-zero when
+ * any bench failed or was stopped.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { schedule } from './bench-plan.js';
+import { numberOption } from './options.js';
+
+const { values } = parseArgs({ options: { minutes: { type: 'string' }, only: { type: 'string' } } });
+
+const KILL_GRACE_MS = 60_000;
+
+async function main(): Promise<number> {
+  const minutes = numberOption(values.minutes, 'minutes', 45, { min: 5, max: 24 * 60 });
+  const plan = schedule(minutes, values.only === undefined ? [] : values.only.split(',').map((name) => name.trim()));
+  const results: string[] = [];
+  let failures = 0;
+  let current: ReturnType<typeof spawn> | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      current?.kill('SIGTERM');
+      process.exitCode = 130;
+    });
+  }
+  for (const bench of plan) {
+    if (process.exitCode === 130) break;
+    process.stderr.write(`\n=== bench ${bench.name} (bound ${bench.seconds} s): ${bench.args.join(' ')}\n`);
+    const started = Date.now();
+    const child = spawn(process.execPath, [path.join(__dirname, bench.script), ...bench.args], { stdio: 'inherit' });
+    current = child;
+    let stopped = false;
+    const term = setTimeout(() => {
+      stopped = true;
+      child.kill('SIGTERM');
+    }, bench.seconds * 1000);
+    const kill = setTimeout(() => child.kill('SIGKILL'), bench.seconds * 1000 + KILL_GRACE_MS);
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    clearTimeout(term);
+    clearTimeout(kill);
+    const took = ((Date.now() - started) / 1000).toFixed(0);
+    const outcome = stopped ? `stopped at its bound of ${bench.seconds} s` : code === 0 ? 'ok' : `failed (${signal ?? `exit code ${code}`})`;
+    if (outcome !== 'ok') failures += 1;
+    results.push(`${bench.name.padEnd(10)} ${outcome} after ${took} s`);
+  }
+  process.stderr.write(`\n=== npm run bench\n${results.join('\n')}\n`);
+  return failures === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(process.exitCode === 130 ? 130 : code),
+  (error: unknown) => {
+    process.stderr.write(`npm run bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,32 @@
+/** What the collector has accepted so far, from its own Prometheus metrics, and its process's CPU. */
+import type { RunningStack } from '@cinemetrics/stack';
+import { sumOfMetric } from './exposition.js';
+import { cpuSeconds } from './proc-stats.js';
+
+export interface CollectorReading {
+  cpuSeconds: number;
+  spans: number;
+  logRecords: number;
+}
+
+/** The collector's own metrics carry `_total` or not depending on its version: either is counted. */
+function acceptedTotal(exposition: string, signal: 'spans' | 'log_records'): number {
+  const name = `otelcol_receiver_accepted_${signal}`;
+  return sumOfMetric(exposition, name) + sumOfMetric(exposition, `${name}_total`);
+}
+
+export function collectorPid(stack: RunningStack): number {
+  const pid = stack.backends.find((backend) => backend.name === 'otel-collector')?.child.pid;
+  if (pid === undefined) throw new Error('the stack has no running collector');
+  return pid;
+}
+
+export async function readCollector(stack: RunningStack): Promise<CollectorReading> {
+  const response = await fetch(`http://127.0.0.1:${stack.ports.collectorMetrics}/metrics`);
+  const text = await response.text();
+  return {
+    cpuSeconds: cpuSeconds(collectorPid(stack)),
+    spans: acceptedTotal(text, 'spans'),
+    logRecords: acceptedTotal(text, 'log_records'),
+  };
+}
