@@ -7,6 +7,8 @@ import { REPOSITORY_ROOT } from '@cinemetrics/testing';
 const root = (...parts: string[]): string => path.join(REPOSITORY_ROOT, ...parts);
 const PROMISE_RULES = ['@typescript-eslint/no-floating-promises', '@typescript-eslint/no-misused-promises'];
 const ERROR = 2;
+/** Outside every workspace's sources, so only the snippet's own default project sees it. */
+const SNIPPET = 'eslint-rules-snippet.ts';
 
 describe('eslint (npm run lint)', () => {
   const eslint = new ESLint({ cwd: REPOSITORY_ROOT });
@@ -40,6 +42,16 @@ describe('eslint (npm run lint)', () => {
   });
 
   test('reports a dropped promise and a promise where a callback must return nothing', async () => {
+    // The repository's rules on a file of its own, type-checked alone (a default project: the snippet and
+    // Node's types), not as a changed copy of a file the whole-repository program already holds.
+    const snippetLinter = new ESLint({
+      cwd: REPOSITORY_ROOT,
+      overrideConfig: {
+        languageOptions: {
+          parserOptions: { project: null, projectService: { allowDefaultProject: [SNIPPET], defaultProject: 'tsconfig.base.json' }, tsconfigRootDir: REPOSITORY_ROOT },
+        },
+      },
+    });
     const source = [
       "import { EventEmitter } from 'node:events';",
       'function work(): Promise<void> {',
@@ -49,7 +61,7 @@ describe('eslint (npm run lint)', () => {
       'new EventEmitter().on("event", async () => work());',
       '',
     ].join('\n');
-    const [result] = await eslint.lintText(source, { filePath: root('scripts', 'test', 'eslint.test.ts') });
+    const [result] = await snippetLinter.lintText(source, { filePath: root(SNIPPET) });
     assert.deepEqual(
       result?.messages.map(({ ruleId, line }) => [ruleId, line]),
       PROMISE_RULES.map((rule, index) => [rule, index + 5]),
