@@ -43,6 +43,15 @@ test('tokens come back at the configured rate, including fractions of a token', 
   assert.equal(takeAll(bucket), 1);
 });
 
+test('a refusal always asks for at least a second, even when the token arrives just after it', () => {
+  // The clock's readings, in order: construction, the first take, the refused take, and later ones
+  // (where a token has arrived).
+  const readings = [0, 0, 49.99, 50.5];
+  const bucket = new TokenBucket(20, 1, () => readings.shift() ?? 50.5);
+  assert.equal(bucket.tryTake().allowed, true);
+  assert.deepEqual(bucket.tryTake(), { allowed: false, retryAfterSeconds: 1 });
+});
+
 test('idle time never earns more than the burst', () => {
   const clock = manualClock();
   const bucket = new TokenBucket(20, 10, clock.now);

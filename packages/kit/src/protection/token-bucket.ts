@@ -35,7 +35,9 @@ export class TokenBucket {
       this.tokens = Math.max(0, this.tokens - 1);
       return { allowed: true, remaining: this.remaining() };
     }
-    return { allowed: false, retryAfterSeconds: this.secondsUntil(1) };
+    // From the same reading of the clock that refused: a second reading could find the token arrived
+    // meanwhile and answer 0, and a refused request must be told to wait at least a second.
+    return { allowed: false, retryAfterSeconds: this.secondsMissing(1) };
   }
 
   /** Whole tokens available now. */
@@ -47,6 +49,10 @@ export class TokenBucket {
   /** Whole seconds (at least 1) until the bucket holds `tokens` tokens, 0 if it already does. */
   secondsUntil(tokens: number): number {
     this.refill();
+    return this.secondsMissing(tokens);
+  }
+
+  private secondsMissing(tokens: number): number {
     const missing = Math.min(tokens, this.burst) - this.tokens;
     if (missing <= EPSILON) return 0;
     return Math.max(1, Math.ceil(missing / this.ratePerSecond - EPSILON));
