@@ -44,7 +44,11 @@ test('a line logged after the log-export worker has ended still reaches stdout, 
   await afterFixture('log-after-shutdown', {}, async (late, otlp) => {
     assert.deepEqual(await late.exited, { code: 0, signal: null });
     const messages = late.jsonLines().map((line) => line['msg']);
-    assert.deepEqual(messages.filter((msg) => msg === 'before shutdown' || msg === 'after shutdown'), ['before shutdown', 'after shutdown']);
+    assert.deepEqual(
+      messages.filter((msg) => msg === 'before shutdown' || msg === 'after shutdown'),
+      ['before shutdown', 'after shutdown'],
+      `everything the fixture printed:\n${late.lines().join('\n')}`,
+    );
     assert.ok(otlp.logs().some((log) => log.body === 'before shutdown'), 'the line before the shutdown was exported');
   });
 });
