@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { canListen, freePort, REPOSITORY_ROOT, serviceMain, TELEMETRY_PRELOAD, type ServiceName } from '@cinemetrics/testing';
+import { freePort, freePortBase, REPOSITORY_ROOT, serviceMain, TELEMETRY_PRELOAD, type ServiceName } from '@cinemetrics/testing';
 import { startBenchIdentity } from './bench-identity.js';
 import { cpuSeconds } from './proc-stats.js';
 import { quartiles } from './spread.js';
@@ -71,19 +71,10 @@ async function timeToReady(args: string[], env: Record<string, string | undefine
   }
 }
 
-/** A CINEMETRICS_PORT_BASE whose eight ports (base+1..4, base+11..14) are all free. */
-async function freePortBase(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 30_000 + Math.floor(Math.random() * 270) * 10;
-    const ports = [1, 2, 3, 4, 11, 12, 13, 14].map((offset) => base + offset);
-    if ((await Promise.all(ports.map(canListen))).every(Boolean)) return base;
-  }
-  throw new Error('no free block of ports for npm start');
-}
-
 /** `npm start` from the command to its banner; the CPU is npm's, the start script's and the services' together. */
 async function npmStartToBanner(): Promise<Measurement> {
-  const base = await freePortBase();
+  // npm start's layout: the services on base+1..4, their admin ports on base+11..14.
+  const base = await freePortBase([1, 2, 3, 4, 11, 12, 13, 14]);
   const started = performance.now();
   const child = spawn('npm', ['start', '--silent'], {
     cwd: REPOSITORY_ROOT,

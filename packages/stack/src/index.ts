@@ -2,6 +2,6 @@ export { BACKEND_COMPONENT_NAMES, COMPONENTS, COMPONENT_NAMES, REPOSITORY_ROOT, 
 export { cacheRoot, resolveComponent, stackBinary, stackFiles, type ResolvedComponent } from './cache.js';
 export { BuildError, ensureBuilt, goVersion, runCommand, type CommandOutput } from './build.js';
 export { buildStack } from './build-cli.js';
-export { canListen, DEFAULT_STACK_PORTS, freePort, freePortSet, freeStackPorts, type StackPorts } from './ports.js';
+export { DEFAULT_STACK_PORTS, freePort, freePortBase, freePortSet, freeStackPorts, type StackPorts } from './ports.js';
 export { startStack, type RunningStack, type ScrapeTarget, type StackOptions } from './launch.js';
 export { isAlive, spawnBackend, type BackendProcess } from './process.js';

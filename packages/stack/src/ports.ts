@@ -48,6 +48,8 @@ export const DEFAULT_STACK_PORTS: StackPorts = {
  * and the moment the new listener binds it, the `npm start` tests pick their blocks above it (20000 up).
  */
 const HANDED_OUT = { first: 10_240, last: 19_999 };
+/** Where freePortBase's bases lie: the highest base's ports stay below the ephemeral range. */
+const PORT_BASES = { first: 20_000, last: 32_000 };
 const DEFAULT_PORTS = new Set(Object.values(DEFAULT_STACK_PORTS));
 /** One file per handed-out port, naming the process that holds it, shared by every process on the machine. */
 const RESERVATIONS = path.join(os.tmpdir(), 'cinemetrics-port-reservations');
@@ -129,6 +131,19 @@ export async function freePortSet(candidate: () => readonly number[], attempts =
     for (const port of claimed) release(port);
   }
   throw new Error(`no free set of ports found in ${attempts} attempts`);
+}
+
+/**
+ * A port base B (as `npm start`'s CINEMETRICS_PORT_BASE) whose ports B+offset are all free and reserved
+ * for this process, like freePortSet's. B is a multiple of ten from 20000 up, above the ports freePort
+ * hands out and below the kernel's ephemeral range.
+ */
+export async function freePortBase(offsets: readonly number[]): Promise<number> {
+  const [first = 0] = await freePortSet(() => {
+    const base = PORT_BASES.first + randomInt((PORT_BASES.last - PORT_BASES.first) / 10) * 10;
+    return offsets.map((offset) => base + offset);
+  }, 50);
+  return first - (offsets[0] ?? 0);
 }
 
 /** A distinct free loopback port for each of the stack's listeners (tests run beside a real stack). */

@@ -1,4 +1,4 @@
-export { canListen, freePort, freePortSet } from './ports.js';
+export { freePort, freePortBase, freePortSet } from './ports.js';
 export { startMariaDb, type MariaDb, type MariaDbOptions } from './mariadb.js';
 export {
   startProcess,

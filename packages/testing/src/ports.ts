@@ -1,1 +1,1 @@
-export { canListen, freePort, freePortSet } from '@cinemetrics/stack';
+export { freePort, freePortBase, freePortSet } from '@cinemetrics/stack';

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { freePortSet, startProcess, type RunningProcess } from '@cinemetrics/testing';
+import { freePortBase as freePortBaseFor, startProcess, type RunningProcess } from '@cinemetrics/testing';
 import { servicePorts } from '../../src/start.js';
 
 const START_JS = path.resolve(__dirname, '../../src/start.js');
@@ -18,19 +17,9 @@ export function listen(port: number): Promise<Server | undefined> {
   });
 }
 
-/**
- * A base B such that B+1..B+4 and B+11..B+14 are free and reserved for this process (like freePort's
- * ports, so no other test file picks them meanwhile). B stays below Linux's ephemeral range (32768 and
- * up), where outgoing connections take ports at any moment and could take one of ours before the
- * services listen.
- */
-export async function freePortBase(): Promise<number> {
-  let base = 0;
-  await freePortSet(() => {
-    base = 20_000 + randomInt(1_200) * 10;
-    return servicePorts(base).flatMap((s) => [s.port, s.adminPort]);
-  }, 50);
-  return base;
+/** A CINEMETRICS_PORT_BASE whose eight service ports are free and reserved for this process. */
+export function freePortBase(): Promise<number> {
+  return freePortBaseFor(servicePorts(0).flatMap((s) => [s.port, s.adminPort]));
 }
 
 /** The latest pid of each service, from the start script's "<name> started|restarted, pid N" lines. */
@@ -43,15 +32,7 @@ export function servicePids(proc: RunningProcess): Map<string, number> {
   return pids;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    assert.equal((error as NodeJS.ErrnoException).code, 'ESRCH');
-    return false;
-  }
-}
+export { isAlive } from '@cinemetrics/stack';
 
 /** Runs the compiled start script (what `npm start` runs after building) with colour off. */
 export async function npmStart(env: Record<string, string | undefined>, args: string[] = []): Promise<RunningProcess> {
