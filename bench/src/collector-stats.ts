@@ -1,6 +1,6 @@
 /** What the collector has accepted so far, from its own Prometheus metrics, and its process's CPU. */
 import type { RunningStack } from '@cinemetrics/stack';
-import { sumOfMetric } from './exposition.js';
+import { parseSamples, sumOf } from '@cinemetrics/testing';
 import { cpuSeconds } from './proc-stats.js';
 
 export interface CollectorReading {
@@ -12,7 +12,8 @@ export interface CollectorReading {
 /** The collector's own metrics carry `_total` or not depending on its version: either is counted. */
 function acceptedTotal(exposition: string, signal: 'spans' | 'log_records'): number {
   const name = `otelcol_receiver_accepted_${signal}`;
-  return sumOfMetric(exposition, name) + sumOfMetric(exposition, `${name}_total`);
+  const samples = parseSamples(exposition);
+  return sumOf(samples, name) + sumOf(samples, `${name}_total`);
 }
 
 export function collectorPid(stack: RunningStack): number {

@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { seriesOf, sumOfMetric } from './exposition.js';
+import { parseSamples, sumOf } from '@cinemetrics/testing';
 import { saturationWindow } from './fanout-load.js';
 import { idPicker, startFanoutWorld, telemetryConfigs, type BenchService, type TelemetryConfig } from './fanout-world.js';
 import { runBench } from './lifetime.js';
@@ -67,7 +67,7 @@ async function exposition(service: BenchService): Promise<string> {
 }
 
 async function memoryOf(service: BenchService, minute: number): Promise<MemorySample> {
-  return { minute, rssMiB: rssMiB(service.process.pid), heapMiB: sumOfMetric(await exposition(service), 'nodejs_heap_size_used_bytes') / MIB };
+  return { minute, rssMiB: rssMiB(service.process.pid), heapMiB: sumOf(parseSamples(await exposition(service)), 'nodejs_heap_size_used_bytes') / MIB };
 }
 
 /** Slope per minute of a fitted line, and the spread of the samples around it (max − min of residuals). */
@@ -83,16 +83,17 @@ function trend(samples: MemorySample[], figure: (sample: MemorySample) => number
 
 /** Movie's memory in one line: RSS, heap used and total, and each V8 space's committed size. */
 async function memoryLine(label: string, movie: BenchService): Promise<string> {
-  const text = await exposition(movie);
-  const spaces = [...seriesOf(text, 'nodejs_heap_space_size_total_bytes')]
-    .map(([labels, bytes]) => `${/space="([^"]+)"/.exec(labels)?.[1] ?? labels} ${(bytes / MIB).toFixed(0)}`)
+  const samples = parseSamples(await exposition(movie));
+  const spaces = samples
+    .filter((sample) => sample.name === 'nodejs_heap_space_size_total_bytes')
+    .map((sample) => `${sample.labels['space'] ?? ''} ${(sample.value / MIB).toFixed(0)}`)
     .join(', ');
   const status = readFileSync(`/proc/${movie.process.pid}/status`, 'utf8');
   const threads = /^Threads:\s+(\d+)/m.exec(status)?.[1] ?? '?';
   const mib = (field: string): string => (Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024).toFixed(0);
   return (
-    `${label.padEnd(26)} RSS ${rssMiB(movie.process.pid).toFixed(0).padStart(4)} MiB (anonymous ${mib('RssAnon')}, files ${mib('RssFile')}; ${threads} threads); heap used ${(sumOfMetric(text, 'nodejs_heap_size_used_bytes') / MIB).toFixed(0)}, ` +
-    `committed ${(sumOfMetric(text, 'nodejs_heap_size_total_bytes') / MIB).toFixed(0)}, external ${(sumOfMetric(text, 'nodejs_external_memory_bytes') / MIB).toFixed(0)} MiB; spaces committed (MiB): ${spaces}`
+    `${label.padEnd(26)} RSS ${rssMiB(movie.process.pid).toFixed(0).padStart(4)} MiB (anonymous ${mib('RssAnon')}, files ${mib('RssFile')}; ${threads} threads); heap used ${(sumOf(samples, 'nodejs_heap_size_used_bytes') / MIB).toFixed(0)}, ` +
+    `committed ${(sumOf(samples, 'nodejs_heap_size_total_bytes') / MIB).toFixed(0)}, external ${(sumOf(samples, 'nodejs_external_memory_bytes') / MIB).toFixed(0)} MiB; spaces committed (MiB): ${spaces}`
   );
 }
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Slo, SloDefinitions } from '@cinemetrics/slo';
 import { alertSelector, firingTest, firstFiringStep, outageSeries, type OutageScenario } from '../src/alert-search.js';
 import { PLAN, schedule } from '../src/bench-plan.js';
-import { seriesOf, sumOfMetric } from '../src/exposition.js';
+import { parseSamples, sumOf } from '@cinemetrics/testing';
 import { roundOrder } from '../src/rounds.js';
 
 test('each round starts one arm later, so every arm comes first once every n rounds', () => {
@@ -22,10 +22,14 @@ const EXPOSITION = [
 ].join('\n');
 
 test('an exposition is summed over the label sets of one metric, not over metrics sharing its prefix', () => {
-  assert.equal(sumOfMetric(EXPOSITION, 'otelcol_receiver_accepted_spans'), 550);
-  assert.equal(sumOfMetric(EXPOSITION, 'nodejs_heap_size_used_bytes'), 1048576);
-  assert.equal(sumOfMetric(EXPOSITION, 'absent'), 0);
-  assert.deepEqual([...seriesOf(EXPOSITION, 'nodejs_heap_size_used_bytes')], [['', 1048576]]);
+  const samples = parseSamples(EXPOSITION);
+  assert.equal(sumOf(samples, 'otelcol_receiver_accepted_spans'), 550);
+  assert.equal(sumOf(samples, 'nodejs_heap_size_used_bytes'), 1048576);
+  assert.equal(sumOf(samples, 'absent'), 0);
+  assert.deepEqual(
+    samples.filter((sample) => sample.name === 'nodejs_heap_size_used_bytes').map((sample) => [sample.labels, sample.value]),
+    [[{}, 1048576]],
+  );
 });
 
 test('the bounded search finds the first firing step with few probes, and says when nothing fires', async () => {

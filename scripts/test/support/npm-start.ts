@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { freePortBase as freePortBaseFor, startProcess, type RunningProcess } from '@cinemetrics/testing';
+import { freePortBase as freePortBaseFor, parseSamples, startProcess, sumOf, type RunningProcess } from '@cinemetrics/testing';
 import { servicePorts } from '../../src/start.js';
 
 const START_JS = path.resolve(__dirname, '../../src/start.js');
@@ -48,14 +48,7 @@ export async function interrupt(proc: RunningProcess): Promise<void> {
 
 /** The sum of the samples of `metric` whose labels include all of `labels`, from a Prometheus text exposition. */
 export function metricSum(exposition: string, metric: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const line of exposition.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line);
-    if (match?.[1] !== metric) continue;
-    const labelText = match[2] ?? '';
-    if (Object.entries(labels).every(([name, value]) => labelText.includes(`${name}="${value}"`))) sum += Number(match[3]);
-  }
-  return sum;
+  return sumOf(parseSamples(exposition), metric, labels);
 }
 
 export { eventually } from '@cinemetrics/testing';
