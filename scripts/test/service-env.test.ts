@@ -14,6 +14,7 @@ const PASSED = {
   AUTH_AUDIENCE: 'my-audience',
   ACCESS_TOKEN_TTL_SECONDS: '60',
   SIGNIN_BLOCK_SECONDS: '30',
+  AUTH_SCRYPT_N: '1024',
 };
 
 const USER_ENV = {

@@ -68,6 +68,7 @@ const PASSED_THROUGH = [
   'AUTH_AUDIENCE',
   'ACCESS_TOKEN_TTL_SECONDS',
   'AUTH_SIGNING_KEY_FILE',
+  'AUTH_SCRYPT_N',
 ];
 
 /** Families of kit settings (timeouts, rate limits, downstream policies, caches) passed by prefix. */

@@ -1,6 +1,7 @@
 import { serviceEnvWithDefaults } from '@cinemetrics/kit';
 import { z } from 'zod';
 import { newClientSchema, username } from './model.js';
+import { DEFAULT_SCRYPT } from './secrets.js';
 
 const httpBaseUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http or https URL like http://auth:8084' })
@@ -28,6 +29,9 @@ const configuredClients = z
 
 const count = (max: number) => z.coerce.number().int().min(1).max(max);
 
+const SCRYPT_N_RANGE = { min: 2 ** 10, max: 2 ** 20 };
+const scryptN = (n: number): boolean => Number.isInteger(Math.log2(n)) && n >= SCRYPT_N_RANGE.min && n <= SCRYPT_N_RANGE.max;
+
 export const authEnvSchema = serviceEnvWithDefaults({ PORT: 8084, ADMIN_PORT: 8094 })
   .extend({
     /** Where clients reach auth; the discovery document's URLs are built from it. */
@@ -45,6 +49,15 @@ export const authEnvSchema = serviceEnvWithDefaults({ PORT: 8084, ADMIN_PORT: 80
     SIGNIN_MAX_FAILURES_PER_ACCOUNT: count(1000).default(5),
     SIGNIN_MAX_FAILURES_PER_ADDRESS: count(100_000).default(20),
     SIGNIN_BLOCK_SECONDS: count(86_400).default(900),
+    /**
+     * scrypt's cost N for new password and secret hashes (each hash keeps the N it was made with). Higher is
+     * slower for an attacker and for every sign-in alike; below the default only where nothing real is
+     * protected, such as a test suite that signs in thousands of times.
+     */
+    AUTH_SCRYPT_N: z.coerce
+      .number()
+      .refine(scryptN, `must be a power of two from ${SCRYPT_N_RANGE.min} to ${SCRYPT_N_RANGE.max}`)
+      .default(DEFAULT_SCRYPT.N),
   })
   .refine((env) => (env.AUTH_ADMIN_USERNAME === undefined) === (env.AUTH_ADMIN_PASSWORD === undefined), {
     path: ['AUTH_ADMIN_PASSWORD'],

@@ -12,7 +12,7 @@ import type { SigningKeyStore } from './keys/store.js';
 import { MemoryAuthRepository } from './repository/memory.js';
 import { MysqlAuthRepository } from './repository/mysql.js';
 import type { AuthRepository } from './repository/repository.js';
-import { ScryptHasher } from './secrets.js';
+import { DEFAULT_SCRYPT, ScryptHasher } from './secrets.js';
 import { SignInLimiter } from './signin-limiter.js';
 import { TokenIssuer } from './tokens.js';
 
@@ -46,7 +46,7 @@ serviceMain({
     await keys.start();
     logger.info({ store: store.kind, kid: keys.currentSigner().kid }, 'signing keys loaded');
 
-    const controller = new AuthController(repository, new ScryptHasher());
+    const controller = new AuthController(repository, new ScryptHasher({ ...DEFAULT_SCRYPT, N: env.AUTH_SCRYPT_N }));
     await ensureFirstAdmin(controller, { username: env.AUTH_ADMIN_USERNAME, password: env.AUTH_ADMIN_PASSWORD }, logger);
     await applyConfiguredClients(controller, env.AUTH_CLIENTS ?? [], logger);
     const limiter = new SignInLimiter(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { httpJson, startMariaDb, startService, type MariaDb, type StartedService } from '@cinemetrics/testing';
+import { DEFAULT_SCRYPT } from '../src/secrets.js';
 
 /** The compiled auth service as deployed (telemetry preload included), against a real MariaDB. */
 
@@ -66,6 +67,27 @@ test('the tables exist with their keys', async () => {
     { version: 1, name: 'create_users_clients' },
     { version: 2, name: 'create_signin_failures' },
   ]);
+});
+
+test('new hashes cost AUTH_SCRYPT_N; a hash made at another cost still signs in after a restart with the default', async () => {
+  const admin = { AUTH_ADMIN_USERNAME: 'cost-admin', AUTH_ADMIN_PASSWORD: 'a long enough password' };
+  const hashOf = async (username: string): Promise<string> => {
+    const rows = (await mariadb.query('SELECT password_hash AS hash FROM auth.users WHERE username = ?', [username])) as { hash: string }[];
+    return rows[0]?.hash ?? '';
+  };
+  const cheap = await startAuth({ MYSQL_URL: mariadb.url, AUTH_SCRYPT_N: '2048', ...admin });
+  assert.match(await hashOf('cost-admin'), /^scrypt\$2048\$8\$1\$/);
+  await cheap.proc.stop();
+
+  const { proc, url } = await startAuth({ MYSQL_URL: mariadb.url, AUTH_SCRYPT_N: undefined, ADMIN_TOKEN: 'a-static-admin-token-for-this-test' });
+  const signIn = await httpJson('POST', `${url}/tokens`, { username: 'cost-admin', password: admin.AUTH_ADMIN_PASSWORD });
+  assert.equal(signIn.status, 200, JSON.stringify(signIn.body));
+  const created = await httpJson('POST', `${proc.adminUrl}/admin/users`, { username: 'cost-user', password: 'another long password', roles: [] }, {
+    authorization: 'Bearer a-static-admin-token-for-this-test',
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.match(await hashOf('cost-user'), new RegExp(`^scrypt\\$${DEFAULT_SCRYPT.N}\\$8\\$1\\$`));
+  await proc.stop();
 });
 
 test('a restart applies nothing twice', async () => {

@@ -53,7 +53,9 @@ test('SIGTERM under load: every accepted request is answered and stored, then ex
     }
   };
   const workers = Array.from({ length: 16 }, (_, w) => worker(w));
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // Load first, however slowly a busy machine serves it; then the signal, with requests in flight.
+  const loadedBy = Date.now() + 30_000;
+  while (outcomes.length < 60 && Date.now() < loadedBy) await new Promise((resolve) => setTimeout(resolve, 20));
   service.signal('SIGTERM');
   const exit = await service.exited;
   stop = true;
