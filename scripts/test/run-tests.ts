@@ -29,18 +29,21 @@ const PATTERNS = [
  * Files that take longest, longest first; every other file follows in path order. The first two spend
  * over a minute mostly waiting on a clock (a Prometheus evaluation window, a token's lifetime), so the
  * third is the lint, which computes throughout and has no deadline to miss: it keeps the cores busy
- * while they wait. The whole stacks come one after another, so their start-ups do not all compete at once.
+ * while they wait. After it, files that mostly wait (on a stack, a token) alternate with files that
+ * mostly compute (the npm start ones), and the whole stacks come one after another, so their start-ups
+ * do not all compete at once.
  */
 export const LONGEST_FIRST = [
   'packages/slo/dist/test/live.test.js',
   'tests/dist/resilience/oauth.test.js',
   'scripts/dist/test/eslint.test.js',
   'scripts/dist/test/stack.test.js',
-  'tests/dist/security/tokens.test.js',
-  'tests/dist/stack/outages.test.js',
   'scripts/dist/test/start.test.js',
-  'tests/dist/stack/pipeline.test.js',
+  'tests/dist/stack/outages.test.js',
+  'scripts/dist/test/start-data.test.js',
+  'tests/dist/security/tokens.test.js',
   'scripts/dist/test/start-resilience.test.js',
+  'tests/dist/stack/pipeline.test.js',
   'tests/dist/dashboards/queries.test.js',
   'packages/slo/dist/test/promtool.test.js',
 ];
