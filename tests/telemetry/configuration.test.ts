@@ -204,10 +204,11 @@ test('a bad OTEL_* value stops start-up in the preload with exit code 2, naming 
       OTEL_TRACES_SAMPLER: 'sometimes',
       OTEL_EXPORTER_OTLP_PROTOCOL: 'udp',
       OTEL_BSP_MAX_QUEUE_SIZE: 'lots',
+      OTEL_PROPAGATORS: 'tracecontext,xray',
     },
   });
   assert.deepEqual(await proc.exited, { code: 2, signal: null });
   const output = proc.lines().join('\n');
-  for (const variable of ['OTEL_TRACES_SAMPLER', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_BSP_MAX_QUEUE_SIZE']) assert.match(output, new RegExp(`${variable}: `));
+  for (const variable of ['OTEL_TRACES_SAMPLER', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_BSP_MAX_QUEUE_SIZE', 'OTEL_PROPAGATORS']) assert.match(output, new RegExp(`${variable}: `));
   assert.doesNotMatch(output, /service started/, 'nothing started');
 });

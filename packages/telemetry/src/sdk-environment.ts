@@ -9,6 +9,7 @@ import {
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler, type SpanLimits } from '@opentelemetry/sdk-trace';
+import type { PropagatorName } from './settings.js';
 
 /*
  * The parts of the OTEL_* environment that `@opentelemetry/sdk-node` reads for the pieces the preload
@@ -59,7 +60,7 @@ export function spanLimitsFromEnv(): SpanLimits {
 type B3Module = typeof import('@opentelemetry/propagator-b3');
 
 /** B3 is loaded only when OTEL_PROPAGATORS names it. */
-const PROPAGATORS: Record<string, () => TextMapPropagator> = {
+const PROPAGATORS: Record<Exclude<PropagatorName, 'none'>, () => TextMapPropagator> = {
   tracecontext: () => new W3CTraceContextPropagator(),
   baggage: () => new W3CBaggagePropagator(),
   b3: () => new (require('@opentelemetry/propagator-b3') as B3Module).B3Propagator(),
@@ -70,18 +71,13 @@ const PROPAGATORS: Record<string, () => TextMapPropagator> = {
 };
 
 /**
- * OTEL_PROPAGATORS: W3C trace context and baggage unless set; `none` (or only unknown names) installs
- * no propagator, which leaves the API's no-op one.
+ * OTEL_PROPAGATORS: W3C trace context and baggage unless set; `none` installs no propagator, which leaves
+ * the API's no-op one. Unknown names stopped start-up in settings.ts.
  */
 export function propagatorFromEnv(): TextMapPropagator | undefined {
   const names = getStringListFromEnv('OTEL_PROPAGATORS') ?? ['tracecontext', 'baggage'];
   if (names.includes('none')) return undefined;
-  const propagators = [...new Set(names)].flatMap((name) => {
-    const make = PROPAGATORS[name];
-    if (make) return [make()];
-    diag.warn(`Propagator "${name}" requested through environment variable is unavailable.`);
-    return [];
-  });
+  const propagators = [...new Set(names)].flatMap((name) => (name in PROPAGATORS ? [PROPAGATORS[name as keyof typeof PROPAGATORS]()] : []));
   if (propagators.length <= 1) return propagators[0];
   return new CompositePropagator({ propagators });
 }

@@ -13,6 +13,23 @@ const samplers = z.enum([
 
 const count = z.coerce.number().int().min(1);
 
+/** The OTEL_PROPAGATORS values the preload can install (sdk-environment.ts); `none` installs none. */
+export const PROPAGATOR_NAMES = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'] as const;
+export type PropagatorName = (typeof PROPAGATOR_NAMES)[number];
+const isPropagatorName = (name: string): name is PropagatorName => (PROPAGATOR_NAMES as readonly string[]).includes(name);
+/** Comma-separated, blanks around names ignored, as the SDK reads lists. */
+const propagators = z
+  .string()
+  .refine(
+    (value) =>
+      value
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== '')
+        .every(isPropagatorName),
+    `must be a comma-separated list of ${PROPAGATOR_NAMES.join(', ')}`,
+  );
+
 export interface BatchSettings {
   scheduledDelayMillis?: number;
   exportTimeoutMillis?: number;
@@ -43,6 +60,7 @@ export const telemetryEnvSchema = z.object({
   OTEL_LOGS_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
   OTEL_TRACES_SAMPLER: samplers.default('parentbased_always_on'),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  OTEL_PROPAGATORS: propagators.optional(),
   OTEL_RESOURCE_ATTRIBUTES: z
     .string()
     .regex(/^([^=,]+=[^,]*)(,[^=,]+=[^,]*)*$/, 'must be key=value pairs separated by commas')

@@ -41,3 +41,20 @@ test('bad values stop start-up naming the variable', () => {
   );
   assert.equal(loadTelemetrySettings({ OTEL_SDK_DISABLED: 'true' }).enabled, false);
 });
+
+test('OTEL_PROPAGATORS: the names the preload can install, in any order, blanks ignored; any other name stops start-up', () => {
+  for (const value of ['tracecontext,baggage', ' b3 , baggage ', 'b3multi', 'none', 'tracecontext,']) {
+    assert.doesNotThrow(() => loadTelemetrySettings({ OTEL_PROPAGATORS: value }), value);
+  }
+  for (const value of ['xray', 'tracecontext,jaeger', 'W3C']) {
+    assert.throws(
+      () => loadTelemetrySettings({ OTEL_PROPAGATORS: value }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems, ['OTEL_PROPAGATORS: must be a comma-separated list of tracecontext, baggage, b3, b3multi, none']);
+        return true;
+      },
+      value,
+    );
+  }
+});
