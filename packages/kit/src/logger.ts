@@ -1,5 +1,4 @@
 import pino, { type Logger, type LevelWithSilent } from 'pino';
-import pinoPretty from 'pino-pretty';
 import { exportingLogDestination, gatherLines, getTelemetry } from '@cinemetrics/telemetry';
 
 export type { Logger } from 'pino';
@@ -63,8 +62,9 @@ export interface LoggerOptions {
 
 function defaultDestination(format: LoggerOptions['format']): pino.DestinationStream {
   const pretty = format === 'pretty' || (format !== 'json' && process.stdout.isTTY === true);
+  // Loaded only for a person's terminal: services in production and under test never load it.
   const prettyStream = pretty
-    ? pinoPretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    ? (require('pino-pretty') as typeof import('pino-pretty'))({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
     : undefined;
   const logExport = getTelemetry()?.logExport;
   if (logExport) return exportingLogDestination(logExport, prettyStream);

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { createConnection, type Connection } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import { findBinary } from './binaries.js';
 import { freePort } from './ports.js';
 import { describeExit, startProcess, type RunningProcess } from './service-process.js';
@@ -188,6 +188,8 @@ class MariaDbServer implements MariaDb {
 
   /** Root over the unix socket: root@localhost has an empty password after mariadb-install-db. */
   private connectAsRoot(): Promise<Connection> {
+    // Loaded here, not on import: most test files never start a database.
+    const { createConnection } = require('mysql2/promise') as typeof import('mysql2/promise');
     return createConnection({ socketPath: this.paths.socket, user: 'root', connectTimeout: 1_000 });
   }
 

@@ -1,4 +1,4 @@
-import mysql, { type Pool, type PoolConnection, type RowDataPacket, type ResultSetHeader } from 'mysql2/promise';
+import type { Pool, PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import { observeStatement, unwatchPool, watchPool, type PoolUsage } from '../metrics/database.js';
 import { DependencyUnavailableError } from '../problem.js';
@@ -49,6 +49,13 @@ type Params = (string | number | boolean | Date | Buffer | null)[];
  * A connection pool to one service's own database. Every query is parameterized; connection-level
  * failures surface as DependencyUnavailableError (503) so a database outage never looks like a bug.
  */
+type Driver = typeof import('mysql2/promise');
+
+/** The driver is loaded by the first database opened: a service on the in-memory store never loads it. */
+function driver(): Driver {
+  return require('mysql2/promise') as Driver;
+}
+
 export class Database {
   private constructor(
     readonly pool: Pool,
@@ -69,7 +76,7 @@ export class Database {
       supportBigNumbers: true,
     };
     await createDatabaseWhenReady(connection, options);
-    const pool = mysql.createPool({
+    const pool = driver().createPool({
       ...connection,
       database: options.database,
       connectionLimit: options.poolSize,
@@ -174,9 +181,9 @@ async function createDatabaseWhenReady(connection: ConnectionSettings, options: 
   for (;;) {
     attempt += 1;
     try {
-      const admin = await mysql.createConnection(connection);
+      const admin = await driver().createConnection(connection);
       try {
-        await admin.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(options.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+        await admin.query(`CREATE DATABASE IF NOT EXISTS ${driver().escapeId(options.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
       } finally {
         await admin.end();
       }
