@@ -9,7 +9,8 @@
  * request bad (answered 503 for availability, slower than the threshold for latency). It asks whether the
  * rule's alert is firing (`ALERTS{alertstate="firing"}`) a given number of steps after the first scrape
  * that sees the outage; a binary search over 0…--max-minutes finds the first such step. Only the SLO's own
- * rule group is loaded, so each promtool run evaluates the rules that matter.
+ * rule group is loaded, so each promtool run evaluates the rules that matter. Near its `--minutes` bound it
+ * starts no promtool run that could not finish in time: the searches left are reported as not measured.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -49,7 +50,15 @@ interface Found extends Search {
   /** Steps after the outage's first scrape; undefined when not firing within --max-minutes. */
   step: number | undefined;
   runs: number;
+  /** False when the bench's time bound came before the search ended. */
+  measured: boolean;
 }
+
+/** Thrown instead of starting a promtool run the time left could not finish. */
+class OutOfTime extends Error {}
+
+/** Time kept back at the end of the bound for printing the results and stopping. */
+const REPORT_SECONDS = 10;
 
 const formatSeconds = (seconds: number): string => `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
 
@@ -78,6 +87,7 @@ runBench('bench:alerts', minutes * 60, async (lifetime) => {
   const searches: Search[] = definitions.slos.flatMap((slo) => definitions.burnRateAlerts.filter((alert) => alert.severity === 'page').map((alert) => ({ slo, alert })));
   const maxSteps = Math.round((maxMinutes * 60) / stepSeconds);
   let file = 0;
+  let longestRunSeconds = 0;
   const found = await inPool(searches, concurrency, async ({ slo, alert }): Promise<Found> => {
     const group = rules.groups.filter((candidate) => candidate.name === `slo-${slo.name}`);
     if (group.length !== 1) throw new Error(`alerts/slo.rules.yml has no group slo-${slo.name}; run npm run rules`);
@@ -92,11 +102,14 @@ runBench('bench:alerts', minutes * 60, async (lifetime) => {
       requestsPerSecond,
     };
     let runs = 0;
-    const step = await firstFiringStep(maxSteps, async (candidate) => {
+    const probe = async (candidate: number): Promise<boolean> => {
+      // A run as long as the longest so far, twice over (two run side by side), must fit in what is left.
+      if (lifetime.secondsLeft() < 2 * longestRunSeconds + REPORT_SECONDS) throw new OutOfTime();
       runs += 1;
       file += 1;
       const testFile = path.join(dir.path, `probe-${file}.test.yml`);
       await writeFile(testFile, firingTest(scenario, ruleFile, alertSelector(slo, alert), candidate));
+      const started = performance.now();
       try {
         await execFileAsync(promtool, ['test', 'rules', testFile], { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 });
         return true;
@@ -105,22 +118,34 @@ runBench('bench:alerts', minutes * 60, async (lifetime) => {
         const output = error instanceof Error && 'stdout' in error && 'stderr' in error ? `${String(error.stdout)}${String(error.stderr)}` : '';
         if (/got: nil|exp: .*\n\s*got:/.test(output)) return false;
         throw new Error(`promtool test rules ${testFile} failed unexpectedly: ${String(error)}\n${output}`);
+      } finally {
+        longestRunSeconds = Math.max(longestRunSeconds, (performance.now() - started) / 1000);
       }
-    });
+    };
+    let step: number | undefined;
+    try {
+      step = await firstFiringStep(maxSteps, probe);
+    } catch (error) {
+      if (!(error instanceof OutOfTime)) throw error;
+      process.stderr.write(`${slo.name}, ${alert.longWindow}/${alert.shortWindow}: not measured, the bench's bound of ${minutes} min came first\n`);
+      return { slo, alert, step: undefined, runs, measured: false };
+    }
     process.stderr.write(`${slo.name}, ${alert.longWindow}/${alert.shortWindow}: ${step === undefined ? 'not within bound' : formatSeconds(step * stepSeconds)} (${runs} promtool runs)\n`);
-    return { slo, alert, step, runs };
+    return { slo, alert, step, runs, measured: true };
   });
 
   console.log(`\nbench/alerts: time from a total outage to the page, per SLO (promtool test rules on alerts/slo.rules.yml; ${stepSeconds} s scrape and evaluation interval, ${requestsPerSecond} req/s)\n`);
   console.log('SLO                      objective  page rule (burn × over long / short, for)   fires after the outage\'s first scrape   promtool runs');
-  for (const { slo, alert, step, runs } of found) {
+  for (const { slo, alert, step, runs, measured } of found) {
     const rule = `${alert.burnRate}× over ${alert.longWindow} / ${alert.shortWindow}, for ${alert.for}`;
-    const when = step === undefined ? `not within ${maxMinutes} min` : formatSeconds(step * stepSeconds);
+    const when = !measured ? 'not measured (--minutes)' : step === undefined ? `not within ${maxMinutes} min` : formatSeconds(step * stepSeconds);
     console.log(`${slo.name.padEnd(25)}${`${slo.objective} %`.padStart(9)}  ${rule.padEnd(44)}${when.padStart(22)}${String(runs).padStart(22)}`);
   }
   const firstPages = definitions.slos.map((slo) => {
-    const steps = found.filter((f) => f.slo === slo && f.step !== undefined).map((f) => f.step as number);
-    return `${slo.name} ${steps.length === 0 ? 'none' : formatSeconds(Math.min(...steps) * stepSeconds)}`;
+    const own = found.filter((f) => f.slo === slo);
+    const steps = own.filter((f) => f.step !== undefined).map((f) => f.step as number);
+    if (steps.length > 0) return `${slo.name} ${formatSeconds(Math.min(...steps) * stepSeconds)}`;
+    return `${slo.name} ${own.every((f) => f.measured) ? 'none' : 'not measured'}`;
   });
   console.log(`\nfirst page per SLO: ${firstPages.join('; ')}`);
 });

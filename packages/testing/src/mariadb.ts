@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Connection } from 'mysql2/promise';
+import { cacheRoot } from '@cinemetrics/stack';
 import { findBinary } from './binaries.js';
 import { freePort } from './ports.js';
 import { describeExit, startProcess, type RunningProcess } from './service-process.js';
@@ -47,18 +49,19 @@ const INSTALL_TIMEOUT_MS = 60_000;
 const MAX_SOCKET_PATH_BYTES = 107;
 const INSTALL_HINT = 'Install MariaDB with: apt-get install -y mariadb-server';
 
-/** Starts a private MariaDB server in a fresh temporary datadir, listening on a free loopback port. */
+/** Starts a private MariaDB server in a fresh temporary datadir (a copy of templateDataDir's), listening on a free loopback port. */
 export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaDb> {
   const [installDb, mariadbd] = await Promise.all([
     findBinary('mariadb-install-db', INSTALL_HINT),
     findBinary('mariadbd', INSTALL_HINT),
   ]);
+  const template = await templateDataDir(installDb, mariadbd);
   const dir = await makeTempDir('cinemetrics-mariadb-', options.rootDir);
   let server: MariaDbServer | undefined;
   try {
     const paths = layout(dir.path);
     await mkdir(paths.tmpDir);
-    await initialiseDataDir(installDb, paths);
+    await cp(template, paths.dataDir, { recursive: true });
     server = new MariaDbServer(mariadbd, dir, paths, await freePort(), randomBytes(18).toString('hex'));
     await server.start();
     await server.createAppUser();
@@ -85,16 +88,51 @@ function layout(dir: string): Paths {
   return { dataDir: join(dir, 'data'), tmpDir: join(dir, 'tmp'), socket, pidFile: join(dir, 'mysqld.pid') };
 }
 
-async function initialiseDataDir(installDb: string, paths: Paths): Promise<void> {
-  const args = [
-    '--no-defaults',
-    `--datadir=${paths.dataDir}`,
-    // Passed on to the bootstrapping server.
-    `--tmpdir=${paths.tmpDir}`,
-    '--auth-root-authentication-method=normal',
-    '--skip-test-db',
-    '--user=root',
-  ];
+const INSTALL_ARGS = [
+  '--no-defaults',
+  '--auth-root-authentication-method=normal',
+  '--skip-test-db',
+  '--user=root',
+  // Passed on to the bootstrapping server: the size every server here runs with (serverArgs).
+  '--innodb-log-file-size=16M',
+];
+
+/**
+ * A datadir fresh from mariadb-install-db, made once per MariaDB build and copied for each server:
+ * the install bootstraps a whole server, a copy is a few file writes. It is kept in the stack cache
+ * (outside the repository) under a digest of the binaries and the install options, and is made in a
+ * folder beside it and renamed into place, so nobody ever copies one half made; two processes making
+ * it at once both succeed and one keeps its copy.
+ */
+async function templateDataDir(installDb: string, mariadbd: string): Promise<string> {
+  const identity = await Promise.all(
+    [installDb, mariadbd].map(async (file) => {
+      const { size, mtimeMs } = await stat(file);
+      return `${file}:${size}:${mtimeMs}`;
+    }),
+  );
+  const digest = createHash('sha256').update([...identity, ...INSTALL_ARGS].join('\n')).digest('hex').slice(0, 16);
+  const templates = join(cacheRoot(), 'mariadb-datadir');
+  const template = join(templates, digest);
+  if (existsSync(template)) return template;
+  await mkdir(templates, { recursive: true });
+  const making = await mkdtemp(join(templates, `.making-${digest}-`));
+  try {
+    const paths = { dataDir: join(making, 'data'), tmpDir: join(making, 'tmp') };
+    await mkdir(paths.tmpDir);
+    await initialiseDataDir(installDb, paths);
+    await rename(paths.dataDir, template).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+    });
+  } finally {
+    await rm(making, { recursive: true, force: true });
+  }
+  return template;
+}
+
+async function initialiseDataDir(installDb: string, paths: Pick<Paths, 'dataDir' | 'tmpDir'>): Promise<void> {
+  // --tmpdir is passed on to the bootstrapping server.
+  const args = [...INSTALL_ARGS, `--datadir=${paths.dataDir}`, `--tmpdir=${paths.tmpDir}`];
   try {
     await promisify(execFile)(installDb, args, { timeout: INSTALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createConnection } from 'mysql2/promise';
+import { cacheRoot } from '@cinemetrics/stack';
 import { startMariaDb, type MariaDb } from '../src/index.js';
 
 let db: MariaDb;
@@ -57,6 +59,20 @@ test('stop() shuts down gracefully and start() restarts', async () => {
   assert.equal(db.running, false);
   await db.start();
   assert.deepEqual(await db.query('SELECT COUNT(*) AS n FROM cinemetrics_test.movies'), [{ n: 2 }]);
+});
+
+test('every server starts from its own copy of one installed datadir: what one stores, another never sees', async () => {
+  const other = await startMariaDb();
+  try {
+    assert.deepEqual(await other.query("SELECT COUNT(*) AS n FROM information_schema.schemata WHERE schema_name = 'cinemetrics_test'"), [{ n: 0 }]);
+    await other.query('CREATE DATABASE only_in_other');
+    assert.deepEqual(await db.query("SELECT COUNT(*) AS n FROM information_schema.schemata WHERE schema_name = 'only_in_other'"), [{ n: 0 }]);
+    const templates = path.join(cacheRoot(), 'mariadb-datadir');
+    assert.ok(readdirSync(templates).some((name) => !name.startsWith('.')), `an installed datadir in ${templates}`);
+    for (const name of readdirSync(templates)) assert.equal(existsSync(path.join(templates, name, 'only_in_other')), false, 'the template is never written to');
+  } finally {
+    await other.dispose();
+  }
 });
 
 test('dispose() stops the server and removes the temporary directory', async () => {
