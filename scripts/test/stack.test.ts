@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { getJson, makeTempDir, waitUntil, type RunningProcess, type TempDir } from '@cinemetrics/testing';
 import { SERVICE_NAMES } from '../src/start.js';
 import { stackPorts } from '../src/stack/ports.js';
@@ -43,16 +43,21 @@ function continuedLoadgenTrace(traces: JaegerTrace[]): { root: JaegerSpan; serve
   return undefined;
 }
 
-describe('npm run stack', () => {
-  let data: TempDir;
-  before(async () => {
-    data = await makeTempDir('cinemetrics-npm-run-stack-');
-  });
+// The tests run side by side, each on its own ports and data folder: the two whole stacks mostly wait
+// (for health, for a trace to reach Jaeger), and waiting one after the other doubled the file's time.
+describe('npm run stack', { concurrency: true }, () => {
+  const folders: TempDir[] = [];
+  const dataFolder = async (): Promise<TempDir> => {
+    const folder = await makeTempDir('cinemetrics-npm-run-stack-');
+    folders.push(folder);
+    return folder;
+  };
   after(async () => {
-    await data?.remove();
+    await Promise.all(folders.map((folder) => folder.remove()));
   });
 
   test('brings up the stack and the services under load: a loadgen trace reaches Jaeger, the services are up in Prometheus, and SIGINT stops every process', async () => {
+    const data = await dataFolder();
     const base = await freePortBase();
     const offset = await freeStackPortOffset(base);
     const ports = stackPorts(offset);
@@ -116,6 +121,7 @@ describe('npm run stack', () => {
   });
 
   test('SIGKILL to npm run stack: the services and the load generator stop by themselves, and the next run leaves nothing of it running', async () => {
+    const data = await dataFolder();
     const base = await freePortBase();
     const offset = await freeStackPortOffset(base);
     const env = { CINEMETRICS_PORT_BASE: String(base), CINEMETRICS_STACK_PORT_OFFSET: String(offset), CINEMETRICS_STACK_DATA_DIR: data.path, MYSQL_URL: undefined };
@@ -149,6 +155,7 @@ describe('npm run stack', () => {
   });
 
   test('a run still alive on the same data folder is named; what a killed run left is stopped first', async () => {
+    const data = await dataFolder();
     const base = await freePortBase();
     const offset = await freeStackPortOffset(base);
     const env = { CINEMETRICS_PORT_BASE: String(base), CINEMETRICS_STACK_PORT_OFFSET: String(offset), CINEMETRICS_STACK_DATA_DIR: data.path };
@@ -178,6 +185,7 @@ describe('npm run stack', () => {
   });
 
   test('a stack port already in use is named and nothing is started', async () => {
+    const data = await dataFolder();
     const base = await freePortBase();
     const offset = await freeStackPortOffset(base);
     const taken = await listen(stackPorts(offset).prometheus);
@@ -196,6 +204,7 @@ describe('npm run stack', () => {
   });
 
   test('a bad CINEMETRICS_STACK_PORT_OFFSET or --loadgen-rate is named, exit 2', async () => {
+    const data = await dataFolder();
     for (const [env, args, pattern] of [
       [{ CINEMETRICS_STACK_PORT_OFFSET: '60000' }, [], /CINEMETRICS_STACK_PORT_OFFSET must be a whole number from 0 to 48849/],
       [{}, ['--loadgen-rate', 'fast'], /--loadgen-rate must be a whole number/],
