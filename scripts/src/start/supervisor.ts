@@ -153,7 +153,9 @@ export class Supervisor {
       child.on('error', (error) => {
         if (child.pid === undefined) end(`could not be started (${error.message})`, null);
       });
-      child.once('exit', (code, signal) => end(describeExit(code, signal), code));
+      // 'close', not 'exit': by then the child's output has been read to its end, so the last lines a
+      // service logs (its shutdown) are echoed before the supervisor reports it stopped, or exits itself.
+      child.once('close', (code, signal) => end(describeExit(code, signal), code));
     });
     this.listener.spawned(child, member.spec, member.restartsInARow);
   }
