@@ -17,13 +17,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { freePort } from '@cinemetrics/testing';
+import { cell, quartileCells } from './cells.js';
 import { readCollector, type CollectorReading } from './collector-stats.js';
 import { latencyWindow } from './fanout-load.js';
 import { idPicker, startFanoutWorld, telemetryConfigs, type TelemetryConfig, type Trio } from './fanout-world.js';
 import { runBench } from './lifetime.js';
 import { numberOption } from './options.js';
 import { alternate, perRound } from './rounds.js';
-import { median, quartiles } from './spread.js';
+import { median } from './spread.js';
 import { startStallingSink } from './stalling-sink.js';
 import { steadyLoad } from './steady-load.js';
 
@@ -47,8 +48,6 @@ const minutes = numberOption(values.minutes, 'minutes', 30, { min: 1, max: 600 }
 /** Long enough for the span processor's scheduled export (5 s) and the log worker's (1 s) to arrive. */
 const DRAIN_SECONDS = 6;
 
-const fmt = (value: number, digits = 1, width = 9): string => (Number.isFinite(value) ? value.toFixed(digits) : '–').padStart(width);
-const fmtQuartiles = (values: [number, number, number], digits: number): string => values.map((value) => fmt(value, digits, 8)).join('');
 
 function only(base: TelemetryConfig, name: string, env: Record<string, string>): TelemetryConfig {
   return { ...base, name, env: { ...base.env, ...env } };
@@ -88,8 +87,8 @@ runBench('bench:collector', minutes * 60, async (lifetime) => {
     const mine = costSamples.filter((sample) => sample.arm === name);
     const figure = name === 'traces only' ? perThousand(name, (r) => r.spans) : name === 'logs only' ? perThousand(name, (r) => r.logRecords) : undefined;
     console.log(
-      `${name.padEnd(14)}${fmt(median(mine.map((s) => s.cpuSeconds)), 2, 18)}${fmt(median(mine.map((s) => s.spans)), 0, 17)}${fmt(median(mine.map((s) => s.logRecords)), 0, 23)}   ` +
-        (figure === undefined ? '' : fmtQuartiles(quartiles(cost.overRounds(figure)), 0)),
+      `${name.padEnd(14)}${cell(median(mine.map((s) => s.cpuSeconds)), 2, 18)}${cell(median(mine.map((s) => s.spans)), 0, 17)}${cell(median(mine.map((s) => s.logRecords)), 0, 23)}   ` +
+        (figure === undefined ? '' : quartileCells(cost.overRounds(figure), 0, 8)),
     );
   }
   console.log(`failed requests: ${failures}`);
@@ -111,9 +110,9 @@ runBench('bench:collector', minutes * 60, async (lifetime) => {
   console.log(`${'collector'.padEnd(10)}  p50 ms   p99 ms   CPU µs/req   p50 × up (q1, median, q3)   p99 × up (q1, median, q3)`);
   for (const { name } of trios) {
     const mine = latency.filter((sample) => sample.arm === name);
-    const ratio = (figure: 'p50' | 'p99') => fmtQuartiles(quartiles(byRound.overRounds((round) => byRound.sampleOf(name, round)[figure] / byRound.sampleOf('up', round)[figure])), 2);
+    const ratio = (figure: 'p50' | 'p99') => quartileCells(byRound.overRounds((round) => byRound.sampleOf(name, round)[figure] / byRound.sampleOf('up', round)[figure]), 2, 8);
     console.log(
-      `${name.padEnd(10)}${fmt(median(mine.map((s) => s.p50)), 2, 8)}${fmt(median(mine.map((s) => s.p99)), 2)}${fmt(median(mine.map((s) => s.cpuMicrosPerRequest)), 0, 13)}` +
+      `${name.padEnd(10)}${cell(median(mine.map((s) => s.p50)), 2, 8)}${cell(median(mine.map((s) => s.p99)), 2)}${cell(median(mine.map((s) => s.cpuMicrosPerRequest)), 0, 13)}` +
         (name === 'up' ? '' : `   ${ratio('p50')}    ${ratio('p99')}`),
     );
   }

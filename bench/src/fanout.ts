@@ -13,13 +13,14 @@
  * start and end of each phase.
  */
 import { parseArgs } from 'node:util';
+import { cell, quartileCells } from './cells.js';
 import { collectorPid, readCollector, type CollectorReading } from './collector-stats.js';
 import { latencyWindow, saturationWindow, type LatencySample, type SaturationSample } from './fanout-load.js';
 import { idPicker, startFanoutWorld, telemetryConfigs, type IdSet, type Trio } from './fanout-world.js';
 import { runBench } from './lifetime.js';
 import { choiceOption, numberOption } from './options.js';
 import { alternate, perRound, type Sampled } from './rounds.js';
-import { median, quartiles } from './spread.js';
+import { median } from './spread.js';
 import { steadyLoad } from './steady-load.js';
 
 const { values } = parseArgs({
@@ -54,8 +55,6 @@ interface Arm {
 
 const armName = (config: string, cache: string, ids: IdSet): string => `${config} · ${cache} · ${ids}`;
 
-const fmt = (value: number, digits = 1, width = 9): string => (Number.isFinite(value) ? value.toFixed(digits) : '–').padStart(width);
-const fmtQuartiles = (values: [number, number, number], digits: number): string => values.map((value) => fmt(value, digits, 7)).join('');
 const percent = (ratio: number): number => (ratio - 1) * 100;
 
 function collectorLine(before: CollectorReading, after: CollectorReading): string {
@@ -63,7 +62,7 @@ function collectorLine(before: CollectorReading, after: CollectorReading): strin
   const spans = after.spans - before.spans;
   const logs = after.logRecords - before.logRecords;
   const perThousand = spans + logs === 0 ? Number.NaN : (cpu * 1e6) / ((spans + logs) / 1000);
-  return `collector: ${cpu.toFixed(1)} s CPU, accepted ${spans} spans and ${logs} log records: ${fmt(perThousand, 0, 0)} µs CPU per 1000 items (spans + log records)`;
+  return `collector: ${cpu.toFixed(1)} s CPU, accepted ${spans} spans and ${logs} log records: ${cell(perThousand, 0, 0)} µs CPU per 1000 items (spans + log records)`;
 }
 
 function report<T extends SaturationSample | LatencySample>(
@@ -77,8 +76,8 @@ function report<T extends SaturationSample | LatencySample>(
   console.log(`${'arm'.padEnd(34)}${columns.map((c) => c.header.padStart(9)).join('')}   CPU/req over off: q1, median, q3 (%)`);
   for (const arm of arms) {
     const off = armName('off', arm.cache, arm.ids);
-    const cells = columns.map((c) => fmt(median(samples.filter((s) => s.arm === arm.name).map(c.figure)), c.digits)).join('');
-    const added = arm.config === 'off' ? '' : fmtQuartiles(quartiles(overRounds((round) => percent(sampleOf(arm.name, round).cpuMicrosPerRequest / sampleOf(off, round).cpuMicrosPerRequest))), 1);
+    const cells = columns.map((c) => cell(median(samples.filter((s) => s.arm === arm.name).map(c.figure)), c.digits)).join('');
+    const added = arm.config === 'off' ? '' : quartileCells(overRounds((round) => percent(sampleOf(arm.name, round).cpuMicrosPerRequest / sampleOf(off, round).cpuMicrosPerRequest)), 1, 7);
     console.log(`${arm.name.padEnd(34)}${cells}   ${added}`);
   }
   const errors = samples.reduce((sum, s) => sum + s.errors, 0);
@@ -112,7 +111,7 @@ runBench('bench:fanout', minutes * 60, async (lifetime) => {
     console.log('\nthroughput × off (median of rounds):');
     for (const arm of arms.filter((a) => a.config !== 'off')) {
       const off = armName('off', arm.cache, arm.ids);
-      console.log(`  ${arm.name.padEnd(34)}${fmt(median(overRounds((round) => sampleOf(arm.name, round).requestsPerSecond / sampleOf(off, round).requestsPerSecond)), 2)}`);
+      console.log(`  ${arm.name.padEnd(34)}${cell(median(overRounds((round) => sampleOf(arm.name, round).requestsPerSecond / sampleOf(off, round).requestsPerSecond)), 2)}`);
     }
     console.log(collectorLine(before, after));
   }

@@ -11,10 +11,10 @@
  *
  *   npm run bench:profiling [-- --rounds 6 --seconds 3 --connections 16]
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startService, type StartedService } from '@cinemetrics/testing';
+import { cpuSeconds } from './proc-stats.js';
 import { median } from './spread.js';
 import { startBenchIdentity, type BenchIdentity } from './bench-identity.js';
 
@@ -51,13 +51,6 @@ interface Window {
   requestsPerSecond: number;
   cpuMicrosPerRequest: number;
   p99: number;
-}
-
-/** User + system CPU seconds of a process (Linux /proc; clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function start(identity: BenchIdentity, env: Record<string, string>): Promise<StartedService> {

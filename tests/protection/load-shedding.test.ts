@@ -1,7 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { httpJson, startAuth, startMariaDb, startService, waitUntil, type HttpResponse, type MariaDb, type StartedAuth, type StartedService } from '@cinemetrics/testing';
-import { scrape, sumOf } from './metrics.js';
+import { httpJson, scrapeSamples, startAuth, startMariaDb, startService, sumOf, waitUntil, type HttpResponse, type MariaDb, type StartedAuth, type StartedService } from '@cinemetrics/testing';
 
 /**
  * A real metadata process on a real MariaDB, allowed 4 requests in flight. Requests are held in
@@ -71,7 +70,7 @@ test('more than MAX_IN_FLIGHT requests: the excess is shed with 503 before any d
   const release = await blockReads();
   let held: Array<Promise<HttpResponse>> = [];
   try {
-    const before = await scrape(service.adminUrl);
+    const before = await scrapeSamples(service.adminUrl);
     held = Array.from({ length: MAX_IN_FLIGHT }, () => httpJson('GET', `${service.url}/metadata/heat`));
     // All four are inside the handler, each waiting on the database.
     await statements('SELECT id, title', 'Waiting for table metadata lock', MAX_IN_FLIGHT);
@@ -99,7 +98,7 @@ test('more than MAX_IN_FLIGHT requests: the excess is shed with 503 before any d
     assert.equal((await httpJson('GET', `${service.url}/.well-known/alive`)).status, 200);
     assert.equal((await httpJson('GET', `${service.url}/openapi.json`)).status, 200);
 
-    const after = await scrape(service.adminUrl);
+    const after = await scrapeSamples(service.adminUrl);
     const delta = (name: string, labels: Record<string, string>) => sumOf(after, name, labels) - sumOf(before, name, labels);
     assert.equal(delta('http_server_rejected_requests_total', { reason: 'overload' }), shed.length);
     assert.equal(delta('http_server_rejected_requests_total', { reason: 'rate_limit' }), 0);

@@ -4,15 +4,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   freePort,
   httpJson,
+  scrapeSamples,
   serviceMain,
   startProcess,
   startAuth,
   startService,
+  sumOf,
   type HttpResponse,
   type StartedAuth,
   type StartedService,
 } from '@cinemetrics/testing';
-import { scrape, sumOf } from './metrics.js';
 
 /**
  * A real metadata process on its in-memory store, limited to 20 requests per second in bursts of
@@ -45,7 +46,7 @@ const answered429: string[] = [];
 
 test('a burst of 100 concurrent requests: the bucket is served as usual, the excess gets 429 problem+json with Retry-After; health is never limited', async (t) => {
   await refill();
-  const metricsBefore = await scrape(service.adminUrl);
+  const metricsBefore = await scrapeSamples(service.adminUrl);
 
   const started = performance.now();
   const burst: Array<Promise<HttpResponse & { path: string }>> = [];
@@ -94,7 +95,7 @@ test('a burst of 100 concurrent requests: the bucket is served as usual, the exc
   }
 
   // Every 429 is counted as a rejection and measured as a request, under its route template.
-  const metricsAfter = await scrape(service.adminUrl);
+  const metricsAfter = await scrapeSamples(service.adminUrl);
   const delta = (name: string, labels: Record<string, string>) => sumOf(metricsAfter, name, labels) - sumOf(metricsBefore, name, labels);
   assert.equal(delta('http_server_rejected_requests_total', { reason: 'rate_limit' }), limited.length);
   assert.equal(delta('http_server_rejected_requests_total', { reason: 'overload' }), 0);

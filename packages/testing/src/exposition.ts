@@ -29,3 +29,10 @@ export function sumOf(samples: Sample[], name: string, labels: Record<string, st
     .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
     .reduce((total, sample) => total + sample.value, 0);
 }
+
+/** Scrapes `GET /metrics` on an admin port and parses its samples. */
+export async function scrapeSamples(adminUrl: string): Promise<Sample[]> {
+  const response = await fetch(`${adminUrl}/metrics`);
+  if (response.status !== 200) throw new Error(`GET ${adminUrl}/metrics answered ${response.status}`);
+  return parseSamples(await response.text());
+}

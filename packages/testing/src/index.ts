@@ -1,5 +1,5 @@
 export { freePort, freePortBase, freePortSet } from './ports.js';
-export { parseSamples, sumOf, type Sample } from './exposition.js';
+export { parseSamples, scrapeSamples, sumOf, type Sample } from './exposition.js';
 export { startMariaDb, type MariaDb, type MariaDbOptions } from './mariadb.js';
 export {
   startProcess,

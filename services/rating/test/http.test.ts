@@ -98,10 +98,9 @@ describe('ratings over HTTP', () => {
   test('the service stores ratings in MariaDB, not in memory', async () => {
     assert.ok(service);
     // Log lines reach stdout a few milliseconds after they are written: wait for it.
-    await service.waitForLine((_line, json) => json?.['msg'] === 'database ready');
-    const ready = service.jsonLines().find((line) => line['msg'] === 'database ready');
-    assert.equal(ready?.['store'], 'mysql', service.lines().join('\n'));
-    assert.equal(ready?.['database'], 'rating');
+    const ready = JSON.parse(await service.waitForLine((_line, json) => json?.['msg'] === 'database ready')) as Record<string, unknown>;
+    assert.equal(ready['store'], 'mysql', service.lines().join('\n'));
+    assert.equal(ready['database'], 'rating');
   });
 
   test('PUT creates (201) then replaces (200); GET averages; DELETE removes the caller’s rating', async () => {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { metricsRouter } from './metrics-endpoint.js';
 import { strictRouter } from './route.js';
 import { ProblemError } from '../problem.js';
-import { recordRequests } from './access-log.js';
+import { recordRequests } from './record-requests.js';
 import { problemMiddleware } from './errors.js';
 import { parseInput } from './validation.js';
 import { appErrorListener } from './client-error.js';

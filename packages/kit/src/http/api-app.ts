@@ -2,7 +2,7 @@ import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
 import type { Logger } from 'pino';
 import type { HealthRegistry } from '../health.js';
-import { recordRequests } from './access-log.js';
+import { recordRequests } from './record-requests.js';
 import { problemMiddleware } from './errors.js';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi.js';
 import { jsonBodyReader } from './json-body.js';

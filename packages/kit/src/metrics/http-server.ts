@@ -1,7 +1,7 @@
 import { trace, TraceFlags } from '@opentelemetry/api';
 import { httpServerActive, httpServerDuration } from './registry.js';
 
-/** RED metrics per request (recorded by the access-log layer, http/access-log.ts): in-flight requests by method. */
+/** RED metrics per request (recorded with the access-log line, http/record-requests.ts): in-flight requests by method. */
 export function httpServerRequestStarted(method: string): void {
   httpServerActive.inc({ http_request_method: method });
 }

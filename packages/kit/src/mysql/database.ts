@@ -45,10 +45,6 @@ export interface DatabaseOptions {
 
 type Params = (string | number | boolean | Date | Buffer | null)[];
 
-/**
- * A connection pool to one service's own database. Every query is parameterized; connection-level
- * failures surface as DependencyUnavailableError (503) so a database outage never looks like a bug.
- */
 type Driver = typeof import('mysql2/promise');
 
 /** The driver is loaded by the first database opened: a service on the in-memory store never loads it. */
@@ -56,6 +52,10 @@ function driver(): Driver {
   return require('mysql2/promise') as Driver;
 }
 
+/**
+ * A connection pool to one service's own database. Every query is parameterized; connection-level
+ * failures surface as DependencyUnavailableError (503) so a database outage never looks like a bug.
+ */
 export class Database {
   private constructor(
     readonly pool: Pool,
@@ -177,13 +177,14 @@ interface ConnectionSettings {
 /** Waits for the server (it may start after us under compose), then creates the database if missing. */
 async function createDatabaseWhenReady(connection: ConnectionSettings, options: DatabaseOptions): Promise<void> {
   const deadline = Date.now() + (options.connectDeadlineMs ?? 60_000);
+  const mysql = driver();
   let attempt = 0;
   for (;;) {
     attempt += 1;
     try {
-      const admin = await driver().createConnection(connection);
+      const admin = await mysql.createConnection(connection);
       try {
-        await admin.query(`CREATE DATABASE IF NOT EXISTS ${driver().escapeId(options.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+        await admin.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(options.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
       } finally {
         await admin.end();
       }
