@@ -86,7 +86,7 @@ function releaseReservations(): void {
 }
 
 /** Whether nothing listens on `port`, on any address. */
-export function canListen(port: number): Promise<boolean> {
+function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
