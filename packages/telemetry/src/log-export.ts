@@ -67,7 +67,14 @@ function gatheringDestination(transport: TransportStream, writeStdout: boolean):
   };
 }
 
-/** Ends the workers after each has written and exported every line it was given. */
+/** Longest wait for a worker to export its last batch and exit; its exporter has timeouts of its own. */
+const WORKER_CLOSE_WAIT_MS = 30_000;
+
+/**
+ * Ends the workers after each has written and exported every line it was given. A worker thread does
+ * not hold the process open, so the wait for its 'close' is held open by a timer: without one, a process
+ * with nothing else pending would exit mid-shutdown, and whatever it meant to log after it is lost.
+ */
 export async function closeLogExport(): Promise<void> {
   passOnAllGathered();
   const streams = [...openStreams];
@@ -76,7 +83,11 @@ export async function closeLogExport(): Promise<void> {
     streams.map(
       (stream) =>
         new Promise<void>((resolve) => {
-          stream.once('close', () => resolve());
+          const bound = setTimeout(resolve, WORKER_CLOSE_WAIT_MS);
+          stream.once('close', () => {
+            clearTimeout(bound);
+            resolve();
+          });
           stream.end();
         }),
     ),
