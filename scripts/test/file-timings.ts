@@ -1,7 +1,7 @@
 /**
  * How long each test file ran, from its first test starting to its last finishing, as seen by the
  * runner: the summary `npm test` prints last, so the files that hold the suite up (and the order of
- * LONGEST_FIRST) can be read off each run.
+ * the lists of run-tests.ts) can be read off each run.
  */
 export class FileTimings {
   private readonly spans = new Map<string, { first: number; last: number }>();

@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cp, mkdir } from 'node:fs/promises';
+import { getPriority } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { makeTempDir } from '@cinemetrics/testing';
 import { FileTimings } from './file-timings.js';
-import { LONGEST_FIRST, testFiles } from './run-tests.js';
+import { COMPUTING_LANE_PRELOAD, LONGEST_FIRST, testLanes, WAITING_ON_CLOCKS } from './run-tests.js';
 
-test('npm test runs every compiled test file once, the longest first', () => {
-  const files = testFiles();
-  assert.deepEqual(files.slice(0, LONGEST_FIRST.length), LONGEST_FIRST);
+test('npm test runs every compiled test file once, in one of two lanes, the longest first in each', () => {
+  const { waiting, computing } = testLanes();
+  assert.deepEqual(waiting, WAITING_ON_CLOCKS);
+  assert.deepEqual(computing.slice(0, LONGEST_FIRST.length), LONGEST_FIRST);
+  const files = [...waiting, ...computing];
   assert.equal(new Set(files).size, files.length, 'no file twice');
   for (const expected of ['packages/kit/dist/test/config.test.js', 'services/movie/dist/test/movie.http.test.js', 'scripts/dist/test/run-tests.test.js', 'tests/dist/stack/outages.test.js', 'bench/dist/test/spread.test.js']) {
     assert.ok(files.includes(expected), expected);
@@ -17,17 +20,27 @@ test('npm test runs every compiled test file once, the longest first', () => {
   assert.ok(files.every((file) => file.endsWith('.test.js') && file.includes('dist/')), 'compiled test files only');
 });
 
-test('a listed file that no longer exists is named, so the list cannot go stale silently', async () => {
+test('a listed file that no longer exists is named, so the lists cannot go stale silently', async () => {
   const dir = await makeTempDir('cinemetrics-run-tests-');
   try {
-    for (const file of LONGEST_FIRST.slice(1)) {
+    const [gone, ...kept] = [LONGEST_FIRST[2] ?? '', ...WAITING_ON_CLOCKS, ...LONGEST_FIRST.filter((_, index) => index !== 2)];
+    for (const file of kept) {
       await mkdir(path.join(dir.path, path.dirname(file)), { recursive: true });
       await cp(__filename, path.join(dir.path, file));
     }
-    assert.throws(() => testFiles(dir.path), (error: Error) => error.message.includes(`do not exist (build first, or update the list): ${LONGEST_FIRST[0]}`));
+    assert.throws(() => testLanes(dir.path), (error: Error) => error.message.endsWith(`do not exist (build first, or update the list): ${gone}`));
   } finally {
     await dir.remove();
   }
+});
+
+test("the computing lane's files, and the processes they start, run at a lower priority (nice 10)", () => {
+  // A process can only lower its own priority: under npm test this file is already at nice 10.
+  const expected = String(Math.max(10, getPriority()));
+  const script = "const { execFileSync } = require('node:child_process'); const os = require('node:os'); console.log(os.getPriority(), execFileSync(process.execPath, ['-p', 'require(\\'node:os\\').getPriority()']).toString().trim())";
+  const result = spawnSync(process.execPath, ['--require', COMPUTING_LANE_PRELOAD, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), `${expected} ${expected}`);
 });
 
 test('a bad CINEMETRICS_TEST_CONCURRENCY is named, exit 2, before any test runs', () => {

@@ -123,7 +123,9 @@ test('the heap profile decodes and has samples', async () => {
   assert.equal(status, 200);
   const profile = decode(body);
   assert.deepEqual(profile.sampleType.map((type) => `${text(profile, type.type)}/${text(profile, type.unit)}`), ['inuse_objects/count', 'inuse_space/bytes']);
-  assert.ok(profile.sample.length > 10, `${profile.sample.length} samples`);
+  // One sample per 512 KiB allocated on average, of what is still live: how many depends on when the
+  // last garbage collection ran, so only that there are some is asserted, and the bytes they stand for.
+  assert.ok(profile.sample.length > 0, `${profile.sample.length} samples`);
   const bytes = profile.sample.reduce((sum, sample) => sum + Number(sample.value[1]), 0);
   assert.ok(bytes > 1024 * 1024, `${bytes} bytes of sampled live heap`);
 });
