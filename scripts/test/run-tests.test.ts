@@ -6,6 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { makeTempDir } from '@cinemetrics/testing';
 import { FileTimings } from './file-timings.js';
+import { RunTotals, type TestEvent } from './run-totals.js';
 import { COMPUTING_LANE_PRELOAD, LONGEST_FIRST, testLanes, WAITING_ON_CLOCKS } from './run-tests.js';
 
 test('npm test runs every compiled test file once, in one of two lanes, the longest first in each', () => {
@@ -74,4 +75,20 @@ test("the summary names the files that ran longest, from a file's first test sta
     { file: 'a.test.js', seconds: 2 },
   ]);
   assert.match(timings.summary(1), /longest test files[^\n]*\n\s+9\.0 s {2}b\.test\.js\n$/);
+});
+
+test("both lanes' counters are summed into one summary at the end, and left out of each lane's report", () => {
+  const totals = new RunTotals(0);
+  const counter = (message: string, extra: Partial<TestEvent['data']> = {}): TestEvent => ({ type: 'test:diagnostic', data: { nesting: 0, message, ...extra } });
+  for (const lane of [
+    ['tests 14', 'suites 0', 'pass 14', 'fail 0'],
+    ['tests 714', 'suites 52', 'pass 713', 'fail 1'],
+  ]) {
+    for (const message of [...lane, 'duration_ms 1234.5']) assert.equal(totals.took(counter(message)), true, message);
+  }
+  assert.equal(totals.took(counter('tests 3', { nesting: 1 })), false, "a suite's own counters stay");
+  assert.equal(totals.took(counter('answers by status: 200×36')), false, "a test's own diagnostics stay");
+  assert.equal(totals.took({ type: 'test:pass', data: { nesting: 0 } }), false);
+  const summary = totals.summary(175_000);
+  for (const line of ['ℹ tests 728', 'ℹ suites 52', 'ℹ pass 727', 'ℹ fail 1', 'ℹ duration_ms 175000']) assert.ok(summary.includes(`${line}\n`), `${line} in:${summary}`);
 });

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { ConfigError, loadConfig } from '@cinemetrics/kit';
 import { REPOSITORY_ROOT } from '@cinemetrics/testing';
 import { FileTimings } from './file-timings.js';
+import { RunTotals, type TestEvent } from './run-totals.js';
 
 const PATTERNS = [
   'packages/*/dist/test/**/*.test.js',
@@ -115,6 +116,7 @@ function main(): void {
   process.env['AUTH_SCRYPT_N'] ??= '1024';
   const lanes = testLanes();
   const timings = new FileTimings(REPOSITORY_ROOT);
+  const totals = new RunTotals();
   const reports = [
     { files: lanes.waiting, concurrency: WAITING_LANE_CONCURRENCY, execArgv: [] },
     { files: lanes.computing, concurrency, execArgv: ['--require', COMPUTING_LANE_PRELOAD] },
@@ -131,11 +133,11 @@ function main(): void {
     });
     stream.on('test:dequeue', (event) => timings.seen(event.file));
     stream.on('test:complete', (event) => timings.seen(event.file));
-    const report = stream.compose(spec);
+    const report = stream.filter((event: TestEvent) => !totals.took(event)).compose(spec);
     report.pipe(process.stdout, { end: false });
     return finished(report);
   });
-  void Promise.all(reports).then(() => process.stdout.write(timings.summary(SLOWEST_FILES_SHOWN)));
+  void Promise.all(reports).then(() => process.stdout.write(`${totals.summary()}${timings.summary(SLOWEST_FILES_SHOWN)}`));
 }
 
 if (require.main === module) main();
