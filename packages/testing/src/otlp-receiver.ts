@@ -14,8 +14,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
-import generatedRoot from 'otlp-transformer-protobufjs/build/src/generated/root';
-import { listenOtlpGrpc, type GrpcAnswer, type GrpcCall, type GrpcListener } from './otlp-grpc-listener.js';
+import type { GrpcAnswer, GrpcCall, GrpcListener } from './otlp-grpc-listener.js';
 import { waitUntil } from './wait.js';
 
 const gunzip = promisify(gunzipCallback);
@@ -122,6 +121,9 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
  * OTLP/gRPC at `grpcUrl`. Both feed the same spans, logs and requests.
  */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+  // Loaded by the first receiver, not with the package: most test files start none, and protobufjs and
+  // grpc-js are a good part of what loading the package costs.
+  otlp ??= (require('otlp-transformer-protobufjs/build/src/generated/root') as { opentelemetry: { proto: GeneratedOtlp } }).opentelemetry.proto;
   const receiver = new Receiver();
   await receiver.listen();
   return receiver;
@@ -153,7 +155,13 @@ interface GeneratedOtlp {
   logs: { v1: { SeverityNumber: GeneratedEnum } };
 }
 
-const otlp = (generatedRoot as unknown as { opentelemetry: { proto: GeneratedOtlp } }).opentelemetry.proto;
+/** Set by startOtlpReceiver before the first receiver exists. */
+let otlp: GeneratedOtlp | undefined;
+
+function generated(): GeneratedOtlp {
+  if (otlp === undefined) throw new Error('OTLP receiver: the protobuf definitions are loaded by startOtlpReceiver');
+  return otlp;
+}
 
 /**
  * toObject options: 64-bit integers as decimal strings, enums as their proto names, bytes as
@@ -237,7 +245,7 @@ class Receiver implements OtlpReceiver {
   private grpc: GrpcListener | undefined;
 
   constructor() {
-    const v1 = otlp.collector;
+    const v1 = generated().collector;
     const signals: Signal[] = [
       {
         httpPath: '/v1/traces',
@@ -283,6 +291,7 @@ class Receiver implements OtlpReceiver {
     if (address === null || typeof address === 'string') throw new Error(`OTLP receiver: unexpected address ${String(address)}`);
     this.boundPort = address.port;
     const exports = new Map(this.signals.map((signal) => [signal.grpcPath, (call: GrpcCall) => this.answerGrpc(signal, call)]));
+    const { listenOtlpGrpc } = require('./otlp-grpc-listener.js') as typeof import('./otlp-grpc-listener.js');
     this.grpc = await listenOtlpGrpc(HOST, exports);
   }
 
@@ -542,6 +551,6 @@ function enumSuffix(value: string | number | undefined, prefix: string, fallback
 function severityToNumber(value: string | number | undefined): number {
   if (value === undefined) return 0;
   if (typeof value === 'number') return value;
-  const number = otlp.logs.v1.SeverityNumber[value];
+  const number = generated().logs.v1.SeverityNumber[value];
   return typeof number === 'number' ? number : 0;
 }

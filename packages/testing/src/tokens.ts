@@ -1,5 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
+import type { CryptoKey, JSONWebKeySet, JWK, JWTPayload } from 'jose';
+
+/** jose, loaded by the first test that makes a key or a token: most test files make none. */
+const jose = (): typeof import('jose') => require('jose') as typeof import('jose');
 
 export const TEST_ISSUER = 'cinemetrics-auth';
 export const TEST_AUDIENCE = 'cinemetrics';
@@ -13,6 +16,7 @@ export interface SigningKey {
 
 /** A fresh Ed25519 key as the auth service makes them (kid = RFC 7638 thumbprint). */
 export async function newSigningKey(): Promise<SigningKey> {
+  const { calculateJwkThumbprint, exportJWK, generateKeyPair } = jose();
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
@@ -46,6 +50,7 @@ export interface TokenOptions {
 
 /** Signs an access token the way the auth service does, with every claim adjustable for negative tests. */
 export async function signToken(key: SigningKey, options: TokenOptions = {}): Promise<string> {
+  const { SignJWT } = jose();
   const now = Math.floor(Date.now() / 1000);
   const payload: JWTPayload = {
     sub: options.sub ?? options.clientId ?? randomUUID(),

@@ -1,6 +1,7 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { currentRequestScope } from './deadline.js';
 import { describeError, DownstreamUnavailableError } from './errors.js';
+import { undici } from './undici.js';
 
 /** How calls to one downstream authenticate. */
 export type DownstreamAuth =
@@ -149,7 +150,7 @@ export class OAuthTokenSource implements AuthProvider {
     if (audience !== undefined) form.set('audience', audience);
     const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
     const started = performance.now();
-    const response = await request(this.credentials.tokenUrl, {
+    const response = await undici().request(this.credentials.tokenUrl, {
       method: 'POST',
       dispatcher: this.dispatcher,
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Basic ${basic}` },

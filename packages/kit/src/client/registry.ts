@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import type { HealthRegistry } from '../health.js';
 import { componentLogger } from '../logger.js';
 import type { ShutdownHook } from '../service.js';
 import { DownstreamClient, type DownstreamOptions } from './client.js';
 import { UnknownDownstreamError } from './errors.js';
 import { DEFAULT_DOWNSTREAM_POLICY, type DownstreamPolicy } from './policy.js';
+import { undici } from './undici.js';
 
 export interface DownstreamRegistryOptions {
   logger: Logger;
@@ -24,8 +25,8 @@ export class DownstreamRegistry {
   private readonly clients = new Map<string, DownstreamClient>();
   private readonly logger: Logger;
   private readonly policy: DownstreamPolicy;
-  /** Token endpoints are other origins: one small shared agent for them. */
-  private readonly tokenAgent = new Agent({ connections: 4, keepAliveTimeout: 4_000, keepAliveMaxTimeout: 4_000 });
+  /** Token endpoints are other origins: one small shared agent for them, made with the first client. */
+  private tokenAgent: Agent | undefined;
 
   constructor(private readonly options: DownstreamRegistryOptions) {
     this.logger = componentLogger(options.logger, 'downstream');
@@ -35,6 +36,7 @@ export class DownstreamRegistry {
   register(name: string, options: DownstreamOptions): DownstreamClient {
     if (!/^[a-z][a-z0-9_-]{0,62}$/.test(name)) throw new Error(`downstream name "${name}" must be lower-case letters, digits, _ or -`);
     if (this.clients.has(name)) throw new Error(`downstream "${name}" is already registered`);
+    this.tokenAgent ??= new (undici().Agent)({ connections: 4, keepAliveTimeout: 4_000, keepAliveMaxTimeout: 4_000 });
     const client = new DownstreamClient(name, options, { logger: this.logger, policy: this.policy, tokenDispatcher: this.tokenAgent });
     this.clients.set(name, client);
     this.options.health?.register({ name, critical: client.critical, check: () => client.checkReady() });
@@ -66,7 +68,7 @@ export class DownstreamRegistry {
   /** Stops the breakers' probes and closes every pool. */
   async close(): Promise<void> {
     await Promise.all([...this.clients.values()].map((client) => client.close()));
-    await this.tokenAgent.close();
+    await this.tokenAgent?.close();
   }
 
   shutdownHook(): ShutdownHook {

@@ -1,9 +1,10 @@
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { Call, DownstreamResponse } from './call.js';
 import { unavailableFrom } from './errors.js';
 import type { DownstreamPolicy } from './policy.js';
+import { undici } from './undici.js';
 
 /**
  * The innermost call: one HTTP exchange over a keep-alive undici pool, the body read whole. Every
@@ -20,7 +21,7 @@ export class Transport {
     // Idle connections are dropped well before the services' own keep-alive (HTTP_KEEP_ALIVE_TIMEOUT_MS,
     // 65 s by default), so the pool never writes to a socket the server is closing. Timeouts per attempt
     // come from the abort signal; the pool's own are a backstop.
-    this.pool = new Pool(origin, {
+    this.pool = new (undici().Pool)(origin, {
       connections: policy.maxConnections,
       pipelining: 1,
       keepAliveTimeout: 4_000,

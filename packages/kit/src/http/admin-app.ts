@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Koa, { type Context, type Next } from 'koa';
 import type Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import { z } from 'zod';
 import type { Logger } from 'pino';
+import { bodyParserOnFirstUse } from './body-parser.js';
 import { metricsRouter } from './metrics-endpoint.js';
 import { strictRouter } from './route.js';
 import { ProblemError } from '../problem.js';
@@ -97,7 +97,7 @@ export function createAdminApp(options: AdminAppOptions): Koa {
 
   app.use(recordRequests(options.logger, { metrics: false }));
   app.use(problemMiddleware(options.logger));
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit }));
+  app.use(bodyParserOnFirstUse({ enableTypes: ['json'], jsonLimit: options.bodyLimit }));
   app.use(open.routes());
   app.use(metricsRouter().routes());
   for (const router of options.routers ?? []) app.use(router.routes()).use(router.allowedMethods());

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { bodyParser } from '@koa/bodyparser';
+import { bodyParserOnFirstUse } from './body-parser.js';
 import { undecodableBody, unsupportedContentEncoding, unsupportedMediaType } from '../problem.js';
 
 /** The content codings the body parser decompresses (RFC 9110 §8.4.1); anything else is a 415. */
@@ -38,7 +38,7 @@ export type BodyKind = keyof typeof MEDIA_TYPES;
  * body the same way (form-body.ts).
  */
 export function jsonBodyReader(limit: string, method: string, kind: BodyKind = 'json'): Middleware {
-  const parse = bodyParser({
+  const parse = bodyParserOnFirstUse({
     enableTypes: [kind],
     jsonLimit: limit,
     formLimit: limit,
