@@ -13,14 +13,14 @@
  * starts no promtool run that could not finish in time: the searches left are reported as not measured.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { loadDefinitions, parseDuration, type BurnRateAlert, type Slo } from '@cinemetrics/slo';
+import { loadDefinitions, parseDuration, sloRulesPath, type BurnRateAlert, type Slo } from '@cinemetrics/slo';
 import { makeTempDir, REPOSITORY_ROOT, stackBinary } from '@cinemetrics/testing';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { alertSelector, firingTest, firstFiringStep, type OutageScenario } from './alert-search.js';
 import { runBench } from './lifetime.js';
 import { numberOption } from './options.js';
@@ -82,17 +82,15 @@ runBench('bench:alerts', minutes * 60, async (lifetime) => {
   const stepSeconds = evaluationIntervalSeconds();
   const dir = await makeTempDir('cinemetrics-bench-alerts-');
   lifetime.onStop(() => dir.remove());
-  const rules = parse(readFileSync(path.join(REPOSITORY_ROOT, 'alerts', 'slo.rules.yml'), 'utf8')) as { groups: { name: string }[] };
 
   const searches: Search[] = definitions.slos.flatMap((slo) => definitions.burnRateAlerts.filter((alert) => alert.severity === 'page').map((alert) => ({ slo, alert })));
   const maxSteps = Math.round((maxMinutes * 60) / stepSeconds);
   let file = 0;
   let longestRunSeconds = 0;
   const found = await inPool(searches, concurrency, async ({ slo, alert }): Promise<Found> => {
-    const group = rules.groups.filter((candidate) => candidate.name === `slo-${slo.name}`);
-    if (group.length !== 1) throw new Error(`alerts/slo.rules.yml has no group slo-${slo.name}; run npm run rules`);
-    const ruleFile = path.join(dir.path, `slo-${slo.name}.rules.yml`);
-    await writeFile(ruleFile, stringify({ groups: group }));
+    // The committed file of this SLO alone: promtool evaluates every rule it loads at every step.
+    const ruleFile = path.join(REPOSITORY_ROOT, sloRulesPath(slo.name));
+    if (!existsSync(ruleFile)) throw new Error(`${sloRulesPath(slo.name)} does not exist; run npm run rules`);
     const scenario: OutageScenario = {
       slo,
       sli: definitions.sli,
@@ -134,7 +132,7 @@ runBench('bench:alerts', minutes * 60, async (lifetime) => {
     return { slo, alert, step, runs, measured: true };
   });
 
-  console.log(`\nbench/alerts: time from a total outage to the page, per SLO (promtool test rules on alerts/slo.rules.yml; ${stepSeconds} s scrape and evaluation interval, ${requestsPerSecond} req/s)\n`);
+  console.log(`\nbench/alerts: time from a total outage to the page, per SLO (promtool test rules on alerts/slo-<name>.rules.yml; ${stepSeconds} s scrape and evaluation interval, ${requestsPerSecond} req/s)\n`);
   console.log('SLO                      objective  page rule (burn × over long / short, for)   fires after the outage\'s first scrape   promtool runs');
   for (const { slo, alert, step, runs, measured } of found) {
     const rule = `${alert.burnRate}× over ${alert.longWindow} / ${alert.shortWindow}, for ${alert.for}`;

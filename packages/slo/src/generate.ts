@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDefinitions, REPOSITORY_ROOT, type Definitions } from './definitions.js';
 import { renderPrometheusRule, renderRuleFile } from './render.js';
@@ -41,9 +41,14 @@ export async function writeRules(options: GenerateOptions & { outDir?: string; r
 /** The committed rule files that differ from the generator output (empty when all match). */
 export async function staleRuleFiles(root = REPOSITORY_ROOT): Promise<string[]> {
   const stale: string[] = [];
-  for (const file of renderRules(loadDefinitions(root))) {
+  const rendered = renderRules(loadDefinitions(root));
+  for (const file of rendered) {
     const committed = await readFile(path.join(root, file.path), 'utf8').catch(() => undefined);
     if (committed !== file.content) stale.push(file.path);
   }
+  // Prometheus loads every alerts/*.rules.yml: one the generator no longer writes must go.
+  const generated = new Set(rendered.map((file) => file.path));
+  const present = (await readdir(path.join(root, 'alerts'))).filter((name) => name.endsWith('.rules.yml')).map((name) => `alerts/${name}`);
+  stale.push(...present.filter((file) => !generated.has(file)));
   return stale;
 }

@@ -23,7 +23,7 @@ export interface RuleGroup {
 }
 
 export interface RuleFile {
-  /** Path relative to the repository root, e.g. alerts/slo.rules.yml. */
+  /** Path relative to the repository root, e.g. alerts/slo-movie-availability.rules.yml. */
   path: string;
   /** What the file holds, for its header comment. */
   title: string;

@@ -193,16 +193,23 @@ export function services(definitions: Definitions): string[] {
   return [...new Set([...definitions.slo.slos.map((slo) => slo.service), ...Object.keys(definitions.ownership)])];
 }
 
+/** Where the rules of one SLO are written, relative to the repository root. */
+export function sloRulesPath(sloName: string): string {
+  return `alerts/slo-${sloName}.rules.yml`;
+}
+
 export function generateRules(definitions: Definitions, options: GenerateOptions = {}): RuleFile[] {
   const clock = new Clock(options.timeScale ?? 1);
   return [
-    {
-      path: 'alerts/slo.rules.yml',
+    // One file per SLO, so a rule test loads only the SLOs it is about (promtool evaluates every rule of
+    // every file it is given at every step).
+    ...definitions.slo.slos.map((slo) => ({
+      path: sloRulesPath(slo.name),
       title:
-        'One group per SLO: SLI error ratios over every alert window, the SLO-window SLI, error budget and\n' +
+        `The ${slo.name} SLO: SLI error ratios over every alert window, the SLO-window SLI, error budget and\n` +
         ' burn rates, then the multi-window, multi-burn-rate alerts and the SLI-absent alert.',
-      groups: definitions.slo.slos.map((slo) => sloGroup(definitions, slo, clock)),
-    },
+      groups: [sloGroup(definitions, slo, clock)],
+    })),
     {
       path: 'alerts/service.rules.yml',
       title: 'One group per service: service down, saturation, dependency and telemetry-pipeline alerts.',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -19,6 +19,7 @@ import {
   renderRules,
   runbookFile,
   scaleDuration,
+  PROMETHEUS_RULE_PATH,
   staleRuleFiles,
   type AlertingRule,
   type RecordingRule,
@@ -42,7 +43,7 @@ interface FileRule {
 /** The committed rule files as Prometheus reads them. */
 async function committedRules(): Promise<FileRule[]> {
   const rules: FileRule[] = [];
-  for (const file of ['alerts/slo.rules.yml', 'alerts/service.rules.yml']) {
+  for (const { path: file } of generateRules(definitions)) {
     const document = parse(await readFile(repoPath(file), 'utf8')) as { groups: { rules: FileRule[] }[] };
     for (const group of document.groups) rules.push(...group.rules);
   }
@@ -66,14 +67,28 @@ test('the committed rule files are exactly what the generator writes', async () 
   assert.equal(check.code, 0, check.output);
 });
 
+test('a rule file in alerts/ that the generator no longer writes is stale: Prometheus would still load it', async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'cinemetrics-stale-rules-'));
+  try {
+    await cp(repoPath('alerts'), path.join(root, 'alerts'), { recursive: true });
+    await cp(repoPath('ownership.yaml'), path.join(root, 'ownership.yaml'));
+    await cp(repoPath(PROMETHEUS_RULE_PATH), path.join(root, PROMETHEUS_RULE_PATH));
+    assert.deepEqual(await staleRuleFiles(root), []);
+    await writeFile(path.join(root, 'alerts', 'slo.rules.yml'), 'groups: []\n');
+    assert.deepEqual(await staleRuleFiles(root), ['alerts/slo.rules.yml']);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
 test('the CLI writes a time-scaled variant elsewhere and refuses to overwrite alerts/ with one', async () => {
   const out = path.join(tmpdir(), `cinemetrics-rules-${process.pid}`);
   try {
     const cli = repoPath('packages', 'slo', 'dist', 'src', 'cli.js');
     const written = await run(process.execPath, [cli, '--time-scale', '60', '--out', out]);
     assert.equal(written.code, 0, written.output);
-    assert.deepEqual((await readdir(out)).sort(), ['service.rules.yml', 'slo.rules.yml']);
-    const scaled = await readFile(path.join(out, 'slo.rules.yml'), 'utf8');
+    assert.deepEqual((await readdir(out)).sort(), ['service.rules.yml', ...definitions.slo.slos.map((slo) => `slo-${slo.name}.rules.yml`)].sort());
+    const scaled = await readFile(path.join(out, 'slo-movie-availability.rules.yml'), 'utf8');
     assert.match(scaled, /TIME-SCALED for tests: every range window and `for` is divided by 60/);
     const refused = await run(process.execPath, [cli, '--time-scale', '60']);
     assert.equal(refused.code, 2);
@@ -116,10 +131,9 @@ test('burn-rate tiers: page at 14.4x (1h, 5m) and 6x (6h, 30m), ticket at 3x (1d
 });
 
 test('every SLO records its ratios over each window, the 30-day SLI, budget and burn rates', () => {
-  const [sloFile] = generateRules(definitions);
-  assert.ok(sloFile);
+  const groups = generateRules(definitions).flatMap((file) => file.groups);
   for (const slo of definitions.slo.slos) {
-    const group: RuleGroup | undefined = sloFile.groups.find((candidate) => candidate.name === `slo-${slo.name}`);
+    const group: RuleGroup | undefined = groups.find((candidate) => candidate.name === `slo-${slo.name}`);
     assert.ok(group, slo.name);
     const rules: Rule[] = group.rules;
     const records = rules.filter((rule): rule is RecordingRule => 'record' in rule).map((rule) => rule.record);

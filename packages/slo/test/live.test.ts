@@ -110,7 +110,7 @@ test('live: a failing service pages through Prometheus and Alertmanager, resolve
   const dir: TempDir = await makeTempDir('cinemetrics-live-alerts-');
   cleanup.push(() => dir.remove());
   const scaledFiles = await writeRules({ timeScale: TIME_SCALE, outDir: path.join(dir.path, 'scaled') });
-  const committedFiles = ['slo.rules.yml', 'service.rules.yml'].map((file) => repoPath('alerts', file));
+  const committedFiles = generateRules(definitions).map((file) => repoPath(...file.path.split('/')));
   const ruleCount = generateRules(definitions).reduce((sum, file) => sum + file.groups.reduce((n, group) => n + group.rules.length, 0), 0);
 
   // --- services under traffic ------------------------------------------------------------------
