@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdir, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeTempDir, stackBinary, type TempDir } from '@cinemetrics/testing';
+import { parse } from 'yaml';
 import { repoPath, run } from './support.js';
 
 // The same versions as the stack runs: built from their pinned modules by npm run stack:build.
@@ -65,6 +66,38 @@ test('promtool test rules: every alert fires when it should and stays silent whe
     assert.equal(result.code, 0, `${files[index]}:\n${result.output}`);
     assert.match(result.output, /SUCCESS/, files[index]);
   });
+});
+
+/** The SLI each SLO alert is about; SLIMetricsAbsent is about every SLO. */
+const ALERT_SLI: Record<string, string | undefined> = { AvailabilityErrorBudgetBurn: 'availability', LatencyErrorBudgetBurn: 'latency' };
+
+interface RuleTestFile {
+  rule_files: string[];
+  tests: {
+    input_series: { series: string }[];
+    alert_rule_test?: { alertname: string }[];
+    promql_expr_test?: { expr: string }[];
+  }[];
+}
+
+test("each SLO rule test loads the rules of every SLO it asserts on, for every service it feeds, so no 'does not fire' holds only because the rules are missing", () => {
+  const everySlo = ruleFiles().filter((file) => file.startsWith('slo-'));
+  for (const file of readdirSync(repoPath('alerts', 'tests')).filter((name) => name.startsWith('slo-') && name.endsWith('.test.yml'))) {
+    const document = parse(readFileSync(repoPath('alerts', 'tests', file), 'utf8')) as RuleTestFile;
+    const loaded = new Set(document.rule_files.flatMap((pattern) => (pattern === '../slo-*.rules.yml' ? everySlo : [path.basename(pattern)])));
+    for (const group of document.tests) {
+      const fed = new Set(group.input_series.flatMap((input) => [...input.series.matchAll(/service="([a-z]+)"/g)].map((match) => match[1])));
+      const needed = new Set<string>();
+      for (const { alertname } of group.alert_rule_test ?? []) {
+        if (alertname === 'SLIMetricsAbsent') everySlo.forEach((slo) => needed.add(slo));
+        const sli = ALERT_SLI[alertname];
+        if (sli !== undefined) for (const service of fed) needed.add(`slo-${service}-${sli}.rules.yml`);
+      }
+      for (const { expr } of group.promql_expr_test ?? []) for (const [, slo] of expr.matchAll(/slo="([a-z-]+)"/g)) needed.add(`slo-${slo}.rules.yml`);
+      const missing = [...needed].filter((needs) => everySlo.includes(needs) && !loaded.has(needs));
+      assert.deepEqual(missing, [], `${file}: rule_files lacks what its tests assert on`);
+    }
+  }
 });
 
 test('promtool test rules fails when an expectation is wrong (the tests can fail)', async () => {
