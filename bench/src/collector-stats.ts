@@ -1,6 +1,6 @@
 /** What the collector has accepted so far, from its own Prometheus metrics, and its process's CPU. */
 import type { RunningStack } from '@cinemetrics/stack';
-import { parseSamples, sumOf } from '@cinemetrics/testing';
+import { parseSamples, sumOf, type Sample } from '@cinemetrics/testing';
 import { cpuSeconds } from './proc-stats.js';
 
 export interface CollectorReading {
@@ -10,9 +10,8 @@ export interface CollectorReading {
 }
 
 /** The collector's own metrics carry `_total` or not depending on its version: either is counted. */
-function acceptedTotal(exposition: string, signal: 'spans' | 'log_records'): number {
+function acceptedTotal(samples: Sample[], signal: 'spans' | 'log_records'): number {
   const name = `otelcol_receiver_accepted_${signal}`;
-  const samples = parseSamples(exposition);
   return sumOf(samples, name) + sumOf(samples, `${name}_total`);
 }
 
@@ -24,10 +23,10 @@ export function collectorPid(stack: RunningStack): number {
 
 export async function readCollector(stack: RunningStack): Promise<CollectorReading> {
   const response = await fetch(`http://127.0.0.1:${stack.ports.collectorMetrics}/metrics`);
-  const text = await response.text();
+  const samples = parseSamples(await response.text());
   return {
     cpuSeconds: cpuSeconds(collectorPid(stack)),
-    spans: acceptedTotal(text, 'spans'),
-    logRecords: acceptedTotal(text, 'log_records'),
+    spans: acceptedTotal(samples, 'spans'),
+    logRecords: acceptedTotal(samples, 'log_records'),
   };
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { startProcess } from '@cinemetrics/testing';
-import { freePortBase, interrupt, metricSum, npmStart, READY_LINE, STOP_TIMEOUT_MS } from './support/npm-start.js';
+import { parseSamples, startProcess, sumOf } from '@cinemetrics/testing';
+import { freePortBase, interrupt, npmStart, READY_LINE, STOP_TIMEOUT_MS } from './support/npm-start.js';
 
 const LOADGEN_JS = path.resolve(__dirname, '../src/loadgen.js');
 const ADMIN_TOKEN = 'loadgen-test-admin-token-0123456789';
@@ -21,7 +21,7 @@ async function loadgen(base: number, env: Record<string, string | undefined>, ar
 /** Ratings PUT the rating service answered, by status code. */
 async function ratingPuts(base: number, status: string): Promise<number> {
   const exposition = await (await fetch(`http://127.0.0.1:${base + 12}/metrics`)).text();
-  return metricSum(exposition, 'http_server_request_duration_seconds_count', { http_request_method: 'PUT', http_response_status_code: status });
+  return sumOf(parseSamples(exposition), 'http_server_request_duration_seconds_count', { http_request_method: 'PUT', http_response_status_code: status });
 }
 
 test('the load generator rates as load-user-N users it makes and signs in; without an admin token it sends reads only', async () => {

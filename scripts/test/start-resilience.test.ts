@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { httpJson, startMariaDb, type RunningProcess } from '@cinemetrics/testing';
+import { httpJson, parseSamples, startMariaDb, sumOf, type RunningProcess } from '@cinemetrics/testing';
 import { Dataset } from '../src/dataset.js';
 import { DEMO_DATASET } from '../src/start.js';
-import { eventually, freePortBase, interrupt, isAlive, metricSum, npmStart, READY_LINE, servicePids, STOP_TIMEOUT_MS } from './support/npm-start.js';
+import { eventually, freePortBase, interrupt, isAlive, npmStart, READY_LINE, servicePids, STOP_TIMEOUT_MS } from './support/npm-start.js';
 
 const MOVIE_ID = new Dataset(DEMO_DATASET).movie(0).id;
 const DEMO_RATINGS_OF_MOVIE = [...new Dataset(DEMO_DATASET).ratings()].filter((r) => r.recordId === MOVIE_ID).length;
@@ -20,12 +20,12 @@ async function scrapeMovie(base: number): Promise<string> {
 }
 
 function breakerIs(exposition: string, state: string): boolean {
-  return metricSum(exposition, 'circuit_breaker_state', { peer_service: 'rating', state }) === 1;
+  return sumOf(parseSamples(exposition), 'circuit_breaker_state', { peer_service: 'rating', state }) === 1;
 }
 
 /** Outbound attempts from movie to rating (one histogram observation per attempt). */
 function attemptsToRating(exposition: string): number {
-  return metricSum(exposition, 'http_client_request_duration_seconds_count', { peer_service: 'rating' });
+  return sumOf(parseSamples(exposition), 'http_client_request_duration_seconds_count', { peer_service: 'rating' });
 }
 
 function restartLines(proc: RunningProcess): string[] {

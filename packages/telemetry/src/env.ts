@@ -31,3 +31,11 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   });
   throw new ConfigError(problems);
 }
+
+/** The names of a comma-separated list variable, blanks around them ignored, as the SDK reads lists. */
+export function commaSeparated(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+}

@@ -8,6 +8,7 @@ import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { PinoInstrumentation, type PinoInstrumentationConfig } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation, type UndiciInstrumentationConfig } from '@opentelemetry/instrumentation-undici';
 import type { IncomingMessage } from 'node:http';
+import { commaSeparated } from './env.js';
 import { REDACTED_QUERY_PARAMETERS, redactQuery } from './query-redaction.js';
 
 const UNTRACED_PATHS = ['/.well-known/', '/metrics'];
@@ -53,12 +54,6 @@ const CURATED: Record<string, () => Instrumentation> = {
   pino: () => new PinoInstrumentation(pino),
 };
 
-const names = (list: string | undefined): string[] =>
-  (list ?? '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
-
 /**
  * The instrumentations named by OTEL_NODE_ENABLED_INSTRUMENTATIONS minus OTEL_NODE_DISABLED_INSTRUMENTATIONS,
  * as `@opentelemetry/auto-instrumentations-node` reads them. The services' own set is built from its
@@ -67,8 +62,8 @@ const names = (list: string | undefined): string[] =>
  * loaded only when a user names an instrumentation outside that set, and then builds all of them.
  */
 export function instrumentations(enabled: string, disabled: string | undefined): Instrumentation[] {
-  const off = new Set(names(disabled));
-  const wanted = names(enabled).filter((name) => !off.has(name));
+  const off = new Set(commaSeparated(disabled));
+  const wanted = commaSeparated(enabled).filter((name) => !off.has(name));
   if (wanted.every((name) => name in CURATED)) return wanted.map((name) => (CURATED[name] as () => Instrumentation)());
   // It reads the variables itself: the kit's default applies when the variable is unset.
   process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = enabled;

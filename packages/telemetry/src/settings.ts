@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig } from './env.js';
+import { commaSeparated, loadConfig } from './env.js';
 
 const protocol = z.enum(['grpc', 'http/protobuf', 'http/json']);
 const samplers = z.enum([
@@ -18,17 +18,7 @@ export const PROPAGATOR_NAMES = ['tracecontext', 'baggage', 'b3', 'b3multi', 'no
 export type PropagatorName = (typeof PROPAGATOR_NAMES)[number];
 const isPropagatorName = (name: string): name is PropagatorName => (PROPAGATOR_NAMES as readonly string[]).includes(name);
 /** Comma-separated, blanks around names ignored, as the SDK reads lists. */
-const propagators = z
-  .string()
-  .refine(
-    (value) =>
-      value
-        .split(',')
-        .map((name) => name.trim())
-        .filter((name) => name !== '')
-        .every(isPropagatorName),
-    `must be a comma-separated list of ${PROPAGATOR_NAMES.join(', ')}`,
-  );
+const propagators = z.string().refine((value) => commaSeparated(value).every(isPropagatorName), `must be a comma-separated list of ${PROPAGATOR_NAMES.join(', ')}`);
 
 export interface BatchSettings {
   scheduledDelayMillis?: number;

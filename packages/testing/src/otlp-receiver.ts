@@ -121,9 +121,6 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
  * OTLP/gRPC at `grpcUrl`. Both feed the same spans, logs and requests.
  */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
-  // Loaded by the first receiver, not with the package: most test files start none, and protobufjs and
-  // grpc-js are a good part of what loading the package costs.
-  otlp ??= (require('otlp-transformer-protobufjs/build/src/generated/root') as { opentelemetry: { proto: GeneratedOtlp } }).opentelemetry.proto;
   const receiver = new Receiver();
   await receiver.listen();
   return receiver;
@@ -155,11 +152,14 @@ interface GeneratedOtlp {
   logs: { v1: { SeverityNumber: GeneratedEnum } };
 }
 
-/** Set by startOtlpReceiver before the first receiver exists. */
 let otlp: GeneratedOtlp | undefined;
 
+/**
+ * Loaded by the first receiver, not with the package: most test files start none, and protobufjs (like
+ * grpc-js, loaded by listen) is a good part of what loading the package costs.
+ */
 function generated(): GeneratedOtlp {
-  if (otlp === undefined) throw new Error('OTLP receiver: the protobuf definitions are loaded by startOtlpReceiver');
+  otlp ??= (require('otlp-transformer-protobufjs/build/src/generated/root') as { opentelemetry: { proto: GeneratedOtlp } }).opentelemetry.proto;
   return otlp;
 }
 

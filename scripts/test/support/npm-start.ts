@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { freePortBase as freePortBaseFor, parseSamples, startProcess, sumOf, type RunningProcess } from '@cinemetrics/testing';
+import { freePortBase as freePortBaseFor, startProcess, type RunningProcess } from '@cinemetrics/testing';
 import { servicePorts } from '../../src/start.js';
 
 const START_JS = path.resolve(__dirname, '../../src/start.js');
@@ -44,11 +44,6 @@ export async function interrupt(proc: RunningProcess): Promise<void> {
   proc.signal('SIGINT');
   const status = await proc.exited;
   assert.deepEqual(status, { code: 0, signal: null }, proc.lines().slice(-30).join('\n'));
-}
-
-/** The sum of the samples of `metric` whose labels include all of `labels`, from a Prometheus text exposition. */
-export function metricSum(exposition: string, metric: string, labels: Record<string, string> = {}): number {
-  return sumOf(parseSamples(exposition), metric, labels);
 }
 
 export { eventually } from '@cinemetrics/testing';
