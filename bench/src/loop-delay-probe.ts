@@ -2,11 +2,12 @@
  * Preloaded into a service by bench/scrape (`--require`), never in production: node's event-loop delay
  * histogram at 1 ms resolution, read over a loopback port of its own (LOOP_PROBE_PORT). `GET /reset`
  * starts a new interval; `GET /read` answers the interval's maximum, p99 and mean delay in milliseconds,
- * less the timer's own resolution (an idle loop reads about 0). The kit's runtime metrics sample the
+ * less the timer's own resolution (an idle loop reads about 0), and the longest garbage-collection pause
+ * in the interval: a pause holds the loop whatever it was running. The kit's runtime metrics sample the
  * same histogram at 10 ms resolution, too coarse for delays of a few milliseconds.
  */
 import http from 'node:http';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 const RESOLUTION_MS = 1;
 const port = Number(process.env['LOOP_PROBE_PORT'] ?? 0);
@@ -15,13 +16,18 @@ if (port > 0) {
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
   const lateness = (nanoseconds: number): number => Math.max(0, nanoseconds / 1e6 - RESOLUTION_MS);
+  let longestGcMs = 0;
+  new PerformanceObserver((entries) => {
+    for (const entry of entries.getEntries()) longestGcMs = Math.max(longestGcMs, entry.duration);
+  }).observe({ entryTypes: ['gc'] });
   const server = http.createServer((request, response) => {
     if (request.url === '/reset') {
       histogram.reset();
+      longestGcMs = 0;
       response.end();
       return;
     }
-    const body = { maxMs: lateness(histogram.max), p99Ms: lateness(histogram.percentile(99)), meanMs: lateness(histogram.mean), samples: histogram.count };
+    const body = { maxMs: lateness(histogram.max), p99Ms: lateness(histogram.percentile(99)), meanMs: lateness(histogram.mean), samples: histogram.count, gcMs: longestGcMs };
     response.setHeader('content-type', 'application/json');
     response.end(JSON.stringify(body));
   });

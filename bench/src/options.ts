@@ -27,3 +27,11 @@ export function choiceOption<T extends string>(raw: string | undefined, name: st
   if (!(allowed as readonly string[]).includes(raw)) throw new OptionError(`--${name}: "${raw}" is not one of ${allowed.join(', ')}`);
   return raw as T;
 }
+
+/**
+ * Node options for the services a bench starts, space-separated (`--node-args=--max-semi-space-size=4`,
+ * with `=` because the value starts with a dash).
+ */
+export function nodeArgsOption(raw: string | undefined): string[] {
+  return raw?.split(' ').filter((arg) => arg !== '') ?? [];
+}

@@ -3,7 +3,7 @@
  * the series a busy service has: every route answered with every status class it can give, and every
  * downstream peer (metadata, rating, auth) called, failing as well as succeeding.
  *
- *   npm run bench:scrape [-- --scrapes 200 --interval-ms 250 --rate 50 --minutes 10]
+ *   npm run bench:scrape [-- --scrapes 200 --interval-ms 250 --rate 50 --minutes 10 --node-args=--max-semi-space-size=4]
  *
  * Movie (telemetry all on, exporting to a sink that drops what it gets) runs in front of metadata and
  * rating on the seeded MariaDB, with bench/src/loop-delay-probe.ts preloaded: node's event-loop delay
@@ -20,18 +20,20 @@ import { parseArgs } from 'node:util';
 import { eventually, freePort } from '@cinemetrics/testing';
 import { idPicker, startFanoutWorld, telemetryConfigs, type BenchService, type TelemetryConfig } from './fanout-world.js';
 import { runBench } from './lifetime.js';
-import { numberOption } from './options.js';
+import { nodeArgsOption, numberOption } from './options.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { quantile } from './spread.js';
 import { steadyLoad } from './steady-load.js';
 
 const { values } = parseArgs({
-  options: { scrapes: { type: 'string' }, 'interval-ms': { type: 'string' }, rate: { type: 'string' }, minutes: { type: 'string' } },
+  options: { scrapes: { type: 'string' }, 'interval-ms': { type: 'string' }, rate: { type: 'string' }, minutes: { type: 'string' }, 'node-args': { type: 'string' } },
 });
 const scrapes = numberOption(values.scrapes, 'scrapes', 200, { min: 10, max: 100_000 });
 const intervalMs = numberOption(values['interval-ms'], 'interval-ms', 250, { min: 10, max: 60_000 });
 const rate = numberOption(values.rate, 'rate', 50, { min: 1, max: 10_000 });
 const minutes = numberOption(values.minutes, 'minutes', 10, { min: 1, max: 600 });
+/** Node options for movie, the service scraped (e.g. a young-generation size, to see what its collections cost a scrape). */
+const nodeArgs = nodeArgsOption(values['node-args']);
 
 const SERVE_TARGET_MS = 5;
 const LOOP_TARGET_MS = 2;
@@ -65,16 +67,23 @@ async function driveEveryRoute(movie: BenchService, seconds: number): Promise<Re
   return statuses;
 }
 
+interface ProbeReading {
+  /** The loop's worst lateness in the interval. */
+  maxMs: number;
+  /** The longest garbage-collection pause in the interval. */
+  gcMs: number;
+}
+
 interface Probe {
   reset(): Promise<void>;
-  maxMs(): Promise<number>;
+  read(): Promise<ProbeReading>;
 }
 
 function probeAt(port: number): Probe {
   const base = `http://127.0.0.1:${port}`;
   return {
     reset: async () => void (await get(`${base}/reset`)),
-    maxMs: async () => ((await (await fetch(`${base}/read`)).json()) as { maxMs: number }).maxMs,
+    read: async () => (await (await fetch(`${base}/read`)).json()) as ProbeReading,
   };
 }
 
@@ -91,7 +100,7 @@ runBench('bench:scrape', minutes * 60, async (lifetime) => {
     'movie',
     allOn,
     world.movieEnv(metadata, rating),
-    { nodeArgs: ['--require', path.join(__dirname, 'loop-delay-probe.js')], env: { LOOP_PROBE_PORT: String(probePort) } },
+    { nodeArgs: [...nodeArgs, '--require', path.join(__dirname, 'loop-delay-probe.js')], env: { LOOP_PROBE_PORT: String(probePort) } },
   );
 
   const statuses: Record<string, number> = {};
@@ -129,18 +138,24 @@ runBench('bench:scrape', minutes * 60, async (lifetime) => {
   const serveMs: number[] = [];
   const scrapeLoopMs: number[] = [];
   const controlLoopMs: number[] = [];
+  const scrapeGcMs: number[] = [];
+  const controlGcMs: number[] = [];
   await sleep(1000);
   for (let i = 0; i < scrapes; i += 1) {
     await probe.reset();
     const started = performance.now();
     await get(`${movie.adminUrl}/metrics`);
     const took = performance.now() - started;
-    scrapeLoopMs.push(await probe.maxMs());
+    const during = await probe.read();
+    scrapeLoopMs.push(during.maxMs);
+    scrapeGcMs.push(during.gcMs);
     serveMs.push(took);
     await sleep(intervalMs / 2);
     await probe.reset();
     await sleep(Math.max(1, Math.round(took)));
-    controlLoopMs.push(await probe.maxMs());
+    const control = await probe.read();
+    controlLoopMs.push(control.maxMs);
+    controlGcMs.push(control.gcMs);
     await sleep(intervalMs / 2);
   }
   const { failures } = await background;
@@ -148,11 +163,15 @@ runBench('bench:scrape', minutes * 60, async (lifetime) => {
   const row = (name: string, values: number[]) =>
     `${name.padEnd(38)}${[0.5, 0.9, 0.99].map((q) => quantile(values, q).toFixed(2).padStart(8)).join('')}${Math.max(...values).toFixed(2).padStart(8)}`;
   console.log(`\nbench/scrape: movie's /metrics, ${series} series in ${families} families (${(exposition.length / 1024).toFixed(0)} KiB), after driving statuses ${JSON.stringify(statuses)}`);
-  console.log(`${scrapes} scrapes ${intervalMs} ms apart under ${rate} req/s of GET /movies/{id}\n`);
+  console.log(`${scrapes} scrapes ${intervalMs} ms apart under ${rate} req/s of GET /movies/{id}${nodeArgs.length > 0 ? `; movie's node options: ${nodeArgs.join(' ')}` : ''}\n`);
   console.log(`${'ms'.padEnd(38)}     p50     p90     p99     max`);
   console.log(row('serve time (request to last byte)', serveMs));
   console.log(row('event-loop delay, max within a scrape', scrapeLoopMs));
   console.log(row('event-loop delay, max within a control', controlLoopMs));
+  console.log(row('longest GC pause within a scrape', scrapeGcMs));
+  console.log(row('longest GC pause within a control', controlGcMs));
+  const withoutGc = scrapeLoopMs.filter((_, i) => (scrapeGcMs[i] as number) < 1);
+  console.log(row(`loop delay, scrapes without a GC pause ≥ 1 ms (${withoutGc.length})`, withoutGc));
   console.log(`\ntargets: serve p99 < ${SERVE_TARGET_MS} ms: ${quantile(serveMs, 0.99) < SERVE_TARGET_MS ? 'met' : 'missed'}; loop delay p99 during a scrape < ${LOOP_TARGET_MS} ms: ${quantile(scrapeLoopMs, 0.99) < LOOP_TARGET_MS ? 'met' : 'missed'}`);
   console.log(`background requests failed: ${failures}`);
 });

@@ -22,7 +22,7 @@ import { parseSamples, sumOf } from '@cinemetrics/testing';
 import { saturationWindow } from './fanout-load.js';
 import { idPicker, startFanoutWorld, telemetryConfigs, type BenchService, type TelemetryConfig } from './fanout-world.js';
 import { runBench } from './lifetime.js';
-import { choiceOption, numberOption } from './options.js';
+import { choiceOption, nodeArgsOption, numberOption } from './options.js';
 import { rssMiB } from './proc-stats.js';
 import { quantile, slope } from './spread.js';
 import { steadyLoad } from './steady-load.js';
@@ -45,10 +45,10 @@ const settleMinutes = numberOption(values.settle, 'settle', Math.min(2, minutes 
 const loadShare = numberOption(values.load, 'load', 0.7, { min: 0.05, max: 1, integer: false });
 const burstConnections = numberOption(values['burst-connections'], 'burst-connections', 200, { min: 0, max: 256 });
 const burstSeconds = numberOption(values['burst-seconds'], 'burst-seconds', 20, { min: 1, max: 600 });
-/** Node options for the three services (e.g. `--node-args=--max-semi-space-size=4`, with `=` because the value starts with a dash), to try what changes their memory. */
 /** The services' LOG_LEVEL: `warn` leaves out the access log, and with it almost all work of the log worker thread. */
 const logLevel = choiceOption(values['log-level'], 'log-level', 'info', ['info', 'warn'] as const);
-const nodeArgs = values['node-args']?.split(' ').filter((arg) => arg !== '') ?? [];
+/** Node options for the three services, to try what changes their memory. */
+const nodeArgs = nodeArgsOption(values['node-args']);
 
 const SATURATION_SECONDS = 10;
 const WARMUP_SECONDS = 20;

@@ -36,26 +36,34 @@ test('OTEL_EXPORTER_OTLP_PROTOCOL=grpc sends spans and log records over OTLP/gRP
   }
 });
 
-test('OTEL_NODE_DISABLED_INSTRUMENTATIONS turns an instrumentation off; by default koa route spans are there', async () => {
+test('by default a request has no koa span and its server span carries the route; OTEL_NODE_ENABLED_INSTRUMENTATIONS adds koa, OTEL_NODE_DISABLED_INSTRUMENTATIONS removes it again', async () => {
   const otlp = await startOtlpReceiver();
-  const [withKoa, withoutKoa] = await Promise.all([
+  const withKoa = 'http,undici,koa,mysql2,pino';
+  const [byDefault, enabled, disabled] = await Promise.all([
     startService('metadata', { env: otlpEnv(otlp, { OTEL_SERVICE_NAME: 'metadata-default' }) }),
-    startService('metadata', { env: otlpEnv(otlp, { OTEL_SERVICE_NAME: 'metadata-no-koa', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'koa' }) }),
+    startService('metadata', { env: otlpEnv(otlp, { OTEL_SERVICE_NAME: 'metadata-koa', OTEL_NODE_ENABLED_INSTRUMENTATIONS: withKoa }) }),
+    startService('metadata', {
+      env: otlpEnv(otlp, { OTEL_SERVICE_NAME: 'metadata-no-koa', OTEL_NODE_ENABLED_INSTRUMENTATIONS: withKoa, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'koa' }),
+    }),
   ]);
   try {
-    await Promise.all([get(`${withKoa.url}/metadata/default`), get(`${withoutKoa.url}/metadata/no-koa`)]);
-    const scopesOf = async (path: string) => {
+    await Promise.all([get(`${byDefault.url}/metadata/default`), get(`${enabled.url}/metadata/koa`), get(`${disabled.url}/metadata/no-koa`)]);
+    const traceAt = async (path: string) => {
       const server = await serverSpanAt(otlp, path);
+      assert.equal(server.name, 'GET /metadata/:id', `${path}: the server span is named by its route`);
+      assert.equal(server.attributes['http.route'], '/metadata/:id');
       // The koa span ends before the server span, so it is in the same batch or an earlier one.
-      return new Set(otlp.spans().filter((span) => span.traceId === server.traceId).map((span) => span.scope));
+      return otlp.spans().filter((span) => span.traceId === server.traceId);
     };
-    const byDefault = await scopesOf('/metadata/default');
-    assert.ok(byDefault.has(KOA_SCOPE) && byDefault.has(HTTP_SCOPE), `default scopes: ${[...byDefault].join(', ')}`);
-    const disabled = await scopesOf('/metadata/no-koa');
-    assert.ok(disabled.has(HTTP_SCOPE));
-    assert.ok(!disabled.has(KOA_SCOPE), `no koa span when koa is disabled: ${[...disabled].join(', ')}`);
+    const scopes = (spans: { scope: string }[]) => new Set(spans.map((span) => span.scope));
+    const defaultScopes = scopes(await traceAt('/metadata/default'));
+    assert.ok(defaultScopes.has(HTTP_SCOPE) && !defaultScopes.has(KOA_SCOPE), `default scopes: ${[...defaultScopes].join(', ')}`);
+    const koaSpan = (await traceAt('/metadata/koa')).find((span) => span.scope === KOA_SCOPE);
+    assert.equal(koaSpan?.attributes['http.route'], '/metadata/:id', 'koa, when named, adds its router span');
+    const disabledScopes = scopes(await traceAt('/metadata/no-koa'));
+    assert.ok(!disabledScopes.has(KOA_SCOPE), `no koa span when koa is disabled: ${[...disabledScopes].join(', ')}`);
   } finally {
-    await Promise.all([withKoa.stop(), withoutKoa.stop()]);
+    await Promise.all([byDefault.stop(), enabled.stop(), disabled.stop()]);
     await otlp.close();
   }
 });

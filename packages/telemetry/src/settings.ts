@@ -27,8 +27,12 @@ export interface BatchSettings {
   maxExportBatchSize?: number;
 }
 
-/** The default curated set; fs, dns and net stay off unless a user names them. */
-export const DEFAULT_INSTRUMENTATIONS = 'http,undici,koa,mysql2,pino';
+/**
+ * The default curated set; fs, dns and net stay off unless a user names them, and so does koa: its
+ * router-layer span repeated the server span's route and the controller span's time, at a span's cost
+ * on every request. The kit gives the server span its `http.route` itself (record-requests.ts).
+ */
+export const DEFAULT_INSTRUMENTATIONS = 'http,undici,mysql2,pino';
 
 /**
  * The SDK, the OTLP exporters and the resource detectors read the OTEL_* variables themselves, as the

@@ -8,7 +8,7 @@ test('no endpoint: spans are created, nothing is exported', () => {
   assert.equal(settings.enabled, true);
   assert.equal(settings.traces, undefined);
   assert.equal(settings.logs, undefined);
-  assert.equal(settings.enabledInstrumentations, 'http,undici,koa,mysql2,pino');
+  assert.equal(settings.enabledInstrumentations, 'http,undici,mysql2,pino');
 });
 
 test('the shared endpoint exports both signals; per-signal protocol, exporter and batch settings apply', () => {

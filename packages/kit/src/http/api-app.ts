@@ -60,7 +60,7 @@ function routeMiddleware(route: Route, bodyLimit: string, hooks: readonly Koa.Mi
     if (readBody) await readBody(ctx, () => validateAndHandle(ctx));
     else await validateAndHandle(ctx);
   };
-  // Hooks wrap the handler inside the one route layer, so traces keep one router span per request.
+  // Hooks wrap the handler inside the one route layer: with the koa instrumentation on, one router span per request.
   const withHooks = hooks.reduceRight<Koa.Middleware>(
     // Koa types a middleware's result as any; the kit's hooks and handlers return promises.
     (inner, hook) => (ctx, next) => hook(ctx, () => inner(ctx, next) as Promise<void>) as Promise<void>,

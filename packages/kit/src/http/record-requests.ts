@@ -1,3 +1,5 @@
+import { context } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { assignRequestId, routeTemplate, UNMATCHED_ROUTE } from '../request-context.js';
@@ -26,7 +28,9 @@ export function recordRequests(logger: Logger, { metrics }: RequestRecordingOpti
     } finally {
       const durationMs = performance.now() - started;
       const status = ctx.status;
-      const route = routeTemplate(ctx) ?? UNMATCHED_ROUTE;
+      const template = routeTemplate(ctx);
+      if (template !== undefined) nameServerSpan(template);
+      const route = template ?? UNMATCHED_ROUTE;
       if (metrics) httpServerRequestFinished(method, route, status, durationMs / 1000);
       const fields = {
         'http.method': method,
@@ -41,4 +45,13 @@ export function recordRequests(logger: Logger, { metrics }: RequestRecordingOpti
       else logger.info(fields, 'request completed');
     }
   };
+}
+
+/**
+ * The HTTP instrumentation reads the route from the request's RPC metadata when the response finishes:
+ * it becomes the server span's `http.route` and its name (`GET /movies/:id`).
+ */
+function nameServerSpan(route: string): void {
+  const rpc = getRPCMetadata(context.active());
+  if (rpc?.type === RPCType.HTTP) rpc.route = route;
 }

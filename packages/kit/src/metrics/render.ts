@@ -1,4 +1,6 @@
-import { Registry } from 'prom-client';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Registry, type RegistryContentType } from 'prom-client';
 import { registry } from './registry.js';
 
 export type MetricsFormat = 'openmetrics' | 'prometheus';
@@ -11,31 +13,61 @@ export function contentTypeOf(format: MetricsFormat): string {
   return format === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
 }
 
-let queue: Promise<unknown> = Promise.resolve();
+/**
+ * How long one scrape may hold the event loop before it lets waiting requests run. prom-client renders
+ * the whole registry in one go; a busy service's histograms take long enough that requests arriving
+ * meanwhile wait for it.
+ */
+const SLICE_MS = 0.5;
 
 /**
- * Renders the registry in either format. prom-client renders by the registry's content type and, for
- * OpenMetrics, strips `_total` from counter names in place; so text rendering switches the type and
- * puts the suffix back for its duration. Renders are serialized so the two never interleave.
+ * A counter's name as each format writes it: prom-client adds `_total` itself in OpenMetrics, and
+ * expects it in the name for the Prometheus text format.
  */
-export function renderMetrics(format: MetricsFormat): Promise<string> {
-  const render = async (): Promise<string> => {
-    if (format === 'openmetrics') return registry.metrics();
-    const renamed: Array<{ name: string }> = [];
-    for (const metric of registry.getMetricsAsArray() as unknown as Array<{ name: string; type?: string }>) {
-      if (metric.type === 'counter' && !metric.name.endsWith('_total')) {
-        metric.name = `${metric.name}_total`;
-        renamed.push(metric);
+function counterNameFor(format: MetricsFormat, name: string): string {
+  const bare = name.endsWith('_total') ? name.slice(0, -'_total'.length) : name;
+  return format === 'openmetrics' ? bare : `${bare}_total`;
+}
+
+/** prom-client's per-family renderer: in its JavaScript, not in its typings. */
+type FamilyRenderer = Registry<RegistryContentType> & { getMetricsAsString(metric: unknown): Promise<string> };
+
+/**
+ * Renders `target` in either format, as its `metrics()` would, one metric family at a time, giving the
+ * event loop a turn whenever the render has held it for SLICE_MS. prom-client renders by the registry's
+ * content type and reads counters' names from the metric objects, so both are set for the render's
+ * duration and put back after (the registry stays OpenMetrics, for exemplars); two renders of one
+ * registry must not interleave.
+ */
+export async function renderRegistry(target: Registry<RegistryContentType>, format: MetricsFormat): Promise<string> {
+  const renamed: Array<{ metric: { name: string }; name: string }> = [];
+  const families: string[] = [];
+  target.setContentType(format === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+  try {
+    let sliceStarted = performance.now();
+    for (const metric of target.getMetricsAsArray() as unknown as Array<{ name: string; type?: string }>) {
+      if (metric.type === 'counter') {
+        renamed.push({ metric, name: metric.name });
+        metric.name = counterNameFor(format, metric.name);
+      }
+      families.push(await (target as FamilyRenderer).getMetricsAsString(metric));
+      if (performance.now() - sliceStarted >= SLICE_MS) {
+        await nextTurn();
+        sliceStarted = performance.now();
       }
     }
-    registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
-    try {
-      return await registry.metrics();
-    } finally {
-      registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-      for (const metric of renamed) metric.name = metric.name.slice(0, -'_total'.length);
-    }
-  };
+  } finally {
+    target.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    for (const { metric, name } of renamed) metric.name = name;
+  }
+  return format === 'openmetrics' ? `${families.join('\n')}\n# EOF\n` : `${families.join('\n\n')}\n`;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/** The kit's registry in either format; scrapes are served one after the other. */
+export function renderMetrics(format: MetricsFormat): Promise<string> {
+  const render = (): Promise<string> => renderRegistry(registry, format);
   const result = queue.then(render, render);
   queue = result.catch(() => undefined);
   return result;
