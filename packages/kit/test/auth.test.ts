@@ -1,5 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { hostileTokens, jwks, newSigningKey, signToken, startScriptedServer, TEST_AUDIENCE, TEST_ISSUER, type ScriptedServer, type SigningKey } from '@cinemetrics/testing';
 import { defineRoute, type Route } from '../src/http/route.js';
@@ -218,6 +220,43 @@ describe('keys from the auth service', () => {
     down = true;
     await assert.rejects(verifier().verify(await signToken(current)), { name: 'TokenRejectedError', message: 'signing keys unavailable' });
     down = false;
+  });
+});
+
+describe('verified tokens', () => {
+  let key: SigningKey;
+  before(async () => {
+    key = await newSigningKey();
+  });
+
+  /** A verifier that counts how often a token's signature key is looked up: once per full check. */
+  function countingVerifier(clockToleranceSeconds = 30): { verifier: TokenVerifier; checks: () => number } {
+    const local = createLocalJWKSet(jwks(key));
+    let checks = 0;
+    const keys: JWTVerifyGetKey = (header, token) => {
+      checks += 1;
+      return local(header, token);
+    };
+    return { verifier: new TokenVerifier({ keys, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, clockToleranceSeconds }), checks: () => checks };
+  }
+
+  test('a token that verified is not checked again on the next calls; the same token altered in one character is checked in full and refused', async () => {
+    const { verifier, checks } = countingVerifier();
+    const token = await signToken(key, { sub: 'movie', clientId: 'movie', roles: ['service'] });
+    for (let call = 0; call < 3; call += 1) assert.deepEqual(await verifier.verify(token), { subject: 'movie', roles: ['service'], kind: 'client' });
+    assert.equal(checks(), 1);
+    const altered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
+    await assert.rejects(verifier.verify(altered), { name: 'TokenRejectedError', message: 'signature does not verify' });
+    assert.equal(checks(), 2);
+  });
+
+  test('a remembered token is refused once it expires', async () => {
+    const { verifier } = countingVerifier(0);
+    const token = await signToken(key, { expiresIn: 1 });
+    await verifier.verify(token);
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp: number };
+    await sleep(Math.max(0, exp * 1000 - Date.now()) + 20);
+    await assert.rejects(verifier.verify(token), { name: 'TokenRejectedError', message: 'expired' });
   });
 });
 

@@ -1,4 +1,5 @@
 import { errors, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { KeysUnavailableError, type VerificationKeys } from './key-source.js';
 import type { Principal } from './principal.js';
@@ -24,11 +25,32 @@ export class TokenRejectedError extends Error {
   }
 }
 
+/**
+ * How long a verified token is taken on its word again without checking its signature, at most: a
+ * service client sends the same token on every call until it nears expiry, and the signature check is
+ * the largest part of a downstream service's CPU per request (docs/performance.md). Never past the
+ * token's own `exp` or maximum age. A signing key removed from the key set therefore stops verifying
+ * tokens already seen within this long, not at once.
+ */
+export const VERIFIED_TOKEN_TTL_MS = 60_000;
+
+/** The verified tokens kept, bounded by the tokens' total length as well as their number. */
+const VERIFIED_TOKENS_MAX = 10_000;
+const VERIFIED_TOKENS_MAX_CHARACTERS = 8 * 1024 * 1024;
+
+interface VerifiedToken {
+  principal: Principal;
+  /** Epoch milliseconds after which the token is checked in full again. */
+  trustedUntil: number;
+}
+
 const claims = z.object({
   sub: z.string().min(1).max(128),
   roles: z.array(z.string().max(64)).max(64),
   jti: z.string().min(1).max(128),
   client_id: z.string().min(1).max(128).optional(),
+  exp: z.number(),
+  iat: z.number(),
 });
 
 function reasonFor(error: unknown): string {
@@ -44,11 +66,29 @@ function reasonFor(error: unknown): string {
   return 'malformed';
 }
 
-/** Verifies access tokens issued by the auth service: signature, algorithm, issuer, audience, lifetime. */
+/**
+ * Verifies access tokens issued by the auth service: signature, algorithm, issuer, audience, lifetime.
+ * A token that verified is remembered, byte for byte, for VERIFIED_TOKEN_TTL_MS at most; any other
+ * string, a token altered in one character included, is checked in full.
+ */
 export class TokenVerifier {
+  private readonly verified = new LRUCache<string, VerifiedToken>({
+    max: VERIFIED_TOKENS_MAX,
+    maxSize: VERIFIED_TOKENS_MAX_CHARACTERS,
+    sizeCalculation: (_value, token) => Math.max(1, token.length),
+  });
+
   constructor(private readonly options: TokenVerifierOptions) {}
 
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known !== undefined && Date.now() < known.trustedUntil) return known.principal;
+    const { principal, trustedUntil } = await this.verifyInFull(token);
+    this.verified.set(token, { principal, trustedUntil });
+    return principal;
+  }
+
+  private async verifyInFull(token: string): Promise<VerifiedToken> {
     let payload: unknown;
     try {
       ({ payload } = await jwtVerify(token, this.options.keys, {
@@ -66,7 +106,9 @@ export class TokenVerifier {
     }
     const parsed = claims.safeParse(payload);
     if (!parsed.success) throw new TokenRejectedError('claims sub, roles and jti are required');
-    const { sub, roles, client_id: clientId } = parsed.data;
-    return { subject: sub, roles, kind: clientId === undefined ? 'user' : 'client' };
+    const { sub, roles, client_id: clientId, exp, iat } = parsed.data;
+    const principal: Principal = Object.freeze({ subject: sub, roles: Object.freeze(roles), kind: clientId === undefined ? 'user' : 'client' });
+    const trustedUntil = Math.min(Date.now() + VERIFIED_TOKEN_TTL_MS, exp * 1000, (iat + MAX_TOKEN_AGE_SECONDS) * 1000);
+    return { principal, trustedUntil };
   }
 }
