@@ -24,7 +24,12 @@ export interface LoadSummary {
 /** Marks every request as synthetic in W3C baggage; the trace context travels beside it. */
 const synthetic = propagation.createBaggage({ synthetic: { value: 'true' } });
 
-async function send(request: PlannedRequest, users: SignedInUsers | undefined): Promise<string> {
+/** Sends one request, and the sign-in it may need first, both marked as synthetic. */
+function send(request: PlannedRequest, users: SignedInUsers | undefined): Promise<string> {
+  return context.with(propagation.setBaggage(context.active(), synthetic), () => sendMarked(request, users));
+}
+
+async function sendMarked(request: PlannedRequest, users: SignedInUsers | undefined): Promise<string> {
   let headers = request.headers;
   if (request.username !== undefined && users !== undefined) {
     try {
@@ -36,7 +41,7 @@ async function send(request: PlannedRequest, users: SignedInUsers | undefined): 
   const init: RequestInit = { method: request.method, headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
   if (request.body !== undefined) init.body = request.body;
   try {
-    const response = await context.with(propagation.setBaggage(context.active(), synthetic), () => fetch(request.url, init));
+    const response = await fetch(request.url, init);
     await response.arrayBuffer();
     return `${Math.floor(response.status / 100)}xx`;
   } catch {
