@@ -1,6 +1,6 @@
 /**
  * bench/upstream-hotspots: four costs inside OpenTelemetry's packages that every request of an
- * instrumented service pays, each timed against the same work without it, for a report upstream
+ * instrumented service pays, and one that every scrape pays, each timed against the same work without it, for a report upstream
  * (docs/performance.md, *Upstream hot spots*). Nothing here changes the packages: each "without" arm
  * is what the proposed fix would do, written out in this file.
  *
@@ -13,10 +13,13 @@
  * 3. instrumentation-http binds the request's and the response's emitters to the request's context
  *    (`context.bind` patches on/once/addListener/…, and wraps every listener added later).
  * 4. The OTLP protobuf serializer walks every span twice: a size pass, then the write pass.
+ * 5. prom-client's event-loop lag collector reads the standard deviation of Node's delay histogram on
+ *    every scrape (`nodejs_eventloop_lag_stddev_seconds`), which walks the whole histogram.
  *
  * Arms alternate within each round; the report is the median over rounds of ns per operation.
  */
 import { EventEmitter } from 'node:events';
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { context, SpanKind, type Attributes } from '@opentelemetry/api';
@@ -136,6 +139,20 @@ function serializeWith(estimator: Estimator, spans: ReadableSpan[]): Uint8Array 
   }
 }
 
+/** A delay histogram as the lag collector finds it after a busy interval: delays of 10–60 ms, in nanoseconds. */
+function busyDelayHistogram(): RecordableHistogram {
+  const histogram = createHistogram();
+  for (let i = 0; i < 20_000; i += 1) histogram.record(Math.round(1e7 + 5e7 * Math.random() * Math.random()));
+  return histogram;
+}
+
+/** What prom-client's lag collector reads from the histogram on each scrape, with or without the standard deviation. */
+function lagReadings(histogram: RecordableHistogram, withStddev: boolean): number[] {
+  const readings = [histogram.min, histogram.max, histogram.mean, histogram.percentile(50), histogram.percentile(90), histogram.percentile(99)];
+  if (withStddev) readings.push(histogram.stddev);
+  return readings;
+}
+
 interface Pair {
   name: string;
   /** The package as published. */
@@ -144,6 +161,8 @@ interface Pair {
   fixed: () => unknown;
   /** Operations per call of either arm, to report ns per operation. */
   operations: number;
+  /** Calls per measurement, when `--iterations` would take too long for an arm this slow. */
+  repeat?: number;
 }
 
 function timeNs(work: () => unknown, repeat: number, operations: number): number {
@@ -158,6 +177,7 @@ function timeNs(work: () => unknown, repeat: number, operations: number): number
 function main(): void {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const spans = recordedSpans(128);
+  const delays = busyDelayHistogram();
   const serializedSize = ProtobufTraceSerializer.serializeRequest(spans)?.length ?? 0;
   const writePassOnly = knownSizeEstimator(serializedSize);
   if (serializeWith(writePassOnly, spans)?.length !== serializedSize) throw new Error('the write pass alone must produce the same bytes');
@@ -189,9 +209,16 @@ function main(): void {
       fixed: () => serializeWith(writePassOnly, spans),
       operations: spans.length,
     },
+    {
+      name: 'event-loop lag readings with the standard deviation vs without, per scrape',
+      upstream: () => lagReadings(delays, true),
+      fixed: () => lagReadings(delays, false),
+      operations: 1,
+      repeat: Math.max(20, Math.round(iterations / 1000)),
+    },
   ];
   const results = new Map<string, { upstream: number[]; fixed: number[] }>(pairs.map((pair) => [pair.name, { upstream: [], fixed: [] }]));
-  const repeatOf = (pair: Pair) => (pair.operations >= 100 ? Math.max(50, Math.round(iterations / 1000)) : iterations);
+  const repeatOf = (pair: Pair) => pair.repeat ?? (pair.operations >= 100 ? Math.max(50, Math.round(iterations / 1000)) : iterations);
   for (const pair of pairs) {
     timeNs(pair.upstream, repeatOf(pair), pair.operations);
     timeNs(pair.fixed, repeatOf(pair), pair.operations);
