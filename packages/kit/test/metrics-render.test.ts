@@ -37,7 +37,7 @@ test('OpenMetrics: the same text as prom-client renders, exemplars included, and
   assert.equal(await renderRegistry(registry, 'openmetrics'), ours);
 });
 
-test('Prometheus text: every counter ends in _total, no exemplars, and the registry is OpenMetrics again afterwards', async () => {
+test('Prometheus text: every counter ends in _total, no exemplars, and the registry keeps its own content type afterwards', async () => {
   const registry = sampleRegistry(Registry.OPENMETRICS_CONTENT_TYPE, '');
   const ours = await renderRegistry(registry, 'prometheus');
   const expected = await sampleRegistry(Registry.PROMETHEUS_CONTENT_TYPE, '_total').metrics();

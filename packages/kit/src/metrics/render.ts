@@ -36,12 +36,12 @@ type FamilyRenderer = Registry<RegistryContentType> & { getMetricsAsString(metri
  * Renders `target` in either format, as its `metrics()` would, one metric family at a time, giving the
  * event loop a turn whenever the render has held it for SLICE_MS. prom-client renders by the registry's
  * content type and reads counters' names from the metric objects, so both are set for the render's
- * duration and put back after (the registry stays OpenMetrics, for exemplars); two renders of one
- * registry must not interleave.
+ * duration and put back after; two renders of one registry must not interleave.
  */
 export async function renderRegistry(target: Registry<RegistryContentType>, format: MetricsFormat): Promise<string> {
   const renamed: Array<{ metric: { name: string }; name: string }> = [];
   const families: string[] = [];
+  const contentType = target.contentType;
   target.setContentType(format === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
   try {
     let sliceStarted = performance.now();
@@ -57,7 +57,7 @@ export async function renderRegistry(target: Registry<RegistryContentType>, form
       }
     }
   } finally {
-    target.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    target.setContentType(contentType);
     for (const { metric, name } of renamed) metric.name = name;
   }
   return format === 'openmetrics' ? `${families.join('\n')}\n# EOF\n` : `${families.join('\n\n')}\n`;
