@@ -7,7 +7,8 @@
  * figure.
  *
  *   npm run bench:overhead [-- --rounds 10 --seconds 3 --warmup 20 --connections 8 --rate 400 --phase both|saturation|latency|profile --floor
- *                              --modes 'kit, telemetry off;kit, all on, 100%' --baseline /path/to/another/checkout]
+ *                              --modes 'kit, telemetry off;kit, all on, 100%' --baseline /path/to/another/checkout
+ *                              --node-args=--max-semi-space-size=8]
  *
  * Every process first serves --warmup seconds of the load it is measured under (saturating, or the
  * steady stream): an instrumented service keeps V8's background threads compiling for 10–25 s under
@@ -23,7 +24,8 @@
  *
  * `--modes` keeps only the named modes (names separated by `;`; bare Koa, and the references those modes are judged against,
  * always run). `--baseline <dir>` adds the kit modes of another built checkout (`npm run build` there)
- * as `baseline: …`, so a change is measured before and after in one run.
+ * as `baseline: …`, so a change is measured before and after in one run. `--node-args=<options>` adds
+ * the kit modes again started with those Node options, as `<options>: …` (a V8 flag's CPU price in one run).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,6 +38,7 @@ import autocannon from 'autocannon';
 import { freePort, REPOSITORY_ROOT, serviceMain, startProcess, TELEMETRY_PRELOAD, type RunningProcess } from '@cinemetrics/testing';
 import { startBenchIdentity, type BenchIdentity } from './bench-identity.js';
 import { startOtlpSink } from './otlp-sink.js';
+import { nodeArgsOption } from './options.js';
 import { cpuSeconds, mainThreadCpuSeconds, rssMiB } from './proc-stats.js';
 import { median, quantile, quartiles } from './spread.js';
 import { steadyLoad } from './steady-load.js';
@@ -73,6 +76,7 @@ const { values: options } = parseArgs({
     floor: { type: 'boolean', default: false },
     modes: { type: 'string' },
     baseline: { type: 'string' },
+    'node-args': { type: 'string' },
   },
 });
 const rounds = Number(options.rounds);
@@ -120,32 +124,41 @@ function modes(sinkUrl: string): Mode[] {
       { name: 'kit preload, bare 10%', app: 'bare', args: ['--require', TELEMETRY_PRELOAD, bareKoa], env: tenPercent },
     );
   }
-  if (options.baseline) all.push(...baselineModes(options.baseline, all));
+  const kitModes = all.filter((mode) => mode.app === 'kit' && !mode.args.includes(STOCK_PRELOAD));
+  if (options.baseline) all.push(...baselineModes(options.baseline, kitModes));
+  const nodeArgs = nodeArgsOption(options['node-args']);
+  if (nodeArgs.length > 0) all.push(...withNodeArgs(nodeArgs, kitModes));
   return selected(all);
 }
 
-const BASELINE_PREFIX = 'baseline: ';
+/** A kit mode run another way (another checkout, other Node options) is named `<variant>: <mode>`. */
+const VARIANT_SEPARATOR = ': ';
+const BASELINE_VARIANT = 'baseline';
 
-/** The same app without telemetry, from the same checkout as the mode. */
+/** The same app without telemetry, run the same way as the mode. */
 function telemetryOffOf(name: string, app: App): string {
-  return name.startsWith(BASELINE_PREFIX) ? `${BASELINE_PREFIX}${KIT_OFF}` : BASELINE[app];
+  const variant = name.includes(VARIANT_SEPARATOR) ? name.slice(0, name.indexOf(VARIANT_SEPARATOR)) : undefined;
+  return variant === undefined ? BASELINE[app] : `${variant}${VARIANT_SEPARATOR}${KIT_OFF}`;
+}
+
+/** The kit modes again, started with these Node options before anything else. */
+function withNodeArgs(nodeArgs: string[], kitModes: Mode[]): Mode[] {
+  return kitModes.map((mode) => ({ ...mode, name: `${nodeArgs.join(' ')}${VARIANT_SEPARATOR}${mode.name}`, args: [...nodeArgs, ...mode.args] }));
 }
 
 /** The preload of a checkout, wherever that checkout keeps it. */
 const PRELOAD_LOCATIONS = ['packages/telemetry/dist/src/register.js', 'packages/kit/dist/src/telemetry/register.js'];
 
 /** The kit modes again, run from another built checkout. */
-function baselineModes(directory: string, all: Mode[]): Mode[] {
+function baselineModes(directory: string, kitModes: Mode[]): Mode[] {
   const baselineMain = path.join(directory, path.relative(REPOSITORY_ROOT, main));
   const preload = PRELOAD_LOCATIONS.map((location) => path.join(directory, location)).find((file) => existsSync(file));
   if (!existsSync(baselineMain) || !preload) throw new Error(`--baseline ${directory}: no built metadata service and preload there (run npm run build in it)`);
-  return all
-    .filter((mode) => mode.app === 'kit' && !mode.args.includes(STOCK_PRELOAD))
-    .map((mode) => ({
-      ...mode,
-      name: `${BASELINE_PREFIX}${mode.name}`,
-      args: mode.args.map((arg) => (arg === main ? baselineMain : arg === TELEMETRY_PRELOAD ? preload : arg)),
-    }));
+  return kitModes.map((mode) => ({
+    ...mode,
+    name: `${BASELINE_VARIANT}${VARIANT_SEPARATOR}${mode.name}`,
+    args: mode.args.map((arg) => (arg === main ? baselineMain : arg === TELEMETRY_PRELOAD ? preload : arg)),
+  }));
 }
 
 /** The modes asked for with --modes, and the references they are measured against. */
@@ -330,7 +343,7 @@ const TOP_FRAMES = 15;
 
 /** Each kit mode's CPU profile under saturation, taken by the service's own profiling endpoint, and its top frames. */
 async function profiles(all: Mode[]): Promise<void> {
-  const profiled = all.filter((mode) => mode.app === 'kit' && !mode.name.startsWith(BASELINE_PREFIX));
+  const profiled = all.filter((mode) => mode.app === 'kit' && !mode.name.includes(VARIANT_SEPARATOR));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cinemetrics-bench-profiles-'));
   console.log(`\nCPU profiles, ${profileSeconds} s of saturation after ${warmupSeconds} s of warm-up each, in ${dir}`);
   for (const mode of profiled) {
