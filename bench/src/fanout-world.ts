@@ -21,6 +21,7 @@ import {
   type RunningProcess,
   type ServiceName,
 } from '@cinemetrics/testing';
+import { SERVICE_NODE_FLAGS } from '@cinemetrics/kit/node-flags';
 import { freeStackPorts, startStack, type RunningStack } from '@cinemetrics/stack';
 import type { BenchLifetime } from './lifetime.js';
 
@@ -142,7 +143,8 @@ export async function startFanoutWorld(lifetime: BenchLifetime, options: WorldOp
     const preload = telemetry.preload ? ['--require', TELEMETRY_PRELOAD] : [];
     const running = await startProcess({
       name: `${service} (${telemetry.name})`,
-      args: [...(extra.nodeArgs ?? []), ...preload, serviceMain(service)],
+      // As users run them (docker/entrypoint.sh, npm start); a later --node-args option wins over the same flag.
+      args: [...SERVICE_NODE_FLAGS, ...(extra.nodeArgs ?? []), ...preload, serviceMain(service)],
       env: {
         LOG_LEVEL: 'info',
         LOG_FORMAT: 'json',

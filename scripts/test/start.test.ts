@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { SERVICE_NODE_FLAGS } from '@cinemetrics/kit/node-flags';
 import { httpJson, REPOSITORY_ROOT, startMariaDb, startProcess, type MariaDb } from '@cinemetrics/testing';
 import { Dataset } from '../src/dataset.js';
 import { DEMO_DATASET, SERVICE_NAMES, servicePorts } from '../src/start.js';
@@ -23,6 +25,11 @@ describe('npm start', () => {
       const pids = servicePids(proc);
       assert.deepEqual([...pids.keys()].sort(), [...SERVICE_NAMES].sort());
       for (const pid of pids.values()) assert.ok(isAlive(pid));
+      for (const [name, pid] of pids) {
+        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        assert.deepEqual(command.slice(1, 1 + SERVICE_NODE_FLAGS.length), [...SERVICE_NODE_FLAGS], `${name} runs with the services' Node options: ${command.join(' ')}`);
+        assert.equal(command[1 + SERVICE_NODE_FLAGS.length], '--require', `${name}: then the telemetry preload`);
+      }
 
       // Lines are tagged with the service name, without colour codes when stdout is not a TTY.
       assert.ok(proc.lines().some((line) => line.startsWith('[metadata] ')), 'tagged service output');

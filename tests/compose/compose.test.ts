@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { serviceEnvSchema } from '@cinemetrics/kit';
+import { SERVICE_NODE_FLAGS } from '@cinemetrics/kit/node-flags';
 import { REPOSITORY_ROOT } from '@cinemetrics/stack';
 import { COMPOSE_FILE, envDefaults, findHadolint, loadCompose, type ComposeProject } from './project.js';
 
@@ -228,7 +229,8 @@ test('the services drain before they are killed: the stop grace period exceeds S
   assert.match(dockerfile, /^USER \d+:\d+$/m, 'the services run as a non-root user');
   assert.match(dockerfile, /^STOPSIGNAL SIGTERM$/m);
   assert.match(dockerfile, /^HEALTHCHECK .*\n.*\/\.well-known\/health/m);
-  assert.match(readFileSync(root('docker', 'entrypoint.sh'), 'utf8'), /exec node --require @cinemetrics\/telemetry\/register "\$@"/);
+  const exec = /^exec node (.*) --require @cinemetrics\/telemetry\/register "\$@"$/m.exec(readFileSync(root('docker', 'entrypoint.sh'), 'utf8'));
+  assert.deepEqual(exec?.[1]?.split(' '), [...SERVICE_NODE_FLAGS], 'the entrypoint starts node with the services\' Node options, then the preload');
 });
 
 test('docker/secrets.sh writes identities auth accepts: AUTH_CLIENTS holds movie with the secret movie is given', async () => {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { SERVICE_NODE_FLAGS } from '@cinemetrics/kit/node-flags';
 import { StartError } from './config.js';
 import { identityEnv, type IdentityPlan } from '../identity/plan.js';
 import type { ProcessSpec } from './supervisor.js';
@@ -118,12 +119,12 @@ function mainOf(name: ServiceName): string {
   return path.join(REPO_ROOT, 'services', name, 'dist', 'src', 'main.js');
 }
 
-/** How each service is run: this script's Node with the telemetry preload and the service's compiled main. */
+/** How each service is run: this script's Node with the services' Node options, the telemetry preload and the service's compiled main. */
 export function serviceSpecs(all: ServicePorts[], env: NodeJS.ProcessEnv, identity: IdentityPlan): ProcessSpec[] {
   return all.map((ports) => ({
     name: ports.name,
     command: process.execPath,
-    args: ['--require', telemetryPreload(), mainOf(ports.name)],
+    args: [...SERVICE_NODE_FLAGS, '--require', telemetryPreload(), mainOf(ports.name)],
     cwd: REPO_ROOT,
     env: serviceEnv(ports, all, env, identity),
   }));
