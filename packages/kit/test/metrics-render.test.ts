@@ -48,25 +48,47 @@ test('Prometheus text: every counter ends in _total, no exemplars, and the regis
   assert.equal(registry.contentType, Registry.OPENMETRICS_CONTENT_TYPE);
 });
 
-test('a large registry is rendered in slices: the event loop runs other work during the render', async () => {
+/** 200 histograms of 20 series each: a render long enough to be sliced many times over. */
+function largeRegistry(): Registry<RegistryContentType> {
   const registry = new Registry<RegistryContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  for (let family = 0; family < 40; family += 1) {
+  for (let family = 0; family < 200; family += 1) {
     const histogram = new Histogram({ name: `family_${family}_seconds`, help: 'Load', labelNames: ['route'], registers: [registry] });
-    for (let route = 0; route < 100; route += 1) histogram.observe({ route: `/r${route}` }, route / 100);
+    for (let route = 0; route < 20; route += 1) histogram.observe({ route: `/r${route}` }, route / 20);
   }
+  return registry;
+}
+
+/** Renders while another callback runs on every turn of the loop, each holding it for `busyMs`; counts those that ran during the render. */
+async function renderBeside(registry: Registry<RegistryContentType>, busyMs: number, yieldingMs: number): Promise<{ text: string; turns: number }> {
+  // Once before, so the measured render is not the one that compiles prom-client's formatting.
+  await renderRegistry(registry, 'prometheus');
   const turns: number[] = [];
   let rendering = true;
   const tick = (): void => {
     turns.push(performance.now());
+    const until = performance.now() + busyMs;
+    while (performance.now() < until);
     if (rendering) setImmediate(tick);
   };
   setImmediate(tick);
   const started = performance.now();
-  const text = await renderRegistry(registry, 'prometheus');
-  const took = performance.now() - started;
+  const text = await renderRegistry(registry, 'prometheus', { yieldingMs });
+  const finished = performance.now();
   rendering = false;
-  assert.equal(text.match(/_bucket\{/g)?.length, 40 * 100 * 12, 'every series is there');
-  const during = turns.filter((at) => at > started && at < started + took);
-  assert.ok(during.length >= 3, `other callbacks ran ${during.length} times during a ${took.toFixed(1)} ms render`);
+  return { text, turns: turns.filter((at) => at > started && at < finished).length };
+}
+
+test('a large registry is rendered in slices: the event loop runs other work during the render', async () => {
+  const { text, turns } = await renderBeside(largeRegistry(), 0, Number.POSITIVE_INFINITY);
+  assert.equal(text.match(/_bucket\{/g)?.length, 200 * 20 * 12, 'every series is there');
+  assert.ok(turns >= 3, `other callbacks ran ${turns} times during the render`);
+});
+
+test('on a saturated loop a render stops giving turns away after its first few milliseconds, so the scrape still ends', async () => {
+  // Every turn given away costs 5 ms here, as a batch of requests would on a saturated service.
+  const { text, turns } = await renderBeside(largeRegistry(), 5, 10);
+  assert.equal(text.match(/_bucket\{/g)?.length, 200 * 20 * 12);
+  // Each turn given away costs 5 ms, so within the first 10 ms of the render there is room for two at most, three with rounding.
+  assert.ok(turns <= 3, `the render gave ${turns} turns away`);
 });

@@ -175,9 +175,14 @@ test('live: a failing service pages through Prometheus and Alertmanager, resolve
   );
   await delay(3_000);
   // Availability only: every answer is a 404 (not an error), deterministic; latency on a busy test
-  // machine is not.
+  // machine is not. A burn-rate alert must not even be pending; SLIMetricsAbsent may be pending for an
+  // evaluation after one scrape missed its 500 ms timeout on a busy machine — its `for` is what keeps
+  // that from paging — but never firing.
   const healthyAlerts = (await prometheus.alerts()).filter(
-    (alert) => ['metadata', 'movie'].includes(alert.labels['service'] ?? '') && alert.labels['sli'] === 'availability',
+    (alert) =>
+      ['metadata', 'movie'].includes(alert.labels['service'] ?? '') &&
+      alert.labels['sli'] === 'availability' &&
+      (alert.labels['alertname'] !== 'SLIMetricsAbsent' || alert.state === 'firing'),
   );
   assert.deepEqual(healthyAlerts.map((alert) => `${alert.labels['alertname']} ${alert.labels['slo']} ${alert.state}`), [], 'no availability alert while healthy');
   // rating and auth are not running at all: blind SLOs page (the absent alert, over real data).

@@ -21,6 +21,13 @@ export function contentTypeOf(format: MetricsFormat): string {
 const SLICE_MS = 0.5;
 
 /**
+ * How long a render goes on yielding at all. On a saturated service every turn it gives away runs a
+ * batch of requests, and a render that kept yielding would take tens of times its own work; past this
+ * it finishes in one go, so a scrape still answers well within any scrape timeout.
+ */
+const YIELDING_MS = 10;
+
+/**
  * A counter's name as each format writes it: prom-client adds `_total` itself in OpenMetrics, and
  * expects it in the name for the Prometheus text format.
  */
@@ -34,24 +41,30 @@ type FamilyRenderer = Registry<RegistryContentType> & { getMetricsAsString(metri
 
 /**
  * Renders `target` in either format, as its `metrics()` would, one metric family at a time, giving the
- * event loop a turn whenever the render has held it for SLICE_MS. prom-client renders by the registry's
+ * event loop a turn whenever the render has held it for SLICE_MS, for the render's first YIELDING_MS. prom-client renders by the registry's
  * content type and reads counters' names from the metric objects, so both are set for the render's
  * duration and put back after; two renders of one registry must not interleave.
  */
-export async function renderRegistry(target: Registry<RegistryContentType>, format: MetricsFormat): Promise<string> {
+export async function renderRegistry(
+  target: Registry<RegistryContentType>,
+  format: MetricsFormat,
+  { sliceMs = SLICE_MS, yieldingMs = YIELDING_MS }: { sliceMs?: number; yieldingMs?: number } = {},
+): Promise<string> {
   const renamed: Array<{ metric: { name: string }; name: string }> = [];
   const families: string[] = [];
   const contentType = target.contentType;
   target.setContentType(format === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
   try {
-    let sliceStarted = performance.now();
+    const renderStarted = performance.now();
+    let sliceStarted = renderStarted;
     for (const metric of target.getMetricsAsArray() as unknown as Array<{ name: string; type?: string }>) {
       if (metric.type === 'counter') {
         renamed.push({ metric, name: metric.name });
         metric.name = counterNameFor(format, metric.name);
       }
       families.push(await (target as FamilyRenderer).getMetricsAsString(metric));
-      if (performance.now() - sliceStarted >= SLICE_MS) {
+      const now = performance.now();
+      if (now - sliceStarted >= sliceMs && now - renderStarted < yieldingMs) {
         await nextTurn();
         sliceStarted = performance.now();
       }
