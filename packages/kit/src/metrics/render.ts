@@ -41,9 +41,10 @@ type FamilyRenderer = Registry<RegistryContentType> & { getMetricsAsString(metri
 
 /**
  * Renders `target` in either format, as its `metrics()` would, one metric family at a time, giving the
- * event loop a turn whenever the render has held it for SLICE_MS, for the render's first YIELDING_MS. prom-client renders by the registry's
- * content type and reads counters' names from the metric objects, so both are set for the render's
- * duration and put back after; two renders of one registry must not interleave.
+ * event loop a turn whenever the render has held it for SLICE_MS, during the render's first YIELDING_MS.
+ * prom-client renders by the registry's content type and reads counters' names from the metric objects,
+ * so both are set for the render's duration and put back after; two renders of one registry must not
+ * interleave.
  */
 export async function renderRegistry(
   target: Registry<RegistryContentType>,
