@@ -72,7 +72,8 @@ function reasonFor(error: unknown): string {
  * string, a token altered in one character included, is checked in full.
  */
 export class TokenVerifier {
-  private readonly verified = new LRUCache<string, VerifiedToken>({
+  /** Each entry lives until its token's `trustedUntil` (lru-cache's per-entry ttl); never past it. */
+  private readonly verified = new LRUCache<string, Principal>({
     max: VERIFIED_TOKENS_MAX,
     maxSize: VERIFIED_TOKENS_MAX_CHARACTERS,
     sizeCalculation: (_value, token) => Math.max(1, token.length),
@@ -82,9 +83,11 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<Principal> {
     const known = this.verified.get(token);
-    if (known !== undefined && Date.now() < known.trustedUntil) return known.principal;
+    if (known !== undefined) return known;
     const { principal, trustedUntil } = await this.verifyInFull(token);
-    this.verified.set(token, { principal, trustedUntil });
+    const ttl = trustedUntil - Date.now();
+    // A token accepted only within the clock tolerance is already past its time: checked in full each call.
+    if (ttl > 0) this.verified.set(token, principal, { ttl });
     return principal;
   }
 
