@@ -136,26 +136,20 @@ runBench('bench:scrape', minutes * 60, async (lifetime) => {
   const cold = idPicker('cold');
   const background = steadyLoad(movie.url, cold, rate, Math.ceil((scrapes * 2 * (intervalMs + 50)) / 1000) + 5);
   const serveMs: number[] = [];
-  const scrapeLoopMs: number[] = [];
-  const controlLoopMs: number[] = [];
-  const scrapeGcMs: number[] = [];
-  const controlGcMs: number[] = [];
+  const duringScrapes: ProbeReading[] = [];
+  const controls: ProbeReading[] = [];
   await sleep(1000);
   for (let i = 0; i < scrapes; i += 1) {
     await probe.reset();
     const started = performance.now();
     await get(`${movie.adminUrl}/metrics`);
     const took = performance.now() - started;
-    const during = await probe.read();
-    scrapeLoopMs.push(during.maxMs);
-    scrapeGcMs.push(during.gcMs);
+    duringScrapes.push(await probe.read());
     serveMs.push(took);
     await sleep(intervalMs / 2);
     await probe.reset();
     await sleep(Math.max(1, Math.round(took)));
-    const control = await probe.read();
-    controlLoopMs.push(control.maxMs);
-    controlGcMs.push(control.gcMs);
+    controls.push(await probe.read());
     await sleep(intervalMs / 2);
   }
   const { failures } = await background;
@@ -166,11 +160,12 @@ runBench('bench:scrape', minutes * 60, async (lifetime) => {
   console.log(`${scrapes} scrapes ${intervalMs} ms apart under ${rate} req/s of GET /movies/{id}${nodeArgs.length > 0 ? `; movie's node options: ${nodeArgs.join(' ')}` : ''}\n`);
   console.log(`${'ms'.padEnd(38)}     p50     p90     p99     max`);
   console.log(row('serve time (request to last byte)', serveMs));
+  const scrapeLoopMs = duringScrapes.map((reading) => reading.maxMs);
   console.log(row('event-loop delay, max within a scrape', scrapeLoopMs));
-  console.log(row('event-loop delay, max within a control', controlLoopMs));
-  console.log(row('longest GC pause within a scrape', scrapeGcMs));
-  console.log(row('longest GC pause within a control', controlGcMs));
-  const withoutGc = scrapeLoopMs.filter((_, i) => (scrapeGcMs[i] as number) < 1);
+  console.log(row('event-loop delay, max within a control', controls.map((reading) => reading.maxMs)));
+  console.log(row('longest GC pause within a scrape', duringScrapes.map((reading) => reading.gcMs)));
+  console.log(row('longest GC pause within a control', controls.map((reading) => reading.gcMs)));
+  const withoutGc = duringScrapes.filter((reading) => reading.gcMs < 1).map((reading) => reading.maxMs);
   console.log(row(`loop delay, scrapes without a GC pause ≥ 1 ms (${withoutGc.length})`, withoutGc));
   console.log(`\ntargets: serve p99 < ${SERVE_TARGET_MS} ms: ${quantile(serveMs, 0.99) < SERVE_TARGET_MS ? 'met' : 'missed'}; loop delay p99 during a scrape < ${LOOP_TARGET_MS} ms: ${quantile(scrapeLoopMs, 0.99) < LOOP_TARGET_MS ? 'met' : 'missed'}`);
   console.log(`background requests failed: ${failures}`);
