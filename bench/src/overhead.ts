@@ -17,6 +17,8 @@
  *
  * `--floor` adds the kit's telemetry preload on the bare Koa app, at 100 % and 10 % sampling: what the
  * same OpenTelemetry SDK and instrumentations cost with none of the kit's request handling around them.
+ * The kit makes the server span itself (its middleware), so on bare Koa these modes make no span at
+ * all: they measure the SDK, the preload and the instrumentations' hooks, not a traced request.
  *
  * `--phase profile` takes, instead, a CPU profile of each of the kit service's modes under saturation
  * (`--profile-seconds`, after the warm-up) through the service's own `/debug/pprof/profile`, and prints

@@ -41,6 +41,8 @@ test('kill -9 rating: movie keeps answering degraded and fails fast while its br
     LOG_LEVEL: 'warn',
     // A slower probe keeps the breaker open long enough to look at it after rating is back.
     DOWNSTREAM_BREAKER_PROBE_INTERVAL_MS: '5000',
+    // The first failed call opens it, well before the supervisor's restart could answer one in full.
+    DOWNSTREAM_BREAKER_MIN_CALLS: '1',
   });
   const movieUrl = `http://127.0.0.1:${base + 3}/movies/${MOVIE_ID}`;
   try {

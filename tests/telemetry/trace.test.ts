@@ -90,7 +90,7 @@ test('server spans carry the route template and resource identity', () => {
     ],
   );
   for (const span of servers) {
-    assert.equal(span.scope, '@opentelemetry/instrumentation-http');
+    assert.equal(span.scope, '@cinemetrics/kit');
     assert.equal(typeof span.resource['service.version'], 'string');
     assert.equal(typeof span.resource['service.instance.id'], 'string');
     assert.equal(span.resource['deployment.environment.name'], 'development');
@@ -199,4 +199,5 @@ test('a failure is recorded where it happened: the repository span and the serve
   const server = await stack.otlp.waitFor(() => stack.otlp.spans().find((span) => span.kind === 'SERVER' && span.traceId === failed.traceId));
   assert.equal(server.status.code, 'ERROR', 'a 5xx answer marks the server span');
   assert.equal(server.attributes['http.response.status_code'], 503);
+  assert.equal(server.attributes['error.type'], '503');
 });

@@ -7,24 +7,20 @@ import { KoaInstrumentation, KoaLayerType, type KoaInstrumentationConfig } from 
 import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { PinoInstrumentation, type PinoInstrumentationConfig } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation, type UndiciInstrumentationConfig } from '@opentelemetry/instrumentation-undici';
-import type { IncomingMessage } from 'node:http';
 import { commaSeparated } from './env.js';
 import { REDACTED_QUERY_PARAMETERS, redactQuery } from './query-redaction.js';
 
-const UNTRACED_PATHS = ['/.well-known/', '/metrics'];
-
-/** Probes and scrapes arrive every few seconds and explain nothing: they get no traces. */
-function isProbe(request: IncomingMessage): boolean {
-  const url = request.url ?? '';
-  return UNTRACED_PATHS.some((prefix) => url.startsWith(prefix));
-}
-
+/**
+ * Outgoing requests only: the kit makes each inbound request's server span itself, in its outermost
+ * middleware (`@cinemetrics/kit`'s `record-requests.ts`). The instrumentation's incoming side would
+ * do the same with more work on every request, traced or not: it parses the URL again, binds the
+ * request's and the response's emitters to the context, and keeps a set of unended spans.
+ */
 const http: HttpInstrumentationConfig = {
-  ignoreIncomingRequestHook: isProbe,
+  disableIncomingRequestInstrumentation: true,
   // The exporters' own requests run with tracing suppressed; skip them before any attribute work.
   ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()),
   redactedQueryParams: [...REDACTED_QUERY_PARAMETERS],
-  redactedQueryParamsServer: [...REDACTED_QUERY_PARAMETERS],
 };
 
 // It has no query redaction of its own: the kit's list, applied as the span starts.
@@ -45,6 +41,12 @@ const pino: PinoInstrumentationConfig = {
   logKeys: { traceId: 'trace_id', spanId: 'span_id', traceFlags: 'trace_flags' },
 };
 
+/** OTEL_NODE_ENABLED_INSTRUMENTATIONS' names minus OTEL_NODE_DISABLED_INSTRUMENTATIONS'. */
+export function enabledInstrumentationNames(enabled: string, disabled: string | undefined): string[] {
+  const off = new Set(commaSeparated(disabled));
+  return commaSeparated(enabled).filter((name) => !off.has(name));
+}
+
 /** The instrumentations the services use, by their OTEL_NODE_*_INSTRUMENTATIONS names. */
 const CURATED: Record<string, () => Instrumentation> = {
   http: () => new HttpInstrumentation(http),
@@ -62,8 +64,7 @@ const CURATED: Record<string, () => Instrumentation> = {
  * loaded only when a user names an instrumentation outside that set, and then builds all of them.
  */
 export function instrumentations(enabled: string, disabled: string | undefined): Instrumentation[] {
-  const off = new Set(commaSeparated(disabled));
-  const wanted = commaSeparated(enabled).filter((name) => !off.has(name));
+  const wanted = enabledInstrumentationNames(enabled, disabled);
   if (wanted.every((name) => name in CURATED)) return wanted.map((name) => (CURATED[name] as () => Instrumentation)());
   // It reads the variables itself: the kit's default applies when the variable is unset.
   process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = enabled;

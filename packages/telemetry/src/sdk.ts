@@ -12,13 +12,18 @@ import { receiveForwardedSelfObservability } from './self-observability-receiver
 import { closeLogExport, type LogExportSettings } from './log-export.js';
 import { selfObservabilityMeterProvider } from './self-observability.js';
 import { identifyService } from './service-identity.js';
-import { instrumentations } from './instrumentations.js';
+import { enabledInstrumentationNames, instrumentations } from './instrumentations.js';
 import { diagnosticsFromEnv, propagatorFromEnv, samplerFromEnv, spanLimitsFromEnv } from './sdk-environment.js';
 import type { TelemetrySettings } from './settings.js';
 import { SyntheticTrafficSpanProcessor } from './synthetic-traffic.js';
 
 export interface Telemetry {
   enabled: boolean;
+  /**
+   * Whether the kit makes each inbound request's server span: with the `http` instrumentation enabled,
+   * whose incoming side the kit replaces (instrumentations.ts).
+   */
+  serverSpans: boolean;
   /** Set when log lines are exported over OTLP: the logger then writes through the log-export worker. */
   logExport: LogExportSettings | undefined;
   /** Exports what is queued; used before exit so the last requests' spans and log records are not lost. */
@@ -36,7 +41,7 @@ const PACKAGE = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.j
 export function startTelemetry(settings: TelemetrySettings): Telemetry {
   const identity = identifyService();
   if (!settings.enabled) {
-    return { enabled: false, logExport: undefined, shutdown: () => Promise.resolve() };
+    return { enabled: false, serverSpans: false, logExport: undefined, shutdown: () => Promise.resolve() };
   }
   const selfObs = selfObservabilityMeterProvider();
   const spanProcessor = settings.traces
@@ -54,6 +59,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
 
   diagnosticsFromEnv();
   registerInstrumentations({ instrumentations: instrumentations(settings.enabledInstrumentations, settings.disabledInstrumentations) });
+  const serverSpans = enabledInstrumentationNames(settings.enabledInstrumentations, settings.disabledInstrumentations).includes('http');
   const contextManager = new AsyncLocalStorageContextManager();
   context.setGlobalContextManager(contextManager.enable());
   const propagator = propagatorFromEnv();
@@ -68,6 +74,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   trace.setGlobalTracerProvider(tracerProvider);
   return {
     enabled: true,
+    serverSpans,
     logExport,
     shutdown: async () => {
       await Promise.all([tracerProvider.shutdown(), closeLogExport()]);

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { assignRequestId, routeTemplate, UNMATCHED_ROUTE } from '../request-context.js';
 import { principalOf } from '../auth/principal.js';
 import { httpServerRequestFinished, httpServerRequestStarted } from '../metrics/http-server.js';
+import { serverSpans } from './server-span.js';
 
 export interface RequestRecordingOptions {
   /** RED metrics for the request (the public listener); the admin listener's requests are only logged. */
@@ -12,13 +13,13 @@ export interface RequestRecordingOptions {
 }
 
 /**
- * The outermost layer of a listener: the request's id, its RED metrics and one access-log line,
- * written when the response is finished (or the client went away), with the route template rather
- * than the raw path so lines group the way metrics do. One layer for the three, timed once: every
- * layer is an async frame and a promise per request.
+ * The outermost layer of a listener: the request's server span (serverSpans), its id, its RED metrics
+ * and one access-log line, written once the handlers are done, with the route template rather than the
+ * raw path so lines group the way metrics do. One layer for all of them, timed once: every layer is an
+ * async frame and a promise per request.
  */
-export function recordRequests(logger: Logger, { metrics }: RequestRecordingOptions) {
-  return async function recordRequest(ctx: Context, next: Next): Promise<void> {
+export function recordRequests(logger: Logger, { metrics }: RequestRecordingOptions): (ctx: Context, next: Next) => Promise<void> {
+  const recordRequest = async (ctx: Context, next: Next): Promise<void> => {
     const started = performance.now();
     const requestId = assignRequestId(ctx);
     const method = ctx.method;
@@ -45,11 +46,16 @@ export function recordRequests(logger: Logger, { metrics }: RequestRecordingOpti
       else logger.info(fields, 'request completed');
     }
   };
+  const traceRequest = serverSpans();
+  if (traceRequest === undefined) return recordRequest;
+  return function recordTracedRequest(ctx: Context, next: Next): Promise<void> {
+    return traceRequest(ctx, () => recordRequest(ctx, next));
+  };
 }
 
 /**
- * The HTTP instrumentation reads the route from the request's RPC metadata when the response finishes:
- * it becomes the server span's `http.route` and its name (`GET /movies/:id`).
+ * The server span, the kit's own or an HTTP instrumentation's, reads the route from the request's RPC
+ * metadata when the response finishes: it becomes the span's `http.route` and its name (`GET /movies/:id`).
  */
 function nameServerSpan(route: string): void {
   const rpc = getRPCMetadata(context.active());
