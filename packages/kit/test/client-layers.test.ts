@@ -111,6 +111,22 @@ describe('layer order', () => {
     assert.equal(calls.length, 1);
     assert.equal(calls[0]?.['attempts'], 3);
     assert.equal(calls[0]?.['http.status_code'], 200);
+    assert.equal(calls[0]?.['level'], 'info', 'a success that needed retries is worth a line at info');
+  });
+
+  test('a success on the first attempt is logged at debug, a failure at warn', async () => {
+    const { downstream, lines } = client({ retry: { maxAttempts: 1 } });
+    server.script(status(200), status(500));
+    await runWithDeadline(2_000, () => downstream.get('/x'));
+    await runWithDeadline(2_000, () => downstream.get('/x'));
+    const calls = lines.filter((line) => String(line['msg']).startsWith('downstream call'));
+    assert.deepEqual(
+      calls.map((line) => [line['msg'], line['level'], line['http.status_code']]),
+      [
+        ['downstream call completed', 'debug', 200],
+        ['downstream call failed', 'warn', 500],
+      ],
+    );
   });
 
   test('auth is inside the retry, with one 401 refresh per call: 401, 503, 401 is answered 401 after one refresh', async () => {

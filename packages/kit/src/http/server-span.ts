@@ -39,12 +39,12 @@ function requestAttributes(ctx: Context, method: string): Attributes {
 }
 
 /** Once the response is sent or abandoned: its status, the route the kit found, and the span's name by it. */
-function endServerSpan(span: Span, method: string, rpc: RPCMetadata, ctx: Context): void {
+function endServerSpan(span: Span, name: string, rpc: RPCMetadata, ctx: Context): void {
   const status = ctx.res.statusCode;
   const attributes: Attributes = { 'http.response.status_code': status };
   if (rpc.route !== undefined) {
     attributes['http.route'] = rpc.route;
-    span.updateName(`${method === '_OTHER' ? 'HTTP' : method} ${rpc.route}`);
+    span.updateName(`${name} ${rpc.route}`);
   }
   if (status >= 500) {
     attributes['error.type'] = String(status);
@@ -61,11 +61,13 @@ function traceRequest(ctx: Context, handle: () => Promise<void>): Promise<void> 
   if (isUntracedPath(ctx.path)) return context.with(suppressTracing(context.active()), handle);
   const upper = ctx.method.toUpperCase();
   const method = KNOWN_METHODS.has(upper) ? upper : '_OTHER';
+  // The conventions name a span of an unknown method `HTTP`, and `HTTP /route` once routed.
+  const name = method === '_OTHER' ? 'HTTP' : method;
   const parent = propagation.extract(ROOT_CONTEXT, ctx.req.headers);
-  const span = tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes: requestAttributes(ctx, method) }, parent);
+  const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes: requestAttributes(ctx, method) }, parent);
   // The kit's layers name the span through the request's RPC metadata, as they would the HTTP instrumentation's.
   const rpc: RPCMetadata = { type: RPCType.HTTP, span };
-  ctx.res.once('close', () => endServerSpan(span, method, rpc, ctx));
+  ctx.res.once('close', () => endServerSpan(span, name, rpc, ctx));
   return context.with(setRPCMetadata(trace.setSpan(parent, span), rpc), handle);
 }
 

@@ -9,8 +9,8 @@ import { DownstreamUnavailableError, unavailableFrom } from '../errors.js';
 /**
  * What a logical call leaves behind: one span `Downstream/<name> <METHOD>` over all its attempts
  * (the undici spans of the attempts are its children), one log line when it ends (`downstream call
- * completed` or `downstream call failed`), and its outcome as one DownstreamUnavailableError when it
- * got no usable answer.
+ * failed` at warn; `downstream call completed` at info after retries, at debug on the first attempt),
+ * and its outcome as one DownstreamUnavailableError when it got no usable answer.
  */
 export function callTelemetry(peer: string, logger: Logger, breakerState: () => BreakerStateName): Layer {
   return (next) => (request) => {
@@ -38,7 +38,9 @@ export function callTelemetry(peer: string, logger: Logger, breakerState: () => 
             ...fields,
           };
           if (failed) logger.warn(line, 'downstream call failed');
-          else logger.info(line, 'downstream call completed');
+          else if (attempts > 1) logger.info(line, 'downstream call completed');
+          // The span and the client metrics already hold every call; a line per plain success is volume.
+          else logger.debug(line, 'downstream call completed');
         };
         try {
           const response = await next(request);
