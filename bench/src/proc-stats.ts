@@ -27,3 +27,44 @@ export function rssMiB(pid: number): number {
   const kib = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
   return kib / 1024;
 }
+
+/** Where a process's resident memory lies, in MiB, by the kind of mapping that holds it (`/proc/<pid>/smaps`). */
+export interface ResidentMemory {
+  /** glibc's main malloc arena, `[heap]`: it shrinks only from its top, so a freed block below a live one stays resident. */
+  mallocMainArena: number;
+  /** glibc's per-thread malloc arenas: anonymous read-write mappings on a 64 MiB boundary, at most 64 MiB long (a heuristic). */
+  mallocThreadArenas: number;
+  /** Every other anonymous mapping: V8's heap pages and code, malloc blocks large enough for a mapping of their own, stacks. */
+  otherAnonymous: number;
+  /** Mapped files: the node binary, shared libraries. */
+  files: number;
+}
+
+const MALLOC_ARENA_BYTES = 64n * 1024n * 1024n;
+const MAPPING = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\d+)\s*(.*)$/;
+
+export function residentMemory(pid: number): ResidentMemory {
+  const kib = { mallocMainArena: 0, mallocThreadArenas: 0, otherAnonymous: 0, files: 0 };
+  let kind: keyof ResidentMemory = 'otherAnonymous';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const mapping = MAPPING.exec(line);
+    if (mapping) {
+      const [, from = '0', to = '0', permissions = '', inode = '0', name = ''] = mapping;
+      const start = BigInt(`0x${from}`);
+      const length = BigInt(`0x${to}`) - start;
+      if (name === '[heap]') kind = 'mallocMainArena';
+      else if (inode !== '0') kind = 'files';
+      else if (start % MALLOC_ARENA_BYTES === 0n && length <= MALLOC_ARENA_BYTES && permissions.startsWith('rw')) kind = 'mallocThreadArenas';
+      else kind = 'otherAnonymous';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) kib[kind] += Number(rss[1]);
+  }
+  return {
+    mallocMainArena: kib.mallocMainArena / 1024,
+    mallocThreadArenas: kib.mallocThreadArenas / 1024,
+    otherAnonymous: kib.otherAnonymous / 1024,
+    files: kib.files / 1024,
+  };
+}
