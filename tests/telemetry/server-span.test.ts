@@ -69,11 +69,15 @@ test('a server span per request: the caller’s trace continued, the stable HTTP
     const access = await otlp.waitFor(() => otlp.logs().find((log) => log.body === 'request completed' && log.attributes['url.path'] === '/metadata/spanned'));
     assert.deepEqual([access.traceId, access.spanId], [traceId, span.spanId], 'the access-log line belongs to the server span');
 
-    await (await fetch(`${metadata.url}/no/such/route`)).arrayBuffer();
+    // Malformed trace headers are ignored, never an error.
+    const unknown = await fetch(`${metadata.url}/no/such/route`, { headers: { traceparent: '00-zz-not-a-span-01', tracestate: '=,=', baggage: '%%%;=;,' } });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.headers.get('content-type'), 'application/problem+json');
+    await unknown.arrayBuffer();
     const unmatched = await serverSpanAt(otlp, '/no/such/route');
     assert.equal(unmatched.name, 'GET', 'no route: the method alone, never the raw path');
     assert.equal(unmatched.attributes['http.route'], undefined);
-    assert.equal(unmatched.parentSpanId, undefined, 'no traceparent: a new trace');
+    assert.equal(unmatched.parentSpanId, undefined, 'no valid traceparent: a new trace');
   } finally {
     await metadata.stop();
     await otlp.close();
