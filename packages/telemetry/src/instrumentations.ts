@@ -12,7 +12,7 @@ import { REDACTED_QUERY_PARAMETERS, redactQuery } from './query-redaction.js';
 
 /**
  * Outgoing requests only: the kit makes each inbound request's server span itself, in its outermost
- * middleware (`@cinemetrics/kit`'s `record-requests.ts`). The instrumentation's incoming side would
+ * middleware (`@cinemetrics/kit`'s `http/server-span.ts`). The instrumentation's incoming side would
  * do the same with more work on every request, traced or not: it parses the URL again, binds the
  * request's and the response's emitters to the context, and keeps a set of unended spans.
  */

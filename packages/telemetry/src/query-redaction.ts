@@ -1,8 +1,8 @@
 /**
- * Query parameters whose values are credentials: the HTTP instrumentation records `url.query` (server
- * spans) and `url.full` (client spans) with these values replaced by `REDACTED`. Its built-in list
- * (cloud storage signatures) is kept; the instrumentation matches names exactly, so each name is
- * listed as written, in lower and in upper case, and with `-` for `_`.
+ * Query parameters whose values are credentials: the kit's server spans record `url.query`, and the
+ * HTTP instrumentation's client spans `url.full`, with these values replaced by `REDACTED`. The
+ * instrumentation's built-in list (cloud storage signatures) is kept; it matches names exactly, so each
+ * name is listed as written, in lower and in upper case, and with `-` for `_`.
  */
 const CREDENTIAL_PARAMETERS = [
   // the instrumentation's own defaults, which a configured list replaces
