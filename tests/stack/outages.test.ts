@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { generateRules, loadDefinitions, type AlertingRule } from '@cinemetrics/slo';
 import { getJson, httpJson } from '@cinemetrics/testing';
-import { alertPromiseMs, eventually, newTraceparent, startFullStack, type FullStack, type StackClock } from './support.js';
+import { alertPromiseMs, eventually, newTraceparent, PATIENT_MOVIE, startFullStack, type FullStack, type StackClock } from './support.js';
 
 /** ServiceDown's `for: 2m` lasts 4 s here; its real duration is proven by the promtool rule tests. */
 const CLOCK: StackClock = { interval: '2s', timeScale: 30 };
@@ -15,10 +15,8 @@ const CLOCK: StackClock = { interval: '2s', timeScale: 30 };
 let system: FullStack;
 
 before(async () => {
-  // Rating and the collector are what fail here. Metadata does not, but on a machine busy with the rest
-  // of the suite its answers may take longer than the one-second attempt a production movie allows, and
-  // a 503 for that would hide what these tests assert.
-  system = await startFullStack({ clock: CLOCK, serviceEnv: { movie: { DOWNSTREAM_TIMEOUT_MS: '10000', REQUEST_DEADLINE_MS: '30000' } } });
+  // Rating and the collector are what fail here, never metadata.
+  system = await startFullStack({ clock: CLOCK, serviceEnv: PATIENT_MOVIE });
   const put = await httpJson('PUT', `${system.services.metadata.url}/metadata/tt0000001`, { title: 'Heat', year: 1995, director: 'Michael Mann', actors: ['Al Pacino'] }, await system.identities.adminHeaders());
   assert.equal(put.status, 201);
   await httpJson('PUT', `${system.services.rating.url}/ratings/movie/tt0000001`, { value: 4 }, (await system.identities.user('alice')).headers);

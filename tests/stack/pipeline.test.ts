@@ -7,16 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { httpJson } from '@cinemetrics/testing';
 import type { FlatSpan } from './backends.js';
-import { eventually, newTraceparent, startFullStack, type FullStack } from './support.js';
+import { eventually, newTraceparent, PATIENT_MOVIE, startFullStack, type FullStack } from './support.js';
 
 let system: FullStack;
 const startedAt = new Date();
 
 before(async () => {
-  // This file is about where telemetry goes, not about timeouts: on a machine busy with the rest of the
-  // suite, movie's first calls (cold services, the first token and key fetches) may take longer than the
-  // one-second attempt a production movie allows metadata, and a 503 then hides what is asserted here.
-  system = await startFullStack({ serviceEnv: { movie: { DOWNSTREAM_TIMEOUT_MS: '10000', REQUEST_DEADLINE_MS: '30000' } } });
+  // This file is about where telemetry goes.
+  system = await startFullStack({ serviceEnv: PATIENT_MOVIE });
 });
 after(async () => {
   await system?.stop();

@@ -41,12 +41,6 @@ const pino: PinoInstrumentationConfig = {
   logKeys: { traceId: 'trace_id', spanId: 'span_id', traceFlags: 'trace_flags' },
 };
 
-/** OTEL_NODE_ENABLED_INSTRUMENTATIONS' names minus OTEL_NODE_DISABLED_INSTRUMENTATIONS'. */
-export function enabledInstrumentationNames(enabled: string, disabled: string | undefined): string[] {
-  const off = new Set(commaSeparated(disabled));
-  return commaSeparated(enabled).filter((name) => !off.has(name));
-}
-
 /** The instrumentations the services use, by their OTEL_NODE_*_INSTRUMENTATIONS names. */
 const CURATED: Record<string, () => Instrumentation> = {
   http: () => new HttpInstrumentation(http),
@@ -64,7 +58,8 @@ const CURATED: Record<string, () => Instrumentation> = {
  * loaded only when a user names an instrumentation outside that set, and then builds all of them.
  */
 export function instrumentations(enabled: string, disabled: string | undefined): Instrumentation[] {
-  const wanted = enabledInstrumentationNames(enabled, disabled);
+  const off = new Set(commaSeparated(disabled));
+  const wanted = commaSeparated(enabled).filter((name) => !off.has(name));
   if (wanted.every((name) => name in CURATED)) return wanted.map((name) => (CURATED[name] as () => Instrumentation)());
   // It reads the variables itself: the kit's default applies when the variable is unset.
   process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = enabled;

@@ -12,7 +12,7 @@ import { receiveForwardedSelfObservability } from './self-observability-receiver
 import { closeLogExport, type LogExportSettings } from './log-export.js';
 import { selfObservabilityMeterProvider } from './self-observability.js';
 import { identifyService } from './service-identity.js';
-import { enabledInstrumentationNames, instrumentations } from './instrumentations.js';
+import { instrumentations } from './instrumentations.js';
 import { diagnosticsFromEnv, propagatorFromEnv, samplerFromEnv, spanLimitsFromEnv } from './sdk-environment.js';
 import type { TelemetrySettings } from './settings.js';
 import { SyntheticTrafficSpanProcessor } from './synthetic-traffic.js';
@@ -58,8 +58,9 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   if (logExport) receiveForwardedSelfObservability();
 
   diagnosticsFromEnv();
-  registerInstrumentations({ instrumentations: instrumentations(settings.enabledInstrumentations, settings.disabledInstrumentations) });
-  const serverSpans = enabledInstrumentationNames(settings.enabledInstrumentations, settings.disabledInstrumentations).includes('http');
+  const enabled = instrumentations(settings.enabledInstrumentations, settings.disabledInstrumentations);
+  registerInstrumentations({ instrumentations: enabled });
+  const serverSpans = enabled.some((instrumentation) => instrumentation.instrumentationName === '@opentelemetry/instrumentation-http');
   const contextManager = new AsyncLocalStorageContextManager();
   context.setGlobalContextManager(contextManager.enable());
   const propagator = propagatorFromEnv();

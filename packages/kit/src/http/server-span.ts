@@ -59,8 +59,8 @@ export type TraceRequest = (ctx: Context, handle: () => Promise<void>) => Promis
 function traceRequest(ctx: Context, handle: () => Promise<void>): Promise<void> {
   // Whatever a probe or a scrape does (a database ping) is not traced either.
   if (isUntracedPath(ctx.path)) return context.with(suppressTracing(context.active()), handle);
-  const upper = ctx.method.toUpperCase();
-  const method = KNOWN_METHODS.has(upper) ? upper : '_OTHER';
+  // Node's parser admits only its own list of methods, all upper case; the conventions know fewer.
+  const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : '_OTHER';
   // The conventions name a span of an unknown method `HTTP`, and `HTTP /route` once routed.
   const name = method === '_OTHER' ? 'HTTP' : method;
   const parent = propagation.extract(ROOT_CONTEXT, ctx.req.headers);

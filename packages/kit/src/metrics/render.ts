@@ -9,7 +9,7 @@ export function negotiateFormat(accept: string | undefined): MetricsFormat {
   return accept?.includes('application/openmetrics-text') ? 'openmetrics' : 'prometheus';
 }
 
-export function contentTypeOf(format: MetricsFormat): string {
+export function contentTypeOf(format: MetricsFormat): RegistryContentType {
   return format === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
 }
 
@@ -54,7 +54,7 @@ export async function renderRegistry(
   const renamed: Array<{ metric: { name: string }; name: string }> = [];
   const families: string[] = [];
   const contentType = target.contentType;
-  target.setContentType(format === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+  target.setContentType(contentTypeOf(format));
   try {
     const renderStarted = performance.now();
     let sliceStarted = renderStarted;
