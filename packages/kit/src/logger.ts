@@ -73,7 +73,7 @@ function defaultDestination(format: LoggerOptions['format']): pino.DestinationSt
 }
 
 /**
- * stdout, written once per gathering of lines (gatherLines: a few milliseconds, and at exit) rather than
+ * stdout, written once per gathering of lines (gatherLines: every LOG_GATHER_INTERVAL_MS, and at exit) rather than
  * once per line. The write is synchronous: it is one write(2) per gathering, and at exit nothing is
  * left in flight.
  */

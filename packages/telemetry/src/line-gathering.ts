@@ -1,11 +1,13 @@
 /**
  * How long log lines gather on the main thread before they leave together, to stdout or to the
- * log-export worker. Each departure costs the event loop a fixed amount (a write(2) through libuv's
- * thread pool, or a handover that wakes the worker), so leaving once per request costs main-thread time
- * per request (docs/performance.md). Lines leave at most this much later; none is lost at exit, on a
- * crash or at a graceful shutdown (passOnAllGathered).
+ * log-export worker. Each departure has a fixed cost: a write(2) on the main thread, or a handover that
+ * wakes the worker, which then runs its stream machinery and writes stdout once per wake. At a few
+ * milliseconds that fixed cost is paid every few requests; at this interval it is paid a few dozen times
+ * a second, however busy the service (docs/performance.md, *The log worker's wake-ups*). Lines leave at
+ * most this much later; none is lost at exit, on a crash or at a graceful shutdown (passOnAllGathered),
+ * and a SIGKILL loses at most this interval's lines.
  */
-export const LOG_GATHER_INTERVAL_MS = 5;
+export const LOG_GATHER_INTERVAL_MS = 50;
 
 /** Past this many characters gathered, lines leave at once: memory stays bounded under any load. */
 const MAX_GATHERED_CHARS = 64 * 1024;
