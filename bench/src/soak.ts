@@ -3,9 +3,11 @@
  * to the stack's collector, metadata cache on, ids over the whole data set) at 70 % of the throughput it
  * saturates at, for `--minutes` (15 by default). Every `--sample-seconds` it records each service's RSS
  * (/proc) and V8 heap (nodejs_heap_size_used_bytes from its /metrics) and the requests that failed; after
- * `--settle` minutes of the run it fits a line to each and reports the slope and the spread around it.
+ * `--settle` minutes of the run it fits a line to each and reports the slope and the spread around it,
+ * and the peaks of RSS and of V8's committed heap in each `--window` minutes: a line fitted to a
+ * saw-tooth slower than the run reads as a slope, where peaks that stop rising show a plateau.
  *
- *   npm run bench:soak [-- --minutes 15 --sample-seconds 5 --settle 2 --load 0.7 --burst-connections 200 --burst-seconds 20
+ *   npm run bench:soak [-- --minutes 15 --sample-seconds 5 --settle 2 --window 5 --load 0.7 --burst-connections 200 --burst-seconds 20
  *                         --node-args=--max-semi-space-size=4 --log-level warn]
  *
  * Then a burst: movie alone under `--burst-connections` concurrent connections for `--burst-seconds`,
@@ -24,7 +26,7 @@ import { idPicker, startFanoutWorld, telemetryConfigs, type BenchService, type T
 import { runBench } from './lifetime.js';
 import { choiceOption, nodeArgsOption, numberOption } from './options.js';
 import { residentMemory, rssMiB } from './proc-stats.js';
-import { quantile, slope } from './spread.js';
+import { quantile, slope, windowPeaks } from './spread.js';
 import { steadyLoad } from './steady-load.js';
 
 const { values } = parseArgs({
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     minutes: { type: 'string' },
     'sample-seconds': { type: 'string' },
     settle: { type: 'string' },
+    window: { type: 'string' },
     load: { type: 'string' },
     'burst-connections': { type: 'string' },
     'burst-seconds': { type: 'string' },
@@ -42,6 +45,7 @@ const { values } = parseArgs({
 const minutes = numberOption(values.minutes, 'minutes', 15, { min: 0.5, max: 24 * 60, integer: false });
 const sampleSeconds = numberOption(values['sample-seconds'], 'sample-seconds', 5, { min: 1, max: 600 });
 const settleMinutes = numberOption(values.settle, 'settle', Math.min(2, minutes / 5), { min: 0, max: minutes, integer: false });
+const windowMinutes = numberOption(values.window, 'window', 5, { min: 0.1, max: 24 * 60, integer: false });
 const loadShare = numberOption(values.load, 'load', 0.7, { min: 0.05, max: 1, integer: false });
 const burstConnections = numberOption(values['burst-connections'], 'burst-connections', 200, { min: 0, max: 256 });
 const burstSeconds = numberOption(values['burst-seconds'], 'burst-seconds', 20, { min: 1, max: 600 });
@@ -60,6 +64,7 @@ interface MemorySample {
   minute: number;
   rssMiB: number;
   heapMiB: number;
+  heapCommittedMiB: number;
 }
 
 async function exposition(service: BenchService): Promise<string> {
@@ -67,7 +72,13 @@ async function exposition(service: BenchService): Promise<string> {
 }
 
 async function memoryOf(service: BenchService, minute: number): Promise<MemorySample> {
-  return { minute, rssMiB: rssMiB(service.process.pid), heapMiB: sumOf(parseSamples(await exposition(service)), 'nodejs_heap_size_used_bytes') / MIB };
+  const samples = parseSamples(await exposition(service));
+  return {
+    minute,
+    rssMiB: rssMiB(service.process.pid),
+    heapMiB: sumOf(samples, 'nodejs_heap_size_used_bytes') / MIB,
+    heapCommittedMiB: sumOf(samples, 'nodejs_heap_size_total_bytes') / MIB,
+  };
 }
 
 /** Slope per minute of a fitted line, and the spread of the samples around it (max − min of residuals). */
@@ -144,6 +155,14 @@ runBench('bench:soak', minutes * 60 + 600, async (lifetime) => {
       `${name.padEnd(12)}${`${first.rssMiB.toFixed(0)}→${last.rssMiB.toFixed(0)}`.padStart(19)}${rss.perMinute.toFixed(2).padStart(14)}${rss.spread.toFixed(1).padStart(13)}` +
         `${`${first.heapMiB.toFixed(0)}→${last.heapMiB.toFixed(0)}`.padStart(22)}${heap.perMinute.toFixed(2).padStart(15)}${heap.spread.toFixed(1).padStart(14)}`,
     );
+  }
+
+  console.log(`\npeaks in each ${windowMinutes}-minute window after the first ${settleMinutes} min, MiB (RSS / V8 heap committed):\n`);
+  for (const [name, all] of Object.entries(samples)) {
+    const minutesOf = all.map((s) => s.minute);
+    const rss = windowPeaks(minutesOf, all.map((s) => s.rssMiB), settleMinutes, windowMinutes);
+    const committed = windowPeaks(minutesOf, all.map((s) => s.heapCommittedMiB), settleMinutes, windowMinutes);
+    console.log(`${name.padEnd(12)}${rss.map((window, i) => `${window.peak.toFixed(0)}/${(committed[i]?.peak ?? Number.NaN).toFixed(0)}`.padStart(10)).join('')}`);
   }
 
   if (burstConnections > 0) {

@@ -33,3 +33,19 @@ export function slope(xs: readonly number[], ys: readonly number[]): number {
   }
   return variance === 0 ? Number.NaN : covariance / variance;
 }
+
+/**
+ * The highest y in each window of `width` along x, counted from `from`; empty windows are left out.
+ * A series that grows keeps raising its peaks; one that swings between collections and has stopped
+ * growing repeats them.
+ */
+export function windowPeaks(xs: readonly number[], ys: readonly number[], from: number, width: number): { start: number; peak: number }[] {
+  const peaks = new Map<number, number>();
+  for (let i = 0; i < Math.min(xs.length, ys.length); i += 1) {
+    const x = xs[i] as number;
+    if (x < from) continue;
+    const start = from + Math.floor((x - from) / width) * width;
+    peaks.set(start, Math.max(peaks.get(start) ?? Number.NEGATIVE_INFINITY, ys[i] as number));
+  }
+  return [...peaks].sort(([a], [b]) => a - b).map(([start, peak]) => ({ start, peak }));
+}

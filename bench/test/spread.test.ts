@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { median, quantile, quartiles, slope } from '../src/spread.js';
+import { median, quantile, quartiles, slope, windowPeaks } from '../src/spread.js';
 
 test('the median of an odd count is the middle value, of an even count the mean of the middle two', () => {
   assert.equal(median([5, 1, 3]), 3);
@@ -23,4 +23,16 @@ test('slope is the least-squares rise per unit, zero for a flat series, NaN with
   assert.equal(slope([0, 1, 2], [3, 3, 3]), 0);
   assert.ok(Number.isNaN(slope([1], [1])));
   assert.ok(Number.isNaN(slope([2, 2], [1, 5])));
+});
+
+test('windowPeaks gives the highest value of each window from the start on, in order, without empty windows', () => {
+  const xs = [0.5, 1, 2.5, 3, 4.9, 5, 12];
+  const ys = [99, 10, 30, 20, 25, 40, 35];
+  assert.deepEqual(windowPeaks(xs, ys, 1, 2), [
+    { start: 1, peak: 30 },
+    { start: 3, peak: 25 },
+    { start: 5, peak: 40 },
+    { start: 11, peak: 35 },
+  ]);
+  assert.deepEqual(windowPeaks([], [], 0, 5), []);
 });

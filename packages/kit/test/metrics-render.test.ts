@@ -48,6 +48,75 @@ test('Prometheus text: every counter ends in _total, no exemplars, and the regis
   assert.equal(registry.contentType, Registry.OPENMETRICS_CONTENT_TYPE);
 });
 
+/** Histograms that exercise the text: escapes, no labels, +Inf, exemplars in every bucket, a labels object two histograms share. */
+function histogramRegistry(contentType: RegistryContentType): { registry: Registry<RegistryContentType>; observeMore: () => void } {
+  const registry = new Registry<RegistryContentType>();
+  registry.setContentType(contentType);
+  const exemplars = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
+  const routes = new Histogram({ name: 'route_seconds', help: 'Per route\\ with "quotes"\nand a new line', labelNames: ['route', 'code'], buckets: [0.005, 0.1, 2.5], enableExemplars: exemplars, registers: [registry] });
+  const plain = new Histogram({ name: 'plain_bytes', help: 'No labels', buckets: [1, 10], registers: [registry] });
+  const shared = { route: '/shared', code: 200 };
+  const twin = new Histogram({ name: 'twin_seconds', help: 'Shares a labels object with route_seconds', labelNames: ['route', 'code'], buckets: [1], registers: [registry] });
+  const observe = (labels: Record<string, string | number>, value: number) =>
+    exemplars ? routes.observe({ labels, value, exemplarLabels: { trace_id: 'cd'.repeat(16), span_id: 'ef'.repeat(8) } as never }) : routes.observe(labels, value);
+  observe({ route: 'a "quoted" \\ back\nslash', code: '200' }, 0.004);
+  observe({ route: '/b', code: 503 }, 99);
+  observe(shared, 0.05);
+  twin.observe(shared, 3);
+  plain.observe(5);
+  return {
+    registry,
+    observeMore: () => {
+      observe(shared, 0.2);
+      observe({ route: '/new', code: '404' }, 1e9);
+      twin.observe(shared, 0.5);
+      plain.observe(0.5);
+      routes.remove({ route: '/b', code: 503 });
+    },
+  };
+}
+
+for (const [format, contentType] of [
+  ['openmetrics', Registry.OPENMETRICS_CONTENT_TYPE],
+  ['prometheus', Registry.PROMETHEUS_CONTENT_TYPE],
+] as const) {
+  test(`${format}: histograms render as prom-client renders them, before and after their values, series and exemplars change`, async () => {
+    const { registry, observeMore } = histogramRegistry(contentType);
+    assert.equal(await renderRegistry(registry, format), await registry.metrics());
+    observeMore();
+    const after = await renderRegistry(registry, format);
+    assert.equal(after, await registry.metrics());
+    assert.match(after, /^twin_seconds_bucket\{le="1",route="\/shared",code="200"\} 1$/m, 'each histogram keeps its own name for a labels object both use');
+    assert.doesNotMatch(after, /route="\/b"/, 'a removed series is gone');
+  });
+}
+
+test('a registry with default labels, and a histogram that collects its values, render as prom-client renders them', async () => {
+  const registry = new Registry<RegistryContentType>();
+  registry.setDefaultLabels({ service: 'demo' });
+  new Histogram({ name: 'labelled_seconds', help: 'With defaults', labelNames: ['route'], buckets: [1], registers: [registry] }).observe({ route: '/a' }, 0.5);
+  assert.equal(await renderRegistry(registry, 'prometheus'), await registry.metrics());
+  assert.match(await renderRegistry(registry, 'prometheus'), /service="demo"/);
+
+  const collecting = new Registry<RegistryContentType>();
+  let collected = 0;
+  new Histogram({
+    name: 'collected_seconds',
+    help: 'Observed when collected',
+    buckets: [1],
+    registers: [collecting],
+    collect() {
+      collected += 1;
+      this.reset();
+      this.observe(0.5);
+    },
+  });
+  const ours = await renderRegistry(collecting, 'prometheus');
+  assert.equal(collected, 1, 'its collect function ran for the render');
+  assert.match(ours, /^collected_seconds_count 1$/m);
+  assert.equal(ours, await collecting.metrics());
+});
+
 /** 200 histograms of 20 series each: a render long enough to be sliced many times over. */
 function largeRegistry(): Registry<RegistryContentType> {
   const registry = new Registry<RegistryContentType>();

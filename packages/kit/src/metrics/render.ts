@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Registry, type RegistryContentType } from 'prom-client';
+import { histogramText, isPlainHistogram } from './histogram-text.js';
 import { registry } from './registry.js';
 
 export type MetricsFormat = 'openmetrics' | 'prometheus';
@@ -36,15 +37,22 @@ function counterNameFor(format: MetricsFormat, name: string): string {
   return format === 'openmetrics' ? bare : `${bare}_total`;
 }
 
-/** prom-client's per-family renderer: in its JavaScript, not in its typings. */
-type FamilyRenderer = Registry<RegistryContentType> & { getMetricsAsString(metric: unknown): Promise<string> };
+/** prom-client's per-family renderer and the registry's default labels: in its JavaScript, not in its typings. */
+type FamilyRenderer = Registry<RegistryContentType> & { getMetricsAsString(metric: unknown): Promise<string>; _defaultLabels?: object };
+
+/** histogram-text.ts renders what prom-client would only where the registry adds no default labels. */
+function withoutDefaultLabels(target: Registry<RegistryContentType>): boolean {
+  const defaults = (target as FamilyRenderer)._defaultLabels;
+  return typeof defaults === 'object' && Object.keys(defaults).length === 0;
+}
 
 /**
  * Renders `target` in either format, as its `metrics()` would, one metric family at a time, giving the
  * event loop a turn whenever the render has held it for SLICE_MS, during the render's first YIELDING_MS.
  * prom-client renders by the registry's content type and reads counters' names from the metric objects,
  * so both are set for the render's duration and put back after; two renders of one registry must not
- * interleave.
+ * interleave. Histograms, most of a service's series, are rendered from cached line prefixes
+ * (histogram-text.ts) into the same text.
  */
 export async function renderRegistry(
   target: Registry<RegistryContentType>,
@@ -56,14 +64,16 @@ export async function renderRegistry(
   const contentType = target.contentType;
   target.setContentType(contentTypeOf(format));
   try {
+    const ownHistograms = withoutDefaultLabels(target);
     const renderStarted = performance.now();
     let sliceStarted = renderStarted;
-    for (const metric of target.getMetricsAsArray() as unknown as Array<{ name: string; type?: string }>) {
-      if (metric.type === 'counter') {
-        renamed.push({ metric, name: metric.name });
-        metric.name = counterNameFor(format, metric.name);
+    for (const metric of target.getMetricsAsArray()) {
+      const named = metric as unknown as { name: string; type?: string };
+      if (named.type === 'counter') {
+        renamed.push({ metric: named, name: named.name });
+        named.name = counterNameFor(format, named.name);
       }
-      families.push(await (target as FamilyRenderer).getMetricsAsString(metric));
+      families.push(ownHistograms && isPlainHistogram(metric) ? histogramText(metric, format) : await (target as FamilyRenderer).getMetricsAsString(metric));
       const now = performance.now();
       if (now - sliceStarted >= sliceMs && now - renderStarted < yieldingMs) {
         await nextTurn();
