@@ -4,8 +4,9 @@
  * saturates at, for `--minutes` (15 by default). Every `--sample-seconds` it records each service's RSS
  * (/proc) and V8 heap (nodejs_heap_size_used_bytes from its /metrics) and the requests that failed; after
  * `--settle` minutes of the run it fits a line to each and reports the slope and the spread around it,
- * and the peaks of RSS and of V8's committed heap in each `--window` minutes: a line fitted to a
- * saw-tooth slower than the run reads as a slope, where peaks that stop rising show a plateau.
+ * and the peaks in each `--window` minutes of RSS, of V8's committed heap, of glibc's malloc arenas and
+ * of the other anonymous memory: a line fitted to a saw-tooth slower than the run reads as a slope, where
+ * peaks that stop rising show a plateau, and the kinds show which memory still rises.
  *
  *   npm run bench:soak [-- --minutes 15 --sample-seconds 5 --settle 2 --window 5 --load 0.7 --burst-connections 200 --burst-seconds 20
  *                         --node-args=--max-semi-space-size=4 --log-level warn]
@@ -65,6 +66,10 @@ interface MemorySample {
   rssMiB: number;
   heapMiB: number;
   heapCommittedMiB: number;
+  /** glibc's malloc arenas, main and per thread (proc-stats.ts residentMemory). */
+  mallocMiB: number;
+  /** Other anonymous memory: V8's heap pages and code, large malloc blocks, stacks. */
+  otherAnonymousMiB: number;
 }
 
 async function exposition(service: BenchService): Promise<string> {
@@ -73,11 +78,14 @@ async function exposition(service: BenchService): Promise<string> {
 
 async function memoryOf(service: BenchService, minute: number): Promise<MemorySample> {
   const samples = parseSamples(await exposition(service));
+  const resident = residentMemory(service.process.pid);
   return {
     minute,
     rssMiB: rssMiB(service.process.pid),
     heapMiB: sumOf(samples, 'nodejs_heap_size_used_bytes') / MIB,
     heapCommittedMiB: sumOf(samples, 'nodejs_heap_size_total_bytes') / MIB,
+    mallocMiB: resident.mallocMainArena + resident.mallocThreadArenas,
+    otherAnonymousMiB: resident.otherAnonymous,
   };
 }
 
@@ -157,12 +165,18 @@ runBench('bench:soak', minutes * 60 + 600, async (lifetime) => {
     );
   }
 
-  console.log(`\npeaks in each ${windowMinutes}-minute window after the first ${settleMinutes} min, MiB (RSS / V8 heap committed):\n`);
+  console.log(`\npeaks in each ${windowMinutes}-minute window after the first ${settleMinutes} min, MiB:\n`);
+  const series: Array<[string, (sample: MemorySample) => number]> = [
+    ['RSS', (sample) => sample.rssMiB],
+    ['V8 heap committed', (sample) => sample.heapCommittedMiB],
+    ['malloc arenas', (sample) => sample.mallocMiB],
+    ['other anonymous', (sample) => sample.otherAnonymousMiB],
+  ];
   for (const [name, all] of Object.entries(samples)) {
-    const minutesOf = all.map((s) => s.minute);
-    const rss = windowPeaks(minutesOf, all.map((s) => s.rssMiB), settleMinutes, windowMinutes);
-    const committed = windowPeaks(minutesOf, all.map((s) => s.heapCommittedMiB), settleMinutes, windowMinutes);
-    console.log(`${name.padEnd(12)}${rss.map((window, i) => `${window.peak.toFixed(0)}/${(committed[i]?.peak ?? Number.NaN).toFixed(0)}`.padStart(10)).join('')}`);
+    for (const [index, [label, figure]] of series.entries()) {
+      const peaks = windowPeaks(all.map((sample) => sample.minute), all.map(figure), settleMinutes, windowMinutes);
+      console.log(`${(index === 0 ? name : '').padEnd(10)}${label.padEnd(19)}${peaks.map((window) => window.peak.toFixed(0).padStart(6)).join('')}`);
+    }
   }
 
   if (burstConnections > 0) {
