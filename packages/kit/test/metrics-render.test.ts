@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
+import { httpServerDuration, registry as kitRegistry } from '../src/metrics/registry.js';
 import { renderRegistry } from '../src/metrics/render.js';
 
 const REGISTERED = ['jobs', 'done_total', 'queue_depth', 'work_seconds'];
@@ -82,22 +83,33 @@ for (const [format, contentType] of [
 ] as const) {
   test(`${format}: histograms render as prom-client renders them, before and after their values, series and exemplars change`, async () => {
     const { registry, observeMore } = histogramRegistry(contentType);
-    assert.equal(await renderRegistry(registry, format), await registry.metrics());
+    assert.equal(await renderRegistry(registry, format, { cachedHistograms: true }), await registry.metrics());
     observeMore();
-    const after = await renderRegistry(registry, format);
+    const after = await renderRegistry(registry, format, { cachedHistograms: true });
     assert.equal(after, await registry.metrics());
     assert.match(after, /^twin_seconds_bucket\{le="1",route="\/shared",code="200"\} 1$/m, 'each histogram keeps its own name for a labels object both use');
     assert.doesNotMatch(after, /route="\/b"/, 'a removed series is gone');
   });
 }
 
-test('a registry with default labels, and a histogram that collects its values, render as prom-client renders them', async () => {
+test('the kit renders the histograms of its own registry from the cache, as prom-client does; other registries, with default labels or not, as prom-client', async () => {
+  const labels = { http_request_method: 'GET', http_route: '/render/:id', http_response_status_code: '200' };
+  httpServerDuration.observe({ labels, value: 0.02, exemplarLabels: { trace_id: 'ab'.repeat(16), span_id: 'cd'.repeat(8) } as never });
+  const family = (text: string) => text.split('\n').filter((line) => line.includes('http_server_request_duration_seconds')).join('\n');
+  kitRegistry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  assert.equal(family(await renderRegistry(kitRegistry, 'openmetrics')), await kitRegistry.getSingleMetricAsString('http_server_request_duration_seconds'));
+  kitRegistry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
+  assert.equal(family(await renderRegistry(kitRegistry, 'prometheus')), await kitRegistry.getSingleMetricAsString('http_server_request_duration_seconds'));
+  assert.match(await renderRegistry(kitRegistry, 'openmetrics'), /http_route="\/render\/:id".* # \{trace_id=/);
+
   const registry = new Registry<RegistryContentType>();
   registry.setDefaultLabels({ service: 'demo' });
   new Histogram({ name: 'labelled_seconds', help: 'With defaults', labelNames: ['route'], buckets: [1], registers: [registry] }).observe({ route: '/a' }, 0.5);
   assert.equal(await renderRegistry(registry, 'prometheus'), await registry.metrics());
   assert.match(await renderRegistry(registry, 'prometheus'), /service="demo"/);
+});
 
+test('a histogram that collects its values on a scrape is left to prom-client, which runs its collect function', async () => {
   const collecting = new Registry<RegistryContentType>();
   let collected = 0;
   new Histogram({
@@ -111,7 +123,7 @@ test('a registry with default labels, and a histogram that collects its values, 
       this.observe(0.5);
     },
   });
-  const ours = await renderRegistry(collecting, 'prometheus');
+  const ours = await renderRegistry(collecting, 'prometheus', { cachedHistograms: true });
   assert.equal(collected, 1, 'its collect function ran for the render');
   assert.match(ours, /^collected_seconds_count 1$/m);
   assert.equal(ours, await collecting.metrics());

@@ -1,5 +1,3 @@
-import type { MetricsFormat } from './render.js';
-
 type LabelValues = Record<string, string | number>;
 
 /** prom-client's exemplar of one bucket: set once the bucket is observed with exemplar labels. */
@@ -95,12 +93,12 @@ export function isPlainHistogram(metric: object): boolean {
  * One histogram family as prom-client's registry renders it (the same text, byte for byte), but from
  * each series' cached line prefixes: prom-client builds label objects and strings for every bucket of
  * every series on every scrape, and that garbage, not the text, is most of a scrape's allocation.
- * Registry-wide default labels are not supported: renderRegistry leaves such registries to prom-client.
+ * Exemplars are OpenMetrics only. A registry's default labels are not added: renderRegistry uses this only
+ * for registries without them.
  */
-export function histogramText(metric: object, format: MetricsFormat): string {
+export function histogramText(metric: object, withExemplars: boolean): string {
   const histogram = metric as unknown as HistogramState;
   const name = escapeText(histogram.name);
-  const withExemplars = format === 'openmetrics';
   let text = `# HELP ${name} ${escapeText(histogram.help)}\n# TYPE ${name} histogram`;
   const bounds = histogram.upperBounds;
   for (const series of Object.values(histogram.hashMap)) {

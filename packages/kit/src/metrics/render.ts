@@ -37,34 +37,32 @@ function counterNameFor(format: MetricsFormat, name: string): string {
   return format === 'openmetrics' ? bare : `${bare}_total`;
 }
 
-/** prom-client's per-family renderer and the registry's default labels: in its JavaScript, not in its typings. */
-type FamilyRenderer = Registry<RegistryContentType> & { getMetricsAsString(metric: unknown): Promise<string>; _defaultLabels?: object };
-
-/** histogram-text.ts renders what prom-client would only where the registry adds no default labels. */
-function withoutDefaultLabels(target: Registry<RegistryContentType>): boolean {
-  const defaults = (target as FamilyRenderer)._defaultLabels;
-  return typeof defaults === 'object' && Object.keys(defaults).length === 0;
-}
+/** prom-client's per-family renderer: in its JavaScript, not in its typings. */
+type FamilyRenderer = Registry<RegistryContentType> & { getMetricsAsString(metric: unknown): Promise<string> };
 
 /**
  * Renders `target` in either format, as its `metrics()` would, one metric family at a time, giving the
  * event loop a turn whenever the render has held it for SLICE_MS, during the render's first YIELDING_MS.
  * prom-client renders by the registry's content type and reads counters' names from the metric objects,
  * so both are set for the render's duration and put back after; two renders of one registry must not
- * interleave. Histograms, most of a service's series, are rendered from cached line prefixes
- * (histogram-text.ts) into the same text.
+ * interleave. With `cachedHistograms` (the kit's registry, which has no default labels: prom-client adds a
+ * registry's default labels while it renders, and histogram-text.ts does not), histograms, most of a
+ * service's series, are rendered from cached line prefixes into the same text.
  */
 export async function renderRegistry(
   target: Registry<RegistryContentType>,
   format: MetricsFormat,
-  { sliceMs = SLICE_MS, yieldingMs = YIELDING_MS }: { sliceMs?: number; yieldingMs?: number } = {},
+  {
+    sliceMs = SLICE_MS,
+    yieldingMs = YIELDING_MS,
+    cachedHistograms = target === registry,
+  }: { sliceMs?: number; yieldingMs?: number; cachedHistograms?: boolean } = {},
 ): Promise<string> {
   const renamed: Array<{ metric: { name: string }; name: string }> = [];
   const families: string[] = [];
   const contentType = target.contentType;
   target.setContentType(contentTypeOf(format));
   try {
-    const ownHistograms = withoutDefaultLabels(target);
     const renderStarted = performance.now();
     let sliceStarted = renderStarted;
     for (const metric of target.getMetricsAsArray()) {
@@ -73,7 +71,9 @@ export async function renderRegistry(
         renamed.push({ metric: named, name: named.name });
         named.name = counterNameFor(format, named.name);
       }
-      families.push(ownHistograms && isPlainHistogram(metric) ? histogramText(metric, format) : await (target as FamilyRenderer).getMetricsAsString(metric));
+      families.push(
+        cachedHistograms && isPlainHistogram(metric) ? histogramText(metric, format === 'openmetrics') : await (target as FamilyRenderer).getMetricsAsString(metric),
+      );
       const now = performance.now();
       if (now - sliceStarted >= sliceMs && now - renderStarted < yieldingMs) {
         await nextTurn();
