@@ -17,8 +17,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { getHeapStatistics } from 'node:v8';
 import { parseArgs } from 'node:util';
-import { Registry } from 'prom-client';
-import { circuitBreakerState, httpClientDuration, httpClientRetries, httpServerDuration, registry, renderRegistry, type MetricsFormat } from '@cinemetrics/kit';
+import { circuitBreakerState, contentTypeOf, httpClientDuration, httpClientRetries, httpServerDuration, registry, renderRegistry, type MetricsFormat } from '@cinemetrics/kit';
 import { numberOption } from './options.js';
 import { median } from './spread.js';
 
@@ -60,7 +59,7 @@ interface Arm {
 
 function arms(): Arm[] {
   const promClient = (format: MetricsFormat) => async () => {
-    registry.setContentType(format === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+    registry.setContentType(contentTypeOf(format));
     return registry.metrics();
   };
   // yieldingMs 0: the kit's render without turns given to other work, as prom-client's.

@@ -112,7 +112,7 @@ async function memoryLine(label: string, movie: BenchService): Promise<string> {
   const mib = (field: string): string => (Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024).toFixed(0);
   const resident = residentMemory(movie.process.pid);
   return (
-    `${label.padEnd(26)} RSS ${rssMiB(movie.process.pid).toFixed(0).padStart(4)} MiB (anonymous ${mib('RssAnon')}, files ${mib('RssFile')}; ${threads} threads); heap used ${(sumOf(samples, 'nodejs_heap_size_used_bytes') / MIB).toFixed(0)}, ` +
+    `${label.padEnd(26)} RSS ${mib('VmRSS').padStart(4)} MiB (anonymous ${mib('RssAnon')}, files ${mib('RssFile')}; ${threads} threads); heap used ${(sumOf(samples, 'nodejs_heap_size_used_bytes') / MIB).toFixed(0)}, ` +
     `committed ${(sumOf(samples, 'nodejs_heap_size_total_bytes') / MIB).toFixed(0)}, external ${(sumOf(samples, 'nodejs_external_memory_bytes') / MIB).toFixed(0)} MiB; spaces committed (MiB): ${spaces}\n` +
     `${''.padEnd(26)} resident MiB: malloc main arena ${resident.mallocMainArena.toFixed(0)}, malloc thread arenas ${resident.mallocThreadArenas.toFixed(0)}, ` +
     `other anonymous (V8 heap and code, large malloc blocks, stacks) ${resident.otherAnonymous.toFixed(0)}, files ${resident.files.toFixed(0)}`
