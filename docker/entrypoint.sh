@@ -20,4 +20,4 @@ for name in $SECRET_VARIABLES; do
   unset "${name}_FILE"
 done
 
-exec node --max-semi-space-size=8 --require @cinemetrics/telemetry/register "$@"
+exec node --max-semi-space-size=8 --heap-growing-percent=50 --require @cinemetrics/telemetry/register "$@"

@@ -24,8 +24,9 @@
  * (`--profile-seconds`, after the warm-up) through the service's own `/debug/pprof/profile`, and prints
  * its hottest functions by self time (`go tool pprof -top`, when Go is installed; the files are kept).
  *
- * `--modes` keeps only the named modes (names separated by `;`; bare Koa, and the references those modes are judged against,
- * always run). `--baseline <dir>` adds the kit modes of another built checkout (`npm run build` there)
+ * `--modes` keeps only the named modes (names separated by `;`; bare Koa, and the references those modes
+ * are judged against, always run, and so do the named modes' `--baseline` and `--node-args` variants).
+ * `--baseline <dir>` adds the kit modes of another built checkout (`npm run build` there)
  * as `baseline: …`, so a change is measured before and after in one run. `--node-args=<options>` adds
  * the kit modes again started with those Node options, as `<options>: …` (a V8 flag's CPU price in one run).
  */
@@ -169,7 +170,12 @@ function selected(all: Mode[]): Mode[] {
   const wanted = new Set(options.modes.split(';').map((name) => name.trim()));
   const unknown = [...wanted].filter((name) => !all.some((mode) => mode.name === name));
   if (unknown.length > 0) throw new Error(`--modes: no mode named ${unknown.join(', ')}; modes are: ${all.map((mode) => mode.name).join(', ')}`);
-  const kept = all.filter((mode) => wanted.has(mode.name));
+  // A mode's --baseline and --node-args variants come with it.
+  const isWanted = (name: string): boolean => {
+    const variantOf = name.indexOf(VARIANT_SEPARATOR);
+    return wanted.has(name) || (variantOf >= 0 && wanted.has(name.slice(variantOf + VARIANT_SEPARATOR.length)));
+  };
+  const kept = all.filter((mode) => isWanted(mode.name));
   // Each mode needs the same app without telemetry from its own checkout; telemetry modes also the stock setup.
   const references = new Set([
     BARE,
@@ -178,7 +184,7 @@ function selected(all: Mode[]): Mode[] {
       return name === telemetryOff ? [] : [telemetryOff, STOCK_ON[app]];
     }),
   ]);
-  return all.filter((mode) => wanted.has(mode.name) || references.has(mode.name));
+  return all.filter((mode) => isWanted(mode.name) || references.has(mode.name));
 }
 
 interface RunningMode {
