@@ -1,15 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { LATENCY_BUCKETS, registry } from '@cinemetrics/telemetry';
-import { INERT_RESOLUTION_MS, PROM_CLIENT_EVENT_LOOP_LAG_NAMES, registerEventLoopLag } from './event-loop-lag.js';
+import { registerRuntimeMetrics } from './event-loop-lag.js';
 
 export { LATENCY_BUCKETS, registry };
 
-// prom-client's defaults, but the event-loop lag from the kit's collector (event-loop-lag.ts).
-collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: INERT_RESOLUTION_MS });
-for (const name of PROM_CLIENT_EVENT_LOOP_LAG_NAMES) registry.removeSingleMetric(name);
-registerEventLoopLag(registry);
+registerRuntimeMetrics(registry);
 
 /**
  * prom-client reports how much heap is used but not how far it may grow: V8's heap_size_limit
