@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
 import { httpServerDuration, registry as kitRegistry } from '../src/metrics/registry.js';
 import { renderRegistry } from '../src/metrics/render.js';
@@ -36,6 +37,7 @@ test('OpenMetrics: the same text as prom-client renders, exemplars included, and
   assert.ok(ours.endsWith('# EOF\n'));
   // prom-client's own render leaves counters' names without `_total`; a render after it is still whole.
   assert.equal(await renderRegistry(registry, 'openmetrics'), ours);
+  assert.equal(await renderRegistry(registry, 'openmetrics', { cachedLabelText: true }), ours);
 });
 
 test('Prometheus text: every counter ends in _total, no exemplars, and the registry keeps its own content type afterwards', async () => {
@@ -43,6 +45,7 @@ test('Prometheus text: every counter ends in _total, no exemplars, and the regis
   const ours = await renderRegistry(registry, 'prometheus');
   const expected = await sampleRegistry(Registry.PROMETHEUS_CONTENT_TYPE, '_total').metrics();
   assert.equal(ours, expected);
+  assert.equal(await renderRegistry(registry, 'prometheus', { cachedLabelText: true }), expected);
   assert.match(ours, /^jobs_total\{kind="a"\} 3$/m);
   assert.doesNotMatch(ours, /# \{trace_id/);
   assert.deepEqual(namesOf(registry), REGISTERED);
@@ -83,12 +86,85 @@ for (const [format, contentType] of [
 ] as const) {
   test(`${format}: histograms render as prom-client renders them, before and after their values, series and exemplars change`, async () => {
     const { registry, observeMore } = histogramRegistry(contentType);
-    assert.equal(await renderRegistry(registry, format, { cachedHistograms: true }), await registry.metrics());
+    assert.equal(await renderRegistry(registry, format, { cachedLabelText: true }), await registry.metrics());
     observeMore();
-    const after = await renderRegistry(registry, format, { cachedHistograms: true });
+    const after = await renderRegistry(registry, format, { cachedLabelText: true });
     assert.equal(after, await registry.metrics());
     assert.match(after, /^twin_seconds_bucket\{le="1",route="\/shared",code="200"\} 1$/m, 'each histogram keeps its own name for a labels object both use');
     assert.doesNotMatch(after, /route="\/b"/, 'a removed series is gone');
+  });
+}
+
+/** Counters and gauges that exercise the text: escapes, no labels, odd values, exemplars, collect functions, label objects made anew. */
+function scalarRegistry(contentType: RegistryContentType): { registry: Registry<RegistryContentType>; changeAll: () => void; collections: () => number } {
+  const registry = new Registry<RegistryContentType>();
+  registry.setContentType(contentType);
+  const exemplars = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
+  const calls = new Counter({ name: 'calls_total', help: 'Per peer\\ with "quotes"\nand a new line', labelNames: ['peer', 'code'], enableExemplars: exemplars, registers: [registry] });
+  const count = (labels: Record<string, string | number>, value: number) =>
+    exemplars ? calls.inc({ labels, value, exemplarLabels: { trace_id: 'ab'.repeat(16) } as never }) : calls.inc(labels, value);
+  count({ peer: 'a "quoted" \\ back\nslash', code: '200' }, 1);
+  count({ peer: 'b', code: 503 }, 2.5);
+  new Counter({ name: 'bare_total', help: 'No labels', registers: [registry] });
+  const level = new Gauge({ name: 'level', help: 'Odd values', labelNames: ['kind'], registers: [registry] });
+  level.set({ kind: 'nan' }, Number.NaN);
+  level.set({ kind: 'up' }, Number.POSITIVE_INFINITY);
+  level.set({ kind: 'down' }, Number.NEGATIVE_INFINITY);
+  level.set({ kind: 'small' }, 1e-7);
+  let collections = 0;
+  let reading = 1;
+  // Set with a new labels object on every collection, as prom-client's heap-space gauges are.
+  new Gauge({
+    name: 'space_bytes',
+    help: 'Collected',
+    labelNames: ['space'],
+    registers: [registry],
+    collect() {
+      collections += 1;
+      for (const space of ['new', 'old']) this.set({ space }, reading * (space === 'new' ? 1 : 2));
+    },
+  });
+  new Gauge({
+    name: 'read_later',
+    help: 'Collected asynchronously',
+    registers: [registry],
+    async collect() {
+      await setImmediatePromise();
+      collections += 1;
+      this.set(reading * 10);
+    },
+  });
+  return {
+    registry,
+    changeAll: () => {
+      reading += 1;
+      count({ peer: 'b', code: 503 }, 1);
+      count({ peer: 'new', code: '404' }, 1);
+      calls.remove({ peer: 'a "quoted" \\ back\nslash', code: '200' });
+      level.set({ kind: 'small' }, 42);
+    },
+    collections: () => collections,
+  };
+}
+
+for (const [format, contentType] of [
+  ['openmetrics', Registry.OPENMETRICS_CONTENT_TYPE],
+  ['prometheus', Registry.PROMETHEUS_CONTENT_TYPE],
+] as const) {
+  test(`${format}: counters and gauges render as prom-client renders them, collect functions run once per render, before and after their values and series change`, async () => {
+    const { registry, changeAll, collections } = scalarRegistry(contentType);
+    const ours = await renderRegistry(registry, format, { cachedLabelText: true });
+    assert.equal(collections(), 2, 'each collect function ran once');
+    assert.equal(ours, await registry.metrics());
+    assert.match(ours, /^read_later 10$/m, 'the asynchronous collection was awaited');
+    assert.match(ours, /^level\{kind="nan"\} Nan$/m);
+    changeAll();
+    const after = await renderRegistry(registry, format, { cachedLabelText: true });
+    assert.equal(after, await registry.metrics());
+    assert.match(after, /^space_bytes\{space="old"\} 4$/m, 'gauges set anew are read anew');
+    assert.match(after, /^level\{kind="small"\} 42$/m);
+    assert.doesNotMatch(after, /quoted/, 'a removed series is gone');
+    if (format === 'openmetrics') assert.match(after, /^calls_total\{peer="new",code="404"\} 1 # \{trace_id="(ab){16}"\} 1 \d+/m);
   });
 }
 
@@ -123,7 +199,7 @@ test('a histogram that collects its values on a scrape is left to prom-client, w
       this.observe(0.5);
     },
   });
-  const ours = await renderRegistry(collecting, 'prometheus', { cachedHistograms: true });
+  const ours = await renderRegistry(collecting, 'prometheus', { cachedLabelText: true });
   assert.equal(collected, 1, 'its collect function ran for the render');
   assert.match(ours, /^collected_seconds_count 1$/m);
   assert.equal(ours, await collecting.metrics());

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { collectDefaultMetrics, Gauge, type Registry, type RegistryContentType } from 'prom-client';
+import { Gauge, type Registry, type RegistryContentType } from 'prom-client';
 
 /** prom-client's default sampling interval of the delay histogram. */
 const RESOLUTION_MS = 10;
@@ -15,19 +15,6 @@ export const PROM_CLIENT_EVENT_LOOP_LAG_NAMES = [
   'nodejs_eventloop_lag_p90_seconds',
   'nodejs_eventloop_lag_p99_seconds',
 ] as const;
-
-/**
- * A sampling interval under which prom-client's own delay histogram, which it starts whatever is
- * registered afterwards, never takes a sample (about 24 days).
- */
-const INERT_RESOLUTION_MS = 2 ** 31 - 1;
-
-/** prom-client's default runtime metrics, but the event-loop lag from registerEventLoopLag. */
-export function registerRuntimeMetrics(registry: Registry<RegistryContentType>): void {
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: INERT_RESOLUTION_MS });
-  for (const name of PROM_CLIENT_EVENT_LOOP_LAG_NAMES) registry.removeSingleMetric(name);
-  registerEventLoopLag(registry);
-}
 
 /**
  * prom-client's event-loop lag gauges, with its names, help texts and meaning (the delay's distribution

@@ -1,17 +1,10 @@
-type LabelValues = Record<string, string | number>;
-
-/** prom-client's exemplar of one bucket: set once the bucket is observed with exemplar labels. */
-interface BucketExemplar {
-  labelSet: LabelValues;
-  value: number;
-  timestamp: number;
-}
+import { exemplarText, headerText, labelText, valueText, type Exemplar, type LabelValues } from './exposition-text.js';
 
 /** One series of a prom-client histogram: the labels it was first observed with, and its counts. */
 interface HistogramSeries {
   labels: LabelValues;
   bucketValues: Record<number, number>;
-  bucketExemplars?: Record<number, BucketExemplar | null>;
+  bucketExemplars?: Record<number, Exemplar | null>;
   sum: number;
   count: number;
 }
@@ -31,24 +24,6 @@ interface SeriesPrefixes {
   buckets: string[];
   sum: string;
   count: string;
-}
-
-/** prom-client's escaping of names, help texts and (with quotes) label values. */
-function escapeText(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-function labelText(labels: LabelValues): string {
-  return Object.entries(labels)
-    .map(([name, value]) => `${name}="${typeof value === 'string' ? escapeText(value).replace(/"/g, '\\"') : value}"`)
-    .join(',');
-}
-
-function valueText(value: number): string {
-  if (Number.isNaN(value)) return 'Nan';
-  if (value === Number.POSITIVE_INFINITY) return '+Inf';
-  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
-  return `${value}`;
 }
 
 /**
@@ -76,10 +51,6 @@ function prefixesOf(histogram: HistogramState, series: HistogramSeries): SeriesP
   return prefixes;
 }
 
-function exemplarText(exemplar: BucketExemplar | null | undefined): string {
-  return exemplar ? ` # {${labelText(exemplar.labelSet)}} ${valueText(exemplar.value)} ${exemplar.timestamp}` : '';
-}
-
 /**
  * The histograms this module renders: prom-client's own, without a collect function (which would have
  * to run first). Anything else is rendered by prom-client.
@@ -98,8 +69,7 @@ export function isPlainHistogram(metric: object): boolean {
  */
 export function histogramText(metric: object, withExemplars: boolean): string {
   const histogram = metric as unknown as HistogramState;
-  const name = escapeText(histogram.name);
-  let text = `# HELP ${name} ${escapeText(histogram.help)}\n# TYPE ${name} histogram`;
+  let text = headerText(histogram.name, histogram.help, 'histogram');
   const bounds = histogram.upperBounds;
   for (const series of Object.values(histogram.hashMap)) {
     const prefixes = prefixesOf(histogram, series);

@@ -1,25 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { LATENCY_BUCKETS, registry } from '@cinemetrics/telemetry';
-import { registerRuntimeMetrics } from './event-loop-lag.js';
+import { registerRuntimeMetrics } from './runtime.js';
 
 export { LATENCY_BUCKETS, registry };
 
 registerRuntimeMetrics(registry);
-
-/**
- * prom-client reports how much heap is used but not how far it may grow: V8's heap_size_limit
- * (--max-old-space-size, or its default for the machine). The HeapNearLimit alert divides by it.
- */
-new Gauge({
-  name: 'nodejs_heap_size_limit_bytes',
-  help: 'The size the V8 heap may grow to (heap_size_limit) before the process dies out of memory',
-  registers: [registry],
-  collect() {
-    this.set(getHeapStatistics().heap_size_limit);
-  },
-});
 
 /**
  * Event-loop utilisation as a counter of busy time, so any window works: its rate is the share of

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Registry, type RegistryContentType } from 'prom-client';
 import { histogramText, isPlainHistogram } from './histogram-text.js';
+import { isScalar, scalarText } from './scalar-text.js';
 import { registry } from './registry.js';
 
 export type MetricsFormat = 'openmetrics' | 'prometheus';
@@ -40,14 +41,22 @@ function counterNameFor(format: MetricsFormat, name: string): string {
 /** prom-client's per-family renderer: in its JavaScript, not in its typings. */
 type FamilyRenderer = Registry<RegistryContentType> & { getMetricsAsString(metric: unknown): Promise<string> };
 
+/** A family's text from cached label text (histogram-text.ts, scalar-text.ts), or prom-client's where neither renders it. */
+function familyText(target: Registry<RegistryContentType>, metric: object, format: MetricsFormat, cachedLabelText: boolean): string | Promise<string> {
+  const openMetrics = format === 'openmetrics';
+  if (cachedLabelText && isPlainHistogram(metric)) return histogramText(metric, openMetrics);
+  if (cachedLabelText && isScalar(metric)) return scalarText(metric, openMetrics);
+  return (target as FamilyRenderer).getMetricsAsString(metric);
+}
+
 /**
  * Renders `target` in either format, as its `metrics()` would, one metric family at a time, giving the
  * event loop a turn whenever the render has held it for SLICE_MS, during the render's first YIELDING_MS.
  * prom-client renders by the registry's content type and reads counters' names from the metric objects,
  * so both are set for the render's duration and put back after; two renders of one registry must not
- * interleave. With `cachedHistograms` (the kit's registry, which has no default labels: prom-client adds a
- * registry's default labels while it renders, and histogram-text.ts does not), histograms, most of a
- * service's series, are rendered from cached line prefixes into the same text.
+ * interleave. With `cachedLabelText` (the kit's registry, which has no default labels: prom-client adds a
+ * registry's default labels while it renders, and histogram-text.ts and scalar-text.ts do not),
+ * histograms, counters and gauges are rendered from cached line prefixes into the same text.
  */
 export async function renderRegistry(
   target: Registry<RegistryContentType>,
@@ -55,8 +64,8 @@ export async function renderRegistry(
   {
     sliceMs = SLICE_MS,
     yieldingMs = YIELDING_MS,
-    cachedHistograms = target === registry,
-  }: { sliceMs?: number; yieldingMs?: number; cachedHistograms?: boolean } = {},
+    cachedLabelText = target === registry,
+  }: { sliceMs?: number; yieldingMs?: number; cachedLabelText?: boolean } = {},
 ): Promise<string> {
   const renamed: Array<{ metric: { name: string }; name: string }> = [];
   const families: string[] = [];
@@ -71,9 +80,8 @@ export async function renderRegistry(
         renamed.push({ metric: named, name: named.name });
         named.name = counterNameFor(format, named.name);
       }
-      families.push(
-        cachedHistograms && isPlainHistogram(metric) ? histogramText(metric, format === 'openmetrics') : await (target as FamilyRenderer).getMetricsAsString(metric),
-      );
+      const text = familyText(target, metric, format, cachedLabelText);
+      families.push(typeof text === 'string' ? text : await text);
       const now = performance.now();
       if (now - sliceStarted >= sliceMs && now - renderStarted < yieldingMs) {
         await nextTurn();

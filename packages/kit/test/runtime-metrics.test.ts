@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { registry } from '../src/metrics/registry.js';
+import { registerHeapMetrics } from '../src/metrics/heap-gauges.js';
+
+const MiB = 1024 * 1024;
+
+async function readings(target: Registry): Promise<Record<string, number>> {
+  const values: Record<string, number> = {};
+  for (const metric of await target.getMetricsAsJSON()) {
+    const value = metric.values[0]?.value;
+    if (value !== undefined) values[metric.name] = value;
+  }
+  return values;
+}
+
+test("the kit's registry has every one of prom-client's default metrics, each once, with its type and help, but the lag's standard deviation", async () => {
+  const promClient = new Registry();
+  collectDefaultMetrics({ register: promClient });
+  const kit = await registry.getMetricsAsJSON();
+  const kitNames = kit.map((metric) => metric.name);
+  assert.equal(new Set(kitNames).size, kitNames.length, 'no name twice');
+  for (const expected of await promClient.getMetricsAsJSON()) {
+    if (expected.name === 'nodejs_eventloop_lag_stddev_seconds') {
+      assert.ok(!kitNames.includes(expected.name));
+      continue;
+    }
+    const found = kit.find((metric) => metric.name === expected.name);
+    assert.ok(found, `${expected.name} is in the kit's registry`);
+    assert.equal(found.type, expected.type, expected.name);
+    assert.equal(found.help, expected.help, expected.name);
+  }
+  assert.ok(kitNames.includes('nodejs_heap_size_limit_bytes'));
+});
+
+test('the heap gauges report V8s heap, its limit and the memory held outside it', async () => {
+  const target = new Registry();
+  registerHeapMetrics(target);
+  const before = await readings(target);
+  const held = Buffer.alloc(32 * MiB, 1);
+  const after = await readings(target);
+  assert.ok(held.length > 0);
+  const used = after['nodejs_heap_size_used_bytes']!;
+  const total = after['nodejs_heap_size_total_bytes']!;
+  assert.ok(used > 0 && used <= total && total <= after['nodejs_heap_size_limit_bytes']!, JSON.stringify(after));
+  const grew = after['nodejs_external_memory_bytes']! - before['nodejs_external_memory_bytes']!;
+  assert.ok(grew >= 32 * MiB, `external memory grew by ${grew} bytes for a 32 MiB buffer`);
+});
