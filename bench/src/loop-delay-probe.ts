@@ -6,13 +6,26 @@
  * in the interval: a pause holds the loop whatever it was running. The kit's runtime metrics sample the
  * same histogram at 10 ms resolution, too coarse for delays of a few milliseconds. It also answers how
  * long the service itself took over the interval's `/metrics` requests, from the request's headers to
- * the response's last byte handed to the socket: the serve time without the client's share.
+ * the response's last byte handed to the socket: the serve time without the client's share. And how long
+ * the main thread waited in the interval for a CPU while it had work (`run_delay` of
+ * `/proc/thread-self/schedstat`): on a machine whose cores the other processes keep busy, a delay that
+ * is the scheduler's, not the service's.
  */
 import { subscribe } from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 
 const RESOLUTION_MS = 1;
+
+/** The time this thread has spent runnable but waiting for a CPU, in milliseconds (Linux). */
+function runDelayMs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
 const port = Number(process.env['LOOP_PROBE_PORT'] ?? 0);
 
 if (port > 0) {
@@ -25,6 +38,7 @@ if (port > 0) {
   }).observe({ entryTypes: ['gc'] });
   let scrapeStarted: number | undefined;
   let scrapeServedMs = 0;
+  let runDelayAtReset = runDelayMs();
   subscribe('http.server.request.start', (message) => {
     if ((message as { request: http.IncomingMessage }).request.url === '/metrics') scrapeStarted = performance.now();
   });
@@ -38,10 +52,11 @@ if (port > 0) {
       histogram.reset();
       longestGcMs = 0;
       scrapeServedMs = 0;
+      runDelayAtReset = runDelayMs();
       response.end();
       return;
     }
-    const body = { maxMs: lateness(histogram.max), p99Ms: lateness(histogram.percentile(99)), meanMs: lateness(histogram.mean), samples: histogram.count, gcMs: longestGcMs, scrapeServedMs };
+    const body = { maxMs: lateness(histogram.max), p99Ms: lateness(histogram.percentile(99)), meanMs: lateness(histogram.mean), samples: histogram.count, gcMs: longestGcMs, scrapeServedMs, waitedForCpuMs: runDelayMs() - runDelayAtReset };
     response.setHeader('content-type', 'application/json');
     response.end(JSON.stringify(body));
   });

@@ -3,7 +3,7 @@
  * the series a busy service has: every route answered with every status class it can give, and every
  * downstream peer (metadata, rating, auth) called, failing as well as succeeding.
  *
- *   npm run bench:scrape [-- --scrapes 200 --interval-ms 250 --rate 50 --minutes 10 --node-args=--max-semi-space-size=4]
+ *   npm run bench:scrape [-- --scrapes 200 --interval-ms 250 --rate 50 --minutes 10 --node-args=--max-semi-space-size=4 --pin]
  *
  * Movie (telemetry all on, exporting to a sink that drops what it gets) runs in front of metadata and
  * rating on the seeded MariaDB, with bench/src/loop-delay-probe.ts preloaded: node's event-loop delay
@@ -12,8 +12,14 @@
  * lean client on a connection of its own; the probe also times movie's own share of it), read the
  * histogram's maximum. Between scrapes a control interval of the same length with no scrape is read the
  * same way, so what a scrape adds is seen against the loop's own noise under the same background load
- * (open loop, `--rate` requests per second of GET /movies/{id} over all ids).
+ * (open loop, `--rate` requests per second of GET /movies/{id} over all ids). The probe also reads how
+ * long movie's main thread waited for a CPU, so what the scheduler adds on a machine whose cores are
+ * shared with the rest of the world is seen apart from what the scrape costs. `--pin` gives movie a
+ * core of its own, as a deployment with a CPU per service would: movie on the second CPU, everything
+ * else (this process, MariaDB, metadata, rating) on the first (`taskset`).
  */
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
@@ -28,7 +34,14 @@ import { quantile } from './spread.js';
 import { steadyLoad } from './steady-load.js';
 
 const { values } = parseArgs({
-  options: { scrapes: { type: 'string' }, 'interval-ms': { type: 'string' }, rate: { type: 'string' }, minutes: { type: 'string' }, 'node-args': { type: 'string' } },
+  options: {
+    scrapes: { type: 'string' },
+    'interval-ms': { type: 'string' },
+    rate: { type: 'string' },
+    minutes: { type: 'string' },
+    'node-args': { type: 'string' },
+    pin: { type: 'boolean' },
+  },
 });
 const scrapes = numberOption(values.scrapes, 'scrapes', 200, { min: 10, max: 100_000 });
 const intervalMs = numberOption(values['interval-ms'], 'interval-ms', 250, { min: 10, max: 60_000 });
@@ -36,6 +49,13 @@ const rate = numberOption(values.rate, 'rate', 50, { min: 1, max: 10_000 });
 const minutes = numberOption(values.minutes, 'minutes', 10, { min: 1, max: 600 });
 /** Node options for movie, the service scraped (e.g. a young-generation size, to see what its collections cost a scrape). */
 const nodeArgs = nodeArgsOption(values['node-args']);
+
+const pin = values.pin === true;
+
+/** Binds every thread of a process, and the threads and processes it starts later, to one CPU. */
+function pinTo(cpu: number, pid: number): void {
+  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(pid)], { stdio: 'ignore' });
+}
 
 const SERVE_TARGET_MS = 5;
 const LOOP_TARGET_MS = 2;
@@ -76,6 +96,8 @@ interface ProbeReading {
   gcMs: number;
   /** How long movie took over the interval's scrape, from its headers to its last byte handed to the socket. */
   scrapeServedMs: number;
+  /** How long movie's main thread waited for a CPU in the interval while it had work. */
+  waitedForCpuMs: number;
 }
 
 interface Probe {
@@ -92,6 +114,10 @@ function probeAt(port: number): Probe {
 }
 
 runBench('bench:scrape', minutes * 60, async (lifetime) => {
+  if (pin) {
+    if (availableParallelism() < 2) throw new Error('--pin needs two CPUs: movie on one, everything else on the other');
+    pinTo(0, process.pid);
+  }
   const world = await startFanoutWorld(lifetime, { stack: false });
   const sink = await startOtlpSink();
   lifetime.onStop(() => sink.close());
@@ -106,6 +132,8 @@ runBench('bench:scrape', minutes * 60, async (lifetime) => {
     world.movieEnv(metadata, rating),
     { nodeArgs: [...nodeArgs, '--require', path.join(__dirname, 'loop-delay-probe.js')], env: { LOOP_PROBE_PORT: String(probePort) } },
   );
+
+  if (pin) pinTo(1, movie.process.pid);
 
   const statuses: Record<string, number> = {};
   const drive = async (seconds: number): Promise<void> => {
@@ -170,10 +198,14 @@ runBench('bench:scrape', minutes * 60, async (lifetime) => {
   const row = (name: string, values: number[]) =>
     `${name.padEnd(38)}${[0.5, 0.9, 0.99].map((q) => quantile(values, q).toFixed(2).padStart(8)).join('')}${Math.max(...values).toFixed(2).padStart(8)}`;
   console.log(`\nbench/scrape: movie's /metrics, ${series} series in ${families} families (${(exposition.length / 1024).toFixed(0)} KiB), after driving statuses ${JSON.stringify(statuses)}`);
-  console.log(`${scrapes} scrapes ${intervalMs} ms apart under ${rate} req/s of GET /movies/{id}${nodeArgs.length > 0 ? `; movie's node options: ${nodeArgs.join(' ')}` : ''}\n`);
+  console.log(
+    `${scrapes} scrapes ${intervalMs} ms apart under ${rate} req/s of GET /movies/{id}${nodeArgs.length > 0 ? `; movie's node options: ${nodeArgs.join(' ')}` : ''}${pin ? '; movie pinned to a CPU of its own' : ''}\n`,
+  );
   console.log(`${'ms'.padEnd(38)}     p50     p90     p99     max`);
   console.log(row('serve time (request to last byte)', serveMs));
   console.log(row('  of it in movie (headers to last byte)', duringScrapes.map((reading) => reading.scrapeServedMs)));
+  console.log(row('movie waiting for a CPU within a scrape', duringScrapes.map((reading) => reading.waitedForCpuMs)));
+  console.log(row('movie waiting for a CPU within a control', controls.map((reading) => reading.waitedForCpuMs)));
   const scrapeLoopMs = duringScrapes.map((reading) => reading.maxMs);
   console.log(row('event-loop delay, max within a scrape', scrapeLoopMs));
   console.log(row('event-loop delay, max within a control', controls.map((reading) => reading.maxMs)));
@@ -181,6 +213,10 @@ runBench('bench:scrape', minutes * 60, async (lifetime) => {
   console.log(row('longest GC pause within a control', controls.map((reading) => reading.gcMs)));
   const withoutGc = duringScrapes.filter((reading) => reading.gcMs < 1).map((reading) => reading.maxMs);
   console.log(row(`loop delay, scrapes without a GC pause ≥ 1 ms (${withoutGc.length})`, withoutGc));
+  // What the scrape costs the service itself, where neither a collection nor the scheduler held it.
+  const undisturbed = duringScrapes.filter((reading) => reading.gcMs < 1 && reading.waitedForCpuMs < 0.5);
+  console.log(row(`in movie, scrapes without either, nor a CPU wait ≥ 0.5 ms (${undisturbed.length})`, undisturbed.map((reading) => reading.scrapeServedMs)));
+  console.log(row(`loop delay, the same scrapes`, undisturbed.map((reading) => reading.maxMs)));
   console.log(`\ntargets: serve p99 < ${SERVE_TARGET_MS} ms: ${quantile(serveMs, 0.99) < SERVE_TARGET_MS ? 'met' : 'missed'}; loop delay p99 during a scrape < ${LOOP_TARGET_MS} ms: ${quantile(scrapeLoopMs, 0.99) < LOOP_TARGET_MS ? 'met' : 'missed'}`);
   console.log(`background requests failed: ${failures}`);
 });
