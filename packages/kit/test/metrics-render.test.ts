@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { setImmediate as setImmediatePromise } from 'node:timers/promises';
+import { setImmediate as setImmediatePromise, setTimeout as setTimeoutPromise } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
 import { httpServerDuration, registry as kitRegistry } from '../src/metrics/registry.js';
 import { renderRegistry } from '../src/metrics/render.js';
@@ -167,6 +167,61 @@ for (const [format, contentType] of [
     if (format === 'openmetrics') assert.match(after, /^calls_total\{peer="new",code="404"\} 1 # \{trace_id="(ab){16}"\} 1 \d+/m);
   });
 }
+
+test("every counter's and gauge's collect function starts before any family is rendered, so an asynchronous reading overlaps the rest", async () => {
+  const registry = new Registry<RegistryContentType>();
+  const events: string[] = [];
+  new Gauge({
+    name: 'slow_reading',
+    help: 'Read asynchronously, first in the registry',
+    registers: [registry],
+    async collect() {
+      events.push('slow started');
+      await setTimeoutPromise(20);
+      events.push('slow read');
+      this.set(7);
+    },
+  });
+  new Gauge({
+    name: 'quick_reading',
+    help: 'Read synchronously, after it',
+    registers: [registry],
+    collect() {
+      events.push('quick read');
+      this.set(1);
+    },
+  });
+  const text = await renderRegistry(registry, 'prometheus', { cachedLabelText: true });
+  assert.deepEqual(events, ['slow started', 'quick read', 'slow read']);
+  assert.match(text, /^slow_reading 7$/m);
+  assert.equal(text, await registry.metrics().then((expected) => (events.length = 0, expected)));
+});
+
+test('a collect function that fails fails the render with its error, and nothing is left unhandled', async () => {
+  const registry = new Registry<RegistryContentType>();
+  new Gauge({
+    name: 'failing_reading',
+    help: 'Rejects after a turn of the loop',
+    registers: [registry],
+    async collect() {
+      await setTimeoutPromise(5);
+      throw new Error('no reading');
+    },
+  });
+  // Rendered after the rejection, with turns of the loop in between.
+  const later = new Gauge({ name: 'later', help: 'Slow to render', labelNames: ['n'], registers: [registry] });
+  for (let n = 0; n < 2000; n += 1) later.set({ n: String(n) }, n);
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await assert.rejects(renderRegistry(registry, 'prometheus', { cachedLabelText: true, sliceMs: 0 }), /no reading/);
+    await setTimeoutPromise(20);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.deepEqual(unhandled, []);
+});
 
 test('the kit renders the histograms of its own registry from the cache, as prom-client does; other registries, with default labels or not, as prom-client', async () => {
   const labels = { http_request_method: 'GET', http_route: '/render/:id', http_response_status_code: '200' };

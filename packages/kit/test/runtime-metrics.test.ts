@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { open } from 'node:fs/promises';
 import { test } from 'node:test';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { registry } from '../src/metrics/registry.js';
 import { registerHeapMetrics } from '../src/metrics/heap-gauges.js';
+import { registerProcSelfMetrics } from '../src/metrics/process-gauges.js';
 
 const MiB = 1024 * 1024;
 
@@ -46,4 +48,23 @@ test('the heap gauges report V8s heap, its limit and the memory held outside it'
   assert.ok(used > 0 && used <= total && total <= after['nodejs_heap_size_limit_bytes']!, JSON.stringify(after));
   const grew = after['nodejs_external_memory_bytes']! - before['nodejs_external_memory_bytes']!;
   assert.ok(grew >= 32 * MiB, `external memory grew by ${grew} bytes for a 32 MiB buffer`);
+});
+
+test('the /proc/self gauges report the resident set, virtual memory, data segment and open descriptors', { skip: process.platform !== 'linux' }, async () => {
+  const target = new Registry();
+  registerProcSelfMetrics(target);
+  const before = await readings(target);
+  const resident = before['process_resident_memory_bytes']!;
+  const rss = process.memoryUsage.rss();
+  assert.ok(Math.abs(resident - rss) < rss * 0.2, `resident ${resident} bytes, process.memoryUsage.rss() ${rss}`);
+  assert.ok(before['process_virtual_memory_bytes']! > resident, JSON.stringify(before));
+  assert.ok(before['process_heap_bytes']! > 0, JSON.stringify(before));
+
+  const files = await Promise.all(Array.from({ length: 5 }, () => open(__filename, 'r')));
+  try {
+    const opened = await readings(target);
+    assert.equal(opened['process_open_fds']! - before['process_open_fds']!, 5, 'five files opened, five more descriptors');
+  } finally {
+    await Promise.all(files.map((file) => file.close()));
+  }
 });

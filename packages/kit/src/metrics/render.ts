@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Registry, type RegistryContentType } from 'prom-client';
 import { histogramText, isPlainHistogram } from './histogram-text.js';
-import { isScalar, scalarText } from './scalar-text.js';
+import { collectScalar, isScalar, scalarText } from './scalar-text.js';
 import { registry } from './registry.js';
 
 export type MetricsFormat = 'openmetrics' | 'prometheus';
@@ -41,6 +41,21 @@ function counterNameFor(format: MetricsFormat, name: string): string {
 /** prom-client's per-family renderer: in its JavaScript, not in its typings. */
 type FamilyRenderer = Registry<RegistryContentType> & { getMetricsAsString(metric: unknown): Promise<string> };
 
+interface CollectFailure {
+  error: unknown;
+}
+
+/**
+ * A collection that is awaited only when its family's turn comes: handled from the start, so a rejection
+ * meanwhile is not an unhandled one, and rethrown then.
+ */
+function settled(collection: Promise<unknown> | undefined): Promise<CollectFailure | undefined> | undefined {
+  return collection?.then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
+}
+
 /** A family's text from cached label text (histogram-text.ts, scalar-text.ts), or prom-client's where neither renders it. */
 function familyText(target: Registry<RegistryContentType>, metric: object, format: MetricsFormat, cachedLabelText: boolean): string | Promise<string> {
   const openMetrics = format === 'openmetrics';
@@ -56,7 +71,8 @@ function familyText(target: Registry<RegistryContentType>, metric: object, forma
  * so both are set for the render's duration and put back after; two renders of one registry must not
  * interleave. With `cachedLabelText` (the kit's registry, which has no default labels: prom-client adds a
  * registry's default labels while it renders, and histogram-text.ts and scalar-text.ts do not),
- * histograms, counters and gauges are rendered from cached line prefixes into the same text.
+ * histograms, counters and gauges are rendered from cached line prefixes into the same text, after all
+ * the counters' and gauges' collect functions have been started.
  */
 export async function renderRegistry(
   target: Registry<RegistryContentType>,
@@ -70,23 +86,42 @@ export async function renderRegistry(
   const renamed: Array<{ metric: { name: string }; name: string }> = [];
   const families: string[] = [];
   const contentType = target.contentType;
+  const renderStarted = performance.now();
+  let sliceStarted = renderStarted;
+  const turnDue = (): boolean => {
+    const now = performance.now();
+    return now - sliceStarted >= sliceMs && now - renderStarted < yieldingMs;
+  };
+  const takeTurn = async (): Promise<void> => {
+    await nextTurn();
+    sliceStarted = performance.now();
+  };
   target.setContentType(contentTypeOf(format));
   try {
-    const renderStarted = performance.now();
-    let sliceStarted = renderStarted;
-    for (const metric of target.getMetricsAsArray()) {
+    const metrics = target.getMetricsAsArray();
+    // Every counter's and gauge's collect function first: what one reads asynchronously (the `/proc`
+    // gauges, on libuv's thread pool) is read while the event loop renders the other families.
+    const collecting: Array<Promise<CollectFailure | undefined> | undefined> = [];
+    if (cachedLabelText) {
+      for (const metric of metrics) {
+        collecting.push(settled(isScalar(metric) ? collectScalar(metric) : undefined));
+        if (turnDue()) await takeTurn();
+      }
+    }
+    for (const [index, metric] of metrics.entries()) {
       const named = metric as unknown as { name: string; type?: string };
       if (named.type === 'counter') {
         renamed.push({ metric: named, name: named.name });
         named.name = counterNameFor(format, named.name);
       }
+      const pending = collecting[index];
+      if (pending) {
+        const failure = await pending;
+        if (failure) throw failure.error;
+      }
       const text = familyText(target, metric, format, cachedLabelText);
       families.push(typeof text === 'string' ? text : await text);
-      const now = performance.now();
-      if (now - sliceStarted >= sliceMs && now - renderStarted < yieldingMs) {
-        await nextTurn();
-        sliceStarted = performance.now();
-      }
+      if (turnDue()) await takeTurn();
     }
   } finally {
     target.setContentType(contentType);

@@ -47,26 +47,29 @@ export function isScalar(metric: object): boolean {
   return (state.type === 'counter' || state.type === 'gauge') && typeof state.hashMap === 'object';
 }
 
-function linesOf(metric: ScalarState, openMetrics: boolean): string {
-  // prom-client names a counter's samples `_total` in OpenMetrics, where the family's name has no suffix.
-  const lineName = escapeText(metric.type === 'counter' && openMetrics ? `${metric.name}_total` : metric.name);
-  let text = headerText(metric.name, metric.help, metric.type);
-  for (const series of Object.values(metric.hashMap)) {
-    text += `\n${prefixOf(metric, lineName, series.labels)}${valueText(series.value)}`;
-    if (openMetrics) text += exemplarText(series.exemplar);
-  }
-  return text;
+/**
+ * Runs a counter's or gauge's collect function, as prom-client's `get()` does before it reads the
+ * values; a promise when the function returns one.
+ */
+export function collectScalar(metric: object): Promise<unknown> | undefined {
+  const collected = (metric as unknown as ScalarState).collect?.();
+  return collected instanceof Promise ? collected : undefined;
 }
 
 /**
- * One counter or gauge family as prom-client's registry renders it (the same text, byte for byte), after
- * running its collect function as prom-client's `get()` does, but from each series' cached line prefix
- * and without prom-client's per-value label objects and arrays. Synchronous unless the collect function
- * returns a promise. A registry's default labels are not added: renderRegistry uses this only for
- * registries without them.
+ * One counter or gauge family as prom-client's registry renders it (the same text, byte for byte), from
+ * its values as they are (collectScalar first), each series' line prefix cached, and without
+ * prom-client's per-value label objects and arrays. A registry's default labels are not added:
+ * renderRegistry uses this only for registries without them.
  */
-export function scalarText(metric: object, openMetrics: boolean): string | Promise<string> {
+export function scalarText(metric: object, openMetrics: boolean): string {
   const state = metric as unknown as ScalarState;
-  const collected = state.collect?.();
-  return collected instanceof Promise ? collected.then(() => linesOf(state, openMetrics)) : linesOf(state, openMetrics);
+  // prom-client names a counter's samples `_total` in OpenMetrics, where the family's name has no suffix.
+  const lineName = escapeText(state.type === 'counter' && openMetrics ? `${state.name}_total` : state.name);
+  let text = headerText(state.name, state.help, state.type);
+  for (const series of Object.values(state.hashMap)) {
+    text += `\n${prefixOf(state, lineName, series.labels)}${valueText(series.value)}`;
+    if (openMetrics) text += exemplarText(series.exemplar);
+  }
+  return text;
 }
