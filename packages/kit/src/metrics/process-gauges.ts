@@ -21,7 +21,11 @@ class StatusFile {
   private readonly buffer = Buffer.alloc(16 * 1024);
 
   async read(): Promise<string> {
-    const handle = await (this.handle ??= open('/proc/self/status', 'r'));
+    // A failed open (out of descriptors, say) is tried again at the next read.
+    const handle = await (this.handle ??= open('/proc/self/status', 'r').catch((error: unknown) => {
+      this.handle = undefined;
+      throw error;
+    }));
     const { bytesRead } = await handle.read(this.buffer, 0, this.buffer.length, 0);
     return this.buffer.toString('latin1', 0, bytesRead);
   }

@@ -24,14 +24,18 @@ interface LinePrefix {
 
 /**
  * Each series' line prefix, kept per metric and per labels object. A counter keeps the object a series
- * was first counted with; a gauge keeps the one it was last set with, so a gauge set with a new object
- * on every scrape (prom-client's heap-space gauges) has its label text made anew, as prom-client does.
+ * was first counted with; a gauge keeps the one it was last set with, so a gauge a collect function sets
+ * with a new labels object on every scrape has its label text made anew, as prom-client does.
  */
 const prefixesByMetric = new WeakMap<ScalarState, WeakMap<LabelValues, LinePrefix>>();
 
-function prefixOf(metric: ScalarState, lineName: string, labels: LabelValues): string {
+function prefixesOf(metric: ScalarState): WeakMap<LabelValues, LinePrefix> {
   let byLabels = prefixesByMetric.get(metric);
   if (!byLabels) prefixesByMetric.set(metric, (byLabels = new WeakMap()));
+  return byLabels;
+}
+
+function prefixOf(byLabels: WeakMap<LabelValues, LinePrefix>, lineName: string, labels: LabelValues): string {
   let prefix = byLabels.get(labels);
   if (prefix?.name !== lineName) {
     const text = labelText(labels);
@@ -66,9 +70,10 @@ export function scalarText(metric: object, openMetrics: boolean): string {
   const state = metric as unknown as ScalarState;
   // prom-client names a counter's samples `_total` in OpenMetrics, where the family's name has no suffix.
   const lineName = escapeText(state.type === 'counter' && openMetrics ? `${state.name}_total` : state.name);
+  const byLabels = prefixesOf(state);
   let text = headerText(state.name, state.help, state.type);
   for (const series of Object.values(state.hashMap)) {
-    text += `\n${prefixOf(state, lineName, series.labels)}${valueText(series.value)}`;
+    text += `\n${prefixOf(byLabels, lineName, series.labels)}${valueText(series.value)}`;
     if (openMetrics) text += exemplarText(series.exemplar);
   }
   return text;
