@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Gauge, type Registry, type RegistryContentType } from 'prom-client';
+import type { Gauge, Registry, RegistryContentType } from 'prom-client';
+import { registeredGauge } from './registered-gauge.js';
 
 /** prom-client's default sampling interval of the delay histogram. */
 const RESOLUTION_MS = 10;
@@ -27,7 +28,7 @@ export function registerEventLoopLag(registry: Registry<RegistryContentType>): v
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
   const gauge = (name: string, help: string, aggregator: 'average' | 'min' | 'max', collect?: () => void): Gauge =>
-    new Gauge({ name: `nodejs_eventloop_lag_${name}seconds`, help, registers: [registry], aggregator, ...(collect ? { collect } : {}) });
+    registeredGauge(registry, `nodejs_eventloop_lag_${name}seconds`, help, { aggregator, collect });
   // Registered in prom-client's order; the first one's collect sets them all.
   const lag = gauge('', 'Lag of event loop in seconds.', 'average', () => {
     const started = process.hrtime.bigint();

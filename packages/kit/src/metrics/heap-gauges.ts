@@ -1,5 +1,6 @@
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
-import { Gauge, type Registry, type RegistryContentType } from 'prom-client';
+import type { Registry, RegistryContentType } from 'prom-client';
+import { registeredGauge } from './registered-gauge.js';
 
 const HEAP_SPACE_KINDS = ['total', 'used', 'available'] as const;
 
@@ -19,19 +20,19 @@ export const PROM_CLIENT_HEAP_NAMES = [
  * (--max-old-space-size, or its default for the machine).
  */
 export function registerHeapMetrics(registry: Registry<RegistryContentType>): void {
-  const gauge = (name: string, help: string, collect?: () => void): Gauge =>
-    new Gauge({ name, help, registers: [registry], ...(collect ? { collect } : {}) });
   // Registered in prom-client's order; the first one's collect sets them all.
-  const total = gauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', () => {
-    const heap = getHeapStatistics();
-    total.set(heap.total_heap_size);
-    used.set(heap.used_heap_size);
-    external.set(heap.external_memory);
-    limit.set(heap.heap_size_limit);
+  const total = registeredGauge(registry, 'nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', {
+    collect: () => {
+      const heap = getHeapStatistics();
+      total.set(heap.total_heap_size);
+      used.set(heap.used_heap_size);
+      external.set(heap.external_memory);
+      limit.set(heap.heap_size_limit);
+    },
   });
-  const used = gauge('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.');
-  const external = gauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.');
-  const limit = gauge('nodejs_heap_size_limit_bytes', 'The size the V8 heap may grow to (heap_size_limit) before the process dies out of memory');
+  const used = registeredGauge(registry, 'nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.');
+  const external = registeredGauge(registry, 'nodejs_external_memory_bytes', 'Node.js external memory size in bytes.');
+  const limit = registeredGauge(registry, 'nodejs_heap_size_limit_bytes', 'The size the V8 heap may grow to (heap_size_limit) before the process dies out of memory');
 }
 
 /**
@@ -46,14 +47,8 @@ export function registerHeapSpaceMetrics(registry: Registry<RegistryContentType>
     if (!labels) labelsBySpace.set(spaceName, (labels = { space: spaceName.slice(0, spaceName.indexOf('_space')) }));
     return labels;
   };
-  const gauge = (kind: (typeof HEAP_SPACE_KINDS)[number], collect?: () => void): Gauge<'space'> =>
-    new Gauge({
-      name: `nodejs_heap_space_size_${kind}_bytes`,
-      help: `Process heap space size ${kind} from Node.js in bytes.`,
-      labelNames: ['space'],
-      registers: [registry],
-      ...(collect ? { collect } : {}),
-    });
+  const gauge = (kind: (typeof HEAP_SPACE_KINDS)[number], collect?: () => void) =>
+    registeredGauge(registry, `nodejs_heap_space_size_${kind}_bytes`, `Process heap space size ${kind} from Node.js in bytes.`, { labelNames: ['space'], collect });
   // The first one's collect sets them all, as prom-client's does.
   const total = gauge('total', () => {
     for (const space of getHeapSpaceStatistics()) {

@@ -1,5 +1,6 @@
 import { open, readdir, type FileHandle } from 'node:fs/promises';
-import { Gauge, type Registry, type RegistryContentType } from 'prom-client';
+import type { Registry, RegistryContentType } from 'prom-client';
+import { registeredGauge } from './registered-gauge.js';
 
 /** prom-client's default Linux process gauges, which the kit registers in its own way below. */
 export const PROM_CLIENT_PROC_SELF_NAMES = ['process_resident_memory_bytes', 'process_virtual_memory_bytes', 'process_heap_bytes', 'process_open_fds'] as const;
@@ -57,7 +58,7 @@ export function registerProcSelfMetrics(registry: Registry<RegistryContentType>)
       .finally(() => {
         statusRead = undefined;
       }));
-  const gauge = (name: string, help: string, collect: () => Promise<void>): Gauge => new Gauge({ name, help, registers: [registry], collect });
+  const gauge = (name: string, help: string, collect: () => Promise<void>) => registeredGauge(registry, name, help, { collect });
   const resident = gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', readStatus);
   const virtual = gauge('process_virtual_memory_bytes', 'Virtual memory size in bytes.', readStatus);
   const heap = gauge('process_heap_bytes', 'Process heap size in bytes.', readStatus);

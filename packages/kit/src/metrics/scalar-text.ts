@@ -16,33 +16,29 @@ interface ScalarState {
   collect?: () => unknown;
 }
 
-/** A series' line up to its value, and the line name it was made for. */
-interface LinePrefix {
-  name: string;
-  text: string;
-}
-
 /**
- * Each series' line prefix, kept per metric and per labels object. A counter keeps the object a series
- * was first counted with; a gauge keeps the one it was last set with, so a gauge a collect function sets
- * with a new labels object on every scrape has its label text made anew, as prom-client does.
+ * Each series' line up to its value, kept per metric and per labels object. A counter keeps the object a
+ * series was first counted with; a gauge keeps the one it was last set with, so a gauge a collect
+ * function sets with a new labels object on every scrape has its label text made anew, as prom-client
+ * does. A metric's line name is the same in both formats (renderRegistry names counters `…_total` in the
+ * Prometheus text, and OpenMetrics adds `_total` to their bare name), so it is not part of the key.
  */
-const prefixesByMetric = new WeakMap<ScalarState, WeakMap<LabelValues, LinePrefix>>();
+const prefixesByMetric = new WeakMap<ScalarState, WeakMap<LabelValues, string>>();
 
-function prefixesOf(metric: ScalarState): WeakMap<LabelValues, LinePrefix> {
+function prefixesOf(metric: ScalarState): WeakMap<LabelValues, string> {
   let byLabels = prefixesByMetric.get(metric);
   if (!byLabels) prefixesByMetric.set(metric, (byLabels = new WeakMap()));
   return byLabels;
 }
 
-function prefixOf(byLabels: WeakMap<LabelValues, LinePrefix>, lineName: string, labels: LabelValues): string {
+function prefixOf(byLabels: WeakMap<LabelValues, string>, lineName: string, labels: LabelValues): string {
   let prefix = byLabels.get(labels);
-  if (prefix?.name !== lineName) {
+  if (prefix === undefined) {
     const text = labelText(labels);
-    prefix = { name: lineName, text: `${lineName}${text ? `{${text}}` : ''} ` };
+    prefix = `${lineName}${text ? `{${text}}` : ''} `;
     byLabels.set(labels, prefix);
   }
-  return prefix.text;
+  return prefix;
 }
 
 /** The counters and gauges this module renders: prom-client's own. Anything else is rendered by prom-client. */
