@@ -6,6 +6,7 @@
  * bench's lifetime.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -94,6 +95,8 @@ export interface StartExtra {
   env?: Record<string, string>;
   /** Listen on these (a restart on the ports it had), not on fresh ones. */
   ports?: { port: number; adminPort: number };
+  /** Run the service and the telemetry preload of this built checkout instead of this one's. */
+  checkout?: string;
 }
 
 export interface WorldOptions {
@@ -140,11 +143,15 @@ export async function startFanoutWorld(lifetime: BenchLifetime, options: WorldOp
     const port = extra.ports?.port ?? (await freePort());
     const adminPort = extra.ports?.adminPort ?? (await freePort());
     const url = `http://127.0.0.1:${port}`;
-    const preload = telemetry.preload ? ['--require', TELEMETRY_PRELOAD] : [];
+    const checkout = extra.checkout ?? REPOSITORY_ROOT;
+    const built = (file: string): string => path.join(checkout, path.relative(REPOSITORY_ROOT, file));
+    const preload = telemetry.preload ? ['--require', built(TELEMETRY_PRELOAD)] : [];
+    const missing = [built(serviceMain(service)), ...preload.slice(1)].find((file) => !existsSync(file));
+    if (missing !== undefined) throw new Error(`${checkout}: no ${path.relative(checkout, missing)} there (run npm run build in it)`);
     const running = await startProcess({
       name: `${service} (${telemetry.name})`,
       // As users run them (docker/entrypoint.sh, npm start); a later --node-args option wins over the same flag.
-      args: [...SERVICE_NODE_FLAGS, ...(extra.nodeArgs ?? []), ...preload, serviceMain(service)],
+      args: [...SERVICE_NODE_FLAGS, ...(extra.nodeArgs ?? []), ...preload, built(serviceMain(service))],
       env: {
         LOG_LEVEL: 'info',
         LOG_FORMAT: 'json',

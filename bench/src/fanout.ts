@@ -6,7 +6,12 @@
  * or cold ids) to the next window after window, round after round, the order rotating; figures are
  * ratios to telemetry off within each round, with quartiles over rounds.
  *
- *   npm run bench:fanout [-- --rounds 5 --seconds 3 --warmup 15 --connections 8 --rate 50 --phase both|saturation|latency --minutes 40]
+ *   npm run bench:fanout [-- --rounds 5 --seconds 3 --warmup 15 --connections 8 --rate 50 --phase both|saturation|latency --minutes 40
+ *                            --baseline /path/to/another/checkout]
+ *
+ * `--baseline <dir>` adds the three trios again, run from another built checkout (`npm run build` there),
+ * as `baseline: …` arms judged against the baseline's own telemetry off: a change measured before and
+ * after in one run.
  *
  * CPU per request is the user+system CPU of metadata, rating and the movie process under load, summed
  * (/proc), divided by the requests movie served. The collector's CPU and what it accepted are read at the
@@ -32,6 +37,7 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     phase: { type: 'string' },
     minutes: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const rounds = numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 });
@@ -48,12 +54,19 @@ const IDS: IdSet[] = ['hot', 'cold'];
 interface Arm {
   name: string;
   trio: Trio;
+  /** The telemetry configuration, `baseline: `-prefixed for the baseline checkout's trios. */
   config: string;
   cache: string;
   ids: IdSet;
 }
 
 const armName = (config: string, cache: string, ids: IdSet): string => `${config} · ${cache} · ${ids}`;
+
+const BASELINE = 'baseline: ';
+
+/** The arm every arm is judged against: telemetry off, same checkout, cache and ids. */
+const offArm = (arm: Arm): string => armName(arm.config.startsWith(BASELINE) ? `${BASELINE}off` : 'off', arm.cache, arm.ids);
+const isOff = (arm: Arm): boolean => offArm(arm) === arm.name;
 
 const percent = (ratio: number): number => (ratio - 1) * 100;
 
@@ -73,12 +86,12 @@ function report<T extends SaturationSample | LatencySample>(
 ): void {
   const { sampleOf, overRounds } = perRound(samples, rounds);
   console.log(`\n${title}\n`);
-  console.log(`${'arm'.padEnd(34)}${columns.map((c) => c.header.padStart(9)).join('')}   CPU/req over off: q1, median, q3 (%)`);
+  console.log(`${'arm'.padEnd(44)}${columns.map((c) => c.header.padStart(9)).join('')}   CPU/req over off: q1, median, q3 (%)`);
   for (const arm of arms) {
-    const off = armName('off', arm.cache, arm.ids);
+    const off = offArm(arm);
     const cells = columns.map((c) => cell(median(samples.filter((s) => s.arm === arm.name).map(c.figure)), c.digits)).join('');
-    const added = arm.config === 'off' ? '' : quartileCells(overRounds((round) => percent(sampleOf(arm.name, round).cpuMicrosPerRequest / sampleOf(off, round).cpuMicrosPerRequest)), 1, 7);
-    console.log(`${arm.name.padEnd(34)}${cells}   ${added}`);
+    const added = isOff(arm) ? '' : quartileCells(overRounds((round) => percent(sampleOf(arm.name, round).cpuMicrosPerRequest / sampleOf(off, round).cpuMicrosPerRequest)), 1, 7);
+    console.log(`${arm.name.padEnd(44)}${cells}   ${added}`);
   }
   const errors = samples.reduce((sum, s) => sum + s.errors, 0);
   console.log(`errors (non-2xx or failed) over all windows: ${errors}`);
@@ -89,10 +102,14 @@ runBench('bench:fanout', minutes * 60, async (lifetime) => {
   const stack = world.stack;
   if (stack === undefined) throw new Error('the fan-out needs the stack');
   const arms: Arm[] = [];
-  for (const telemetry of telemetryConfigs(world.collectorUrl)) {
-    process.stderr.write(`starting the trio with telemetry ${telemetry.name}…\n`);
-    const trio = await world.startTrio(telemetry.name, telemetry, CACHES);
-    for (const cache of Object.keys(CACHES)) for (const ids of IDS) arms.push({ name: armName(telemetry.name, cache, ids), trio, config: telemetry.name, cache, ids });
+  const checkouts = [{ prefix: '', extra: {} }, ...(values.baseline ? [{ prefix: BASELINE, extra: { checkout: values.baseline } }] : [])];
+  for (const { prefix, extra } of checkouts) {
+    for (const telemetry of telemetryConfigs(world.collectorUrl)) {
+      const config = `${prefix}${telemetry.name}`;
+      process.stderr.write(`starting the trio with telemetry ${config}…\n`);
+      const trio = await world.startTrio(config, telemetry, CACHES, extra);
+      for (const cache of Object.keys(CACHES)) for (const ids of IDS) arms.push({ name: armName(config, cache, ids), trio, config, cache, ids });
+    }
   }
   const url = (arm: Arm): string => (arm.trio.movies[arm.cache] as { url: string }).url;
   const pids = (arm: Arm): number[] => arm.trio.pids(arm.cache);
@@ -109,9 +126,9 @@ runBench('bench:fanout', minutes * 60, async (lifetime) => {
     ]);
     const { sampleOf, overRounds } = perRound(samples, rounds);
     console.log('\nthroughput × off (median of rounds):');
-    for (const arm of arms.filter((a) => a.config !== 'off')) {
-      const off = armName('off', arm.cache, arm.ids);
-      console.log(`  ${arm.name.padEnd(34)}${cell(median(overRounds((round) => sampleOf(arm.name, round).requestsPerSecond / sampleOf(off, round).requestsPerSecond)), 2)}`);
+    for (const arm of arms.filter((a) => !isOff(a))) {
+      const off = offArm(arm);
+      console.log(`  ${arm.name.padEnd(44)}${cell(median(overRounds((round) => sampleOf(arm.name, round).requestsPerSecond / sampleOf(off, round).requestsPerSecond)), 2)}`);
     }
     console.log(collectorLine(before, after));
   }

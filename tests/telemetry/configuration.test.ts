@@ -143,9 +143,14 @@ test('parent-based sampling: a sampled caller\'s trace is continued and exported
   try {
     await get(`${metadata.url}/metadata/no-caller`);
     await get(`${metadata.url}/metadata/unsampled-caller`, { traceparent: `00-${unsampled}-00f067aa0ba902b7-00` });
-    await get(`${metadata.url}/metadata/sampled-caller`, { traceparent: `00-${sampled.traceId}-${sampled.parentId}-01` });
+    await get(`${metadata.url}/metadata/sampled-caller?lang=en`, { traceparent: `00-${sampled.traceId}-${sampled.parentId}-01` });
     const server = await serverSpanAt(otlp, '/metadata/sampled-caller');
     assert.deepEqual([server.traceId, server.parentSpanId], [sampled.traceId, sampled.parentId]);
+    assert.deepEqual(
+      [server.name, server.attributes['http.route'], server.attributes['http.response.status_code'], server.attributes['url.query']],
+      ['GET /metadata/:id', '/metadata/:id', 404, 'lang=en'],
+      'a continued trace’s server span is complete though the service samples nothing of its own',
+    );
     // Spans are exported in the order they end: anything from the two earlier requests came first.
     assert.deepEqual([...new Set(otlp.spans().map((span) => span.traceId))], [sampled.traceId]);
     assert.ok(otlp.spans().some((span) => span.name === 'Repository/Get' && span.parentSpanId !== undefined));

@@ -188,6 +188,28 @@ test('the metadata cache lookup and each downstream call have spans of their own
 });
 
 // Last in this file: it takes the database away.
+test('an unsampled caller’s request is recorded nowhere, yet every service’s access line carries its trace', async () => {
+  const unsampled = '6cf92f3577b34da6a3ce929d0e0e4738';
+  // Ids nobody asked for yet: movie's metadata cache has neither, so both services are called.
+  const response = await httpJson('GET', `${stack.movie.url}/movies/tt9999999`, undefined, { traceparent: `00-${unsampled}-00f067aa0ba902b7-00` });
+  assert.equal(response.status, 404);
+  const lines = await stack.otlp.waitFor(() => {
+    const found = stack.otlp.logs().filter((log) => log.traceId === unsampled && log.body === 'request completed');
+    return found.length === 3 ? found : undefined;
+  });
+  assert.deepEqual(lines.map((log) => log.resource['service.name']).sort(), ['metadata', 'movie', 'rating'], 'movie passed the trace on to both calls');
+  for (const process of [stack.movie, stack.metadata, stack.rating]) {
+    const access = process.jsonLines().find((line) => line['trace_id'] === unsampled && line['msg'] === 'request completed');
+    assert.equal(access?.['trace_flags'], '00', `${process.service}: the caller’s decision travelled with the trace`);
+  }
+  // Once a later, sampled request's spans have all arrived, anything of the unsampled one would have too.
+  assert.equal((await httpJson('GET', `${stack.movie.url}/movies/tt9999998`)).status, 404);
+  const later = await stack.otlp.waitFor(() => stack.otlp.spans().find((span) => span.kind === 'SERVER' && span.attributes['url.path'] === '/movies/tt9999998'));
+  await stack.otlp.waitFor(() => stack.otlp.spans().filter((span) => span.traceId === later.traceId && span.kind === 'SERVER').length === 3 || undefined);
+  assert.deepEqual(stack.otlp.spans().filter((span) => span.traceId === unsampled), []);
+});
+
+// Last in this file: it kills MariaDB.
 test('a failure is recorded where it happened: the repository span and the server span say ERROR, with the exception', async () => {
   stack.otlp.clear();
   await stack.mariadb.kill();

@@ -9,6 +9,7 @@ import { PinoInstrumentation, type PinoInstrumentationConfig } from '@openteleme
 import { UndiciInstrumentation, type UndiciInstrumentationConfig } from '@opentelemetry/instrumentation-undici';
 import { commaSeparated } from './env.js';
 import { REDACTED_QUERY_PARAMETERS, redactQuery } from './query-redaction.js';
+import { carriesTraceparent } from './unsampled-calls.js';
 
 /**
  * Outgoing requests only: the kit makes each inbound request's server span itself, in its outermost
@@ -23,8 +24,11 @@ const http: HttpInstrumentationConfig = {
   redactedQueryParams: [...REDACTED_QUERY_PARAMETERS],
 };
 
-// It has no query redaction of its own: the kit's list, applied as the span starts.
+// It has no query redaction of its own: the kit's list, applied as the span starts. A request that
+// carries its trace context already was propagated by its caller (unsampled-calls.ts); a second
+// traceparent header would only contradict the first.
 const undici: UndiciInstrumentationConfig = {
+  ignoreRequestHook: (request) => carriesTraceparent(request.headers),
   requestHook: (span, request) => {
     if (!request.path.includes('?')) return;
     const path = redactQuery(request.path);

@@ -8,8 +8,14 @@ export function recordFailure(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
 }
 
-/** Runs `work` in an active child span; a throw is recorded on the span and rethrown. */
+/**
+ * Runs `work` in an active child span; a throw is recorded on the span and rethrown. Under a span that
+ * does not record (an unsampled request) `work` gets that span instead: every sampler the preload
+ * builds (sdk-environment.ts) would decide the same for the child, so no span is made to be dropped.
+ */
 export function withSpan<T>(name: string, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+  const active = trace.getActiveSpan();
+  if (active !== undefined && !active.isRecording()) return work(active);
   return tracer.startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await work(span);

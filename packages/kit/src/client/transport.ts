@@ -1,6 +1,7 @@
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { Pool } from 'undici';
+import { withUnsampledTraceContext } from '@cinemetrics/telemetry';
 import type { Call, DownstreamResponse } from './call.js';
 import { unavailableFrom } from './errors.js';
 import type { DownstreamPolicy } from './policy.js';
@@ -38,7 +39,7 @@ export class Transport {
       const response = await this.pool.request({
         path: request.path,
         method: request.method,
-        headers: request.headers,
+        headers: withUnsampledTraceContext(request.headers),
         body: request.body ?? null,
         signal: AbortSignal.any([AbortSignal.timeout(request.timeoutMs), request.call.signal]),
       });

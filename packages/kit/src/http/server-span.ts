@@ -64,10 +64,15 @@ function traceRequest(ctx: Context, handle: () => Promise<void>): Promise<void> 
   // The conventions name a span of an unknown method `HTTP`, and `HTTP /route` once routed.
   const name = method === '_OTHER' ? 'HTTP' : method;
   const parent = propagation.extract(ROOT_CONTEXT, ctx.req.headers);
-  const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes: requestAttributes(ctx, method) }, parent);
+  const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
   // The kit's layers name the span through the request's RPC metadata, as they would the HTTP instrumentation's.
   const rpc: RPCMetadata = { type: RPCType.HTTP, span };
-  ctx.res.once('close', () => endServerSpan(span, name, rpc, ctx));
+  // The preload's samplers (sdk-environment.ts) decide by the trace id and the parent alone, so the
+  // attributes are built, and the end awaited, only for a span that records: most of them at low sampling.
+  if (span.isRecording()) {
+    span.setAttributes(requestAttributes(ctx, method));
+    ctx.res.once('close', () => endServerSpan(span, name, rpc, ctx));
+  }
   return context.with(setRPCMetadata(trace.setSpan(parent, span), rpc), handle);
 }
 
