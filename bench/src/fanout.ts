@@ -7,11 +7,14 @@
  * ratios to telemetry off within each round, with quartiles over rounds.
  *
  *   npm run bench:fanout [-- --rounds 5 --seconds 3 --warmup 15 --connections 8 --rate 50 --phase both|saturation|latency --minutes 40
- *                            --baseline /path/to/another/checkout]
+ *                            --replicas 1 --baseline /path/to/another/checkout]
  *
- * `--baseline <dir>` adds the three trios again, run from another built checkout (`npm run build` there),
- * as `baseline: …` arms judged against the baseline's own telemetry off: a change measured before and
- * after in one run.
+ * `--replicas N` starts N trios per configuration. Each keeps some offset of its own for its whole life
+ * (docs/performance.md, *Unsampled requests*); with several, each arm is judged against telemetry off of
+ * its own replica and the quartiles are taken over rounds and replicas, so the offsets land in the spread.
+ * `--baseline <dir>` adds the trios again, run from another built checkout (`npm run build` there), as
+ * `baseline: …` arms judged against the baseline's own telemetry off: a change measured before and after
+ * in one run.
  *
  * CPU per request is the user+system CPU of metadata, rating and the movie process under load, summed
  * (/proc), divided by the requests movie served. The collector's CPU and what it accepted are read at the
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     phase: { type: 'string' },
     minutes: { type: 'string' },
     baseline: { type: 'string' },
+    replicas: { type: 'string' },
   },
 });
 const rounds = numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 });
@@ -47,15 +51,19 @@ const connections = numberOption(values.connections, 'connections', 8, { min: 1,
 const rate = numberOption(values.rate, 'rate', 50, { min: 1, max: 10_000 });
 const phase = choiceOption(values.phase, 'phase', 'both', ['both', 'saturation', 'latency'] as const);
 const minutes = numberOption(values.minutes, 'minutes', 40, { min: 1, max: 600 });
+const replicas = numberOption(values.replicas, 'replicas', 1, { min: 1, max: 8 });
 
 const CACHES = { 'cache on': {}, 'cache off': { METADATA_CACHE_MAX_ENTRIES: '0' } };
 const IDS: IdSet[] = ['hot', 'cold'];
 
 interface Arm {
+  /** Unique: the label and, with several replicas, the replica's number. */
   name: string;
+  /** What the report shows: the configuration (`baseline: `-prefixed for the baseline's trios), cache and ids. */
+  label: string;
+  /** The arm it is judged against: telemetry off, same checkout, cache, ids and replica. */
+  off: string;
   trio: Trio;
-  /** The telemetry configuration, `baseline: `-prefixed for the baseline checkout's trios. */
-  config: string;
   cache: string;
   ids: IdSet;
 }
@@ -64,9 +72,14 @@ const armName = (config: string, cache: string, ids: IdSet): string => `${config
 
 const BASELINE = 'baseline: ';
 
-/** The arm every arm is judged against: telemetry off, same checkout, cache and ids. */
-const offArm = (arm: Arm): string => armName(arm.config.startsWith(BASELINE) ? `${BASELINE}off` : 'off', arm.cache, arm.ids);
-const isOff = (arm: Arm): boolean => offArm(arm) === arm.name;
+const isOff = (arm: Arm): boolean => arm.off === arm.name;
+
+/** The arms under one label, one per replica, in label order. */
+function byLabel(arms: readonly Arm[]): Arm[][] {
+  const groups = new Map<string, Arm[]>();
+  for (const arm of arms) groups.set(arm.label, [...(groups.get(arm.label) ?? []), arm]);
+  return [...groups.values()];
+}
 
 const percent = (ratio: number): number => (ratio - 1) * 100;
 
@@ -87,11 +100,12 @@ function report<T extends SaturationSample | LatencySample>(
   const { sampleOf, overRounds } = perRound(samples, rounds);
   console.log(`\n${title}\n`);
   console.log(`${'arm'.padEnd(44)}${columns.map((c) => c.header.padStart(9)).join('')}   CPU/req over off: q1, median, q3 (%)`);
-  for (const arm of arms) {
-    const off = offArm(arm);
-    const cells = columns.map((c) => cell(median(samples.filter((s) => s.arm === arm.name).map(c.figure)), c.digits)).join('');
-    const added = isOff(arm) ? '' : quartileCells(overRounds((round) => percent(sampleOf(arm.name, round).cpuMicrosPerRequest / sampleOf(off, round).cpuMicrosPerRequest)), 1, 7);
-    console.log(`${arm.name.padEnd(44)}${cells}   ${added}`);
+  for (const group of byLabel(arms)) {
+    const [first] = group as [Arm];
+    const names = new Set(group.map((arm) => arm.name));
+    const cells = columns.map((c) => cell(median(samples.filter((s) => names.has(s.arm)).map(c.figure)), c.digits)).join('');
+    const ratios = group.flatMap((arm) => overRounds((round) => percent(sampleOf(arm.name, round).cpuMicrosPerRequest / sampleOf(arm.off, round).cpuMicrosPerRequest)));
+    console.log(`${first.label.padEnd(44)}${cells}   ${isOff(first) ? '' : quartileCells(ratios, 1, 7)}`);
   }
   const errors = samples.reduce((sum, s) => sum + s.errors, 0);
   console.log(`errors (non-2xx or failed) over all windows: ${errors}`);
@@ -104,16 +118,24 @@ runBench('bench:fanout', minutes * 60, async (lifetime) => {
   const arms: Arm[] = [];
   const checkouts = [{ prefix: '', extra: {} }, ...(values.baseline ? [{ prefix: BASELINE, extra: { checkout: values.baseline } }] : [])];
   for (const { prefix, extra } of checkouts) {
-    for (const telemetry of telemetryConfigs(world.collectorUrl)) {
-      const config = `${prefix}${telemetry.name}`;
-      process.stderr.write(`starting the trio with telemetry ${config}…\n`);
-      const trio = await world.startTrio(config, telemetry, CACHES, extra);
-      for (const cache of Object.keys(CACHES)) for (const ids of IDS) arms.push({ name: armName(config, cache, ids), trio, config, cache, ids });
+    for (let replica = 1; replica <= replicas; replica += 1) {
+      const suffix = replicas > 1 ? ` #${replica}` : '';
+      for (const telemetry of telemetryConfigs(world.collectorUrl)) {
+        const config = `${prefix}${telemetry.name}`;
+        process.stderr.write(`starting the trio with telemetry ${config}${suffix}…\n`);
+        const trio = await world.startTrio(`${config}${suffix}`, telemetry, CACHES, extra);
+        for (const cache of Object.keys(CACHES)) {
+          for (const ids of IDS) {
+            const label = armName(config, cache, ids);
+            arms.push({ name: `${label}${suffix}`, label, off: `${armName(`${prefix}off`, cache, ids)}${suffix}`, trio, cache, ids });
+          }
+        }
+      }
     }
   }
   const url = (arm: Arm): string => (arm.trio.movies[arm.cache] as { url: string }).url;
   const pids = (arm: Arm): number[] => arm.trio.pids(arm.cache);
-  console.log(`bench/fanout: ${rounds} rounds of ${seconds}-second windows per arm, ${warmupSeconds} s warm-up per movie process; collector pid ${collectorPid(stack)}`);
+  console.log(`bench/fanout: ${rounds} rounds of ${seconds}-second windows per arm, ${replicas} trio(s) per configuration, ${warmupSeconds} s warm-up per movie process; collector pid ${collectorPid(stack)}`);
 
   if (phase !== 'latency') {
     for (const arm of arms.filter((a) => a.ids === 'cold')) await saturationWindow(url(arm), idPicker('cold'), pids(arm), connections, warmupSeconds);
@@ -125,10 +147,10 @@ runBench('bench:fanout', minutes * 60, async (lifetime) => {
       { header: 'req/s', figure: (s) => s.requestsPerSecond, digits: 0 },
     ]);
     const { sampleOf, overRounds } = perRound(samples, rounds);
-    console.log('\nthroughput × off (median of rounds):');
-    for (const arm of arms.filter((a) => !isOff(a))) {
-      const off = offArm(arm);
-      console.log(`  ${arm.name.padEnd(44)}${cell(median(overRounds((round) => sampleOf(arm.name, round).requestsPerSecond / sampleOf(off, round).requestsPerSecond)), 2)}`);
+    console.log('\nthroughput × off (median of rounds and replicas):');
+    for (const group of byLabel(arms.filter((a) => !isOff(a)))) {
+      const ratios = group.flatMap((arm) => overRounds((round) => sampleOf(arm.name, round).requestsPerSecond / sampleOf(arm.off, round).requestsPerSecond));
+      console.log(`  ${(group[0] as Arm).label.padEnd(44)}${cell(median(ratios), 2)}`);
     }
     console.log(collectorLine(before, after));
   }

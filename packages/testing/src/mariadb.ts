@@ -216,6 +216,8 @@ class MariaDbServer implements MariaDb {
       `--socket=${this.paths.socket}`,
       `--pid-file=${this.paths.pidFile}`,
       '--skip-name-resolve',
+      // The fan-out benches run a dozen service trios against one server, each service with its own pool.
+      '--max-connections=600',
       '--innodb-buffer-pool-size=64M',
       '--innodb-log-file-size=16M',
       '--skip-log-bin',

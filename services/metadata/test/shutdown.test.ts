@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import http from 'node:http';
 import { startAuth, startMariaDb, startService, type MariaDb, type StartedAuth, type StartedService } from '@cinemetrics/testing';
 
@@ -39,6 +40,36 @@ function putMovie(port: number, id: string): Promise<Outcome> {
   });
 }
 
+/**
+ * A PUT whose headers the server has taken (its `100 Continue` says the request is in flight there)
+ * and whose body is sent only when `sendBody` is called.
+ */
+async function heldPut(port: number, id: string): Promise<{ sendBody: () => void; outcome: Promise<Outcome> }> {
+  const body = JSON.stringify({ title: `Movie ${id}` });
+  const request = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'PUT',
+    path: `/metadata/${id}`,
+    agent: false,
+    headers: { authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+  });
+  const outcome = new Promise<Outcome>((resolve) => {
+    request.on('response', (response) => {
+      response.resume();
+      response.on('end', () => resolve({ kind: 'response', status: response.statusCode ?? 0 }));
+    });
+    request.on('error', (error: NodeJS.ErrnoException) => resolve({ kind: 'error', code: error.code ?? error.message }));
+  });
+  request.flushHeaders();
+  const continued = once(request, 'continue').then(
+    () => true,
+    () => false,
+  );
+  if (!(await Promise.race([continued, outcome.then(() => false)]))) throw new Error(`no 100 Continue: ${JSON.stringify(await outcome)}`);
+  return { sendBody: () => request.end(body), outcome };
+}
+
 test('SIGTERM under load: every accepted request is answered and stored, then exit 0', async () => {
   const acknowledged: string[] = [];
   const outcomes: Outcome[] = [];
@@ -56,7 +87,14 @@ test('SIGTERM under load: every accepted request is answered and stored, then ex
   // Load first, however slowly a busy machine serves it; then the signal, with requests in flight.
   const loadedBy = Date.now() + 30_000;
   while (outcomes.length < 60 && Date.now() < loadedBy) await new Promise((resolve) => setTimeout(resolve, 20));
+  // One request is surely in flight when the signal comes, its body still on the way.
+  const held = await heldPut(service.port, 'held-upload');
   service.signal('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  held.sendBody();
+  const heldOutcome = await held.outcome;
+  outcomes.push(heldOutcome);
+  if (heldOutcome.kind === 'response' && heldOutcome.status === 201) acknowledged.push('held-upload');
   const exit = await service.exited;
   stop = true;
   await Promise.all(workers);
@@ -70,6 +108,7 @@ test('SIGTERM under load: every accepted request is answered and stored, then ex
   const started = lines.find((line) => line['msg'] === 'shutdown started');
   assert.ok(started, 'shutdown was logged');
   assert.ok(Number(started['in_flight']) >= 1, 'requests were in flight when the signal came');
+  assert.deepEqual(heldOutcome, { kind: 'response', status: 201 }, 'a request whose body came after the signal was still served');
   assert.equal(lines.find((line) => line['msg'] === 'shutdown complete')?.['drained'], true);
   const served = lines.filter((line) => line['msg'] === 'request completed' && line['http.method'] === 'PUT').length;
   assert.equal(served, responses.length, 'every request the server accepted reached its client');
