@@ -145,13 +145,15 @@ export async function startFanoutWorld(lifetime: BenchLifetime, options: WorldOp
     const url = `http://127.0.0.1:${port}`;
     const checkout = extra.checkout ?? REPOSITORY_ROOT;
     const built = (file: string): string => path.join(checkout, path.relative(REPOSITORY_ROOT, file));
-    const preload = telemetry.preload ? ['--require', built(TELEMETRY_PRELOAD)] : [];
-    const missing = [built(serviceMain(service)), ...preload.slice(1)].find((file) => !existsSync(file));
+    const main = built(serviceMain(service));
+    const preloadFile = telemetry.preload ? built(TELEMETRY_PRELOAD) : undefined;
+    const missing = [main, preloadFile].find((file) => file !== undefined && !existsSync(file));
     if (missing !== undefined) throw new Error(`${checkout}: no ${path.relative(checkout, missing)} there (run npm run build in it)`);
+    const preload = preloadFile === undefined ? [] : ['--require', preloadFile];
     const running = await startProcess({
       name: `${service} (${telemetry.name})`,
       // As users run them (docker/entrypoint.sh, npm start); a later --node-args option wins over the same flag.
-      args: [...SERVICE_NODE_FLAGS, ...(extra.nodeArgs ?? []), ...preload, built(serviceMain(service))],
+      args: [...SERVICE_NODE_FLAGS, ...(extra.nodeArgs ?? []), ...preload, main],
       env: {
         LOG_LEVEL: 'info',
         LOG_FORMAT: 'json',

@@ -187,7 +187,6 @@ test('the metadata cache lookup and each downstream call have spans of their own
   assert.ok(!inHitTrace.some((span) => service(span) === 'metadata' || span.name === 'Downstream/metadata GET'), 'metadata is not called on a hit');
 });
 
-// Last in this file: it takes the database away.
 test('an unsampled caller’s request is recorded nowhere, yet every service’s access line carries its trace', async () => {
   const unsampled = '6cf92f3577b34da6a3ce929d0e0e4738';
   // Ids nobody asked for yet: movie's metadata cache has neither, so both services are called.
@@ -209,7 +208,7 @@ test('an unsampled caller’s request is recorded nowhere, yet every service’s
   assert.deepEqual(stack.otlp.spans().filter((span) => span.traceId === unsampled), []);
 });
 
-// Last in this file: it kills MariaDB.
+// Last in this file: it takes the database away.
 test('a failure is recorded where it happened: the repository span and the server span say ERROR, with the exception', async () => {
   stack.otlp.clear();
   await stack.mariadb.kill();

@@ -1,4 +1,4 @@
-/** The callee of bench/unsampled-call: a small JSON answer to every request, on a free loopback port sent to the parent. */
+/** The callee of bench/unsampled-work: a small JSON answer to every request, on a free loopback port sent to the parent. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
