@@ -7,6 +7,7 @@
  * figure.
  *
  *   npm run bench:overhead [-- --rounds 10 --seconds 3 --warmup 20 --connections 8 --rate 400 --phase both|saturation|latency|profile --floor
+ *                              --processes 1
  *                              --modes 'kit, telemetry off;kit, all on, 100%' --baseline /path/to/another/checkout
  *                              --node-args=--max-semi-space-size=8]
  *
@@ -14,6 +15,11 @@
  * steady stream): an instrumented service keeps V8's background threads compiling for 10–25 s under
  * load, and that one-off cost is not what a long-running service pays per request. Each window then
  * starts with a second of unmeasured load, so the process is back from idle when measuring starts.
+ *
+ * `--processes N` runs N processes of every mode, as N sets: each round measures every process once, and
+ * each is compared with the references of its own set, so a figure has rounds × N values. A process keeps
+ * an offset of its own for its whole life (docs/performance.md, *Unsampled requests*); with one process
+ * per mode that offset sits in every median, with several it shows in the quartiles.
  *
  * `--floor` adds the kit's telemetry preload on the bare Koa app, at 100 % and 10 % sampling: what the
  * same OpenTelemetry SDK and instrumentations cost with none of the kit's request handling around them.
@@ -41,7 +47,7 @@ import autocannon from 'autocannon';
 import { freePort, REPOSITORY_ROOT, serviceMain, startProcess, TELEMETRY_PRELOAD, type RunningProcess } from '@cinemetrics/testing';
 import { startBenchIdentity, type BenchIdentity } from './bench-identity.js';
 import { startOtlpSink } from './otlp-sink.js';
-import { nodeArgsOption } from './options.js';
+import { nodeArgsOption, numberOption } from './options.js';
 import { cpuSeconds, mainThreadCpuSeconds, rssMiB } from './proc-stats.js';
 import { median, quantile, quartiles } from './spread.js';
 import { steadyLoad } from './steady-load.js';
@@ -80,9 +86,13 @@ const { values: options } = parseArgs({
     modes: { type: 'string' },
     baseline: { type: 'string' },
     'node-args': { type: 'string' },
+    processes: { type: 'string', default: '1' },
   },
 });
 const rounds = Number(options.rounds);
+const processesPerMode = numberOption(options.processes, 'processes', 1, { min: 1, max: 8 });
+/** Per-round figures pair each process with the references of its own set: one value per round and set. */
+const measurements = rounds * processesPerMode;
 const seconds = Number(options.seconds);
 const warmupSeconds = Number(options.warmup);
 const connections = Number(options.connections);
@@ -189,6 +199,8 @@ function selected(all: Mode[]): Mode[] {
 
 interface RunningMode {
   mode: Mode;
+  /** Which set of processes (`--processes`) it belongs to. */
+  set: number;
   process: RunningProcess;
   url: string;
   adminUrl: string;
@@ -199,7 +211,7 @@ let identity: BenchIdentity | undefined;
 const PATH = '/metadata/bench-1';
 const LEAD_IN_SECONDS = 1;
 
-async function start(mode: Mode): Promise<RunningMode> {
+async function start(mode: Mode, set = 0): Promise<RunningMode> {
   const port = await freePort();
   const adminPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -218,12 +230,13 @@ async function start(mode: Mode): Promise<RunningMode> {
     });
     if (response.status >= 300) throw new Error(`${mode.name}: seeding failed with ${response.status}`);
   }
-  return { mode, process, url, adminUrl: `http://127.0.0.1:${adminPort}` };
+  return { mode, set, process, url, adminUrl: `http://127.0.0.1:${adminPort}` };
 }
 
 /**
- * Starts every mode's process, warms each up, then runs rounds of one window per mode (the order
- * rotating, so no mode always comes first or last), and stops them all whatever happens.
+ * Starts every mode's processes, warms each up, then runs rounds of one window per process (the order
+ * rotating, so no mode always comes first or last), and stops them all whatever happens. A sample's
+ * `round` is the measurement index: the round and the process's set together.
  */
 async function inRounds<T>(
   all: Mode[],
@@ -233,12 +246,12 @@ async function inRounds<T>(
   const running: RunningMode[] = [];
   const samples: (T & { mode: string; round: number })[] = [];
   try {
-    for (const mode of all) running.push(await start(mode));
+    for (let set = 0; set < processesPerMode; set += 1) for (const mode of all) running.push(await start(mode, set));
     for (const r of running) await warmUp(r);
     for (let round = 0; round < rounds; round += 1) {
       for (let i = 0; i < running.length; i += 1) {
         const r = running[(i + round) % running.length] as RunningMode;
-        samples.push({ ...(await window(r)), mode: r.mode.name, round });
+        samples.push({ ...(await window(r)), mode: r.mode.name, round: round * processesPerMode + r.set });
       }
       process.stderr.write(`round ${round + 1} of ${rounds} done\n`);
     }
@@ -288,7 +301,7 @@ const fmtQuartiles = (values: [number, number, number], digits: number) => value
 function byRound<T extends { mode: string; round: number }>(samples: T[]) {
   const sampleOf = (mode: string, round: number) => samples.find((s) => s.mode === mode && s.round === round) as T;
   const medianOf = (mode: string, value: (s: T) => number) => median(samples.filter((s) => s.mode === mode).map(value));
-  const overRounds = (figure: (round: number) => number) => Array.from({ length: rounds }, (_, round) => figure(round));
+  const overRounds = (figure: (round: number) => number) => Array.from({ length: measurements }, (_, round) => figure(round));
   const medianOverRounds = (figure: (round: number) => number) => median(overRounds(figure));
   const quartilesOverRounds = (figure: (round: number) => number) => quartiles(overRounds(figure));
   return { sampleOf, medianOf, medianOverRounds, quartilesOverRounds };
@@ -302,7 +315,7 @@ async function saturation(all: Mode[]): Promise<void> {
   const addedCpu = (name: string, app: App) => (round: number) => cpu(name, round) - cpu(telemetryOffOf(name, app), round);
   const shareOfStock = ({ name, app }: Mode) => (round: number) => addedCpu(name, app)(round) / addedCpu(STOCK_ON[app], app)(round);
   const throughputOfBare = (name: string) => (round: number) => sampleOf(name, round).requestsPerSecond / sampleOf(BARE, round).requestsPerSecond;
-  console.log(`\nbench/overhead, saturation: ${rounds} rounds of ${seconds}-second windows per mode after ${warmupSeconds} s of warm-up each, ${connections} connections, GET /metadata/:id\n`);
+  console.log(`\nbench/overhead, saturation: ${rounds} rounds of ${seconds}-second windows per mode × ${processesPerMode} process(es) after ${warmupSeconds} s of warm-up each, ${connections} connections, GET /metadata/:id\n`);
   console.log(`${'mode'.padEnd(nameWidth)}  CPU µs/req   ×bare  telemetry µs  ÷stock   main µs/req     req/s   ×bare   p50 ms   p99 ms   RSS MiB`);
   for (const mode of all) {
     const { name } = mode;
@@ -320,7 +333,7 @@ async function saturation(all: Mode[]): Promise<void> {
   console.log('telemetry µs = mode − the same app without telemetry (kit off, or bare Koa); ÷stock = that ÷ what the stock');
   console.log('setup adds to the same app; ×bare = mode ÷ bare in the same round.');
   // The targets are judged on these two figures; their spread over rounds says how far the median can be trusted.
-  console.log('\nSpread over rounds (first quartile, median, third quartile):\n');
+  console.log(`\nSpread over rounds${processesPerMode > 1 ? ' and processes' : ''} (first quartile, median, third quartile):\n`);
   const quartileLabels = ['q1', 'median', 'q3'].map((label) => label.padStart(8)).join('');
   console.log(`${''.padEnd(nameWidth)}${'÷stock'.padStart(24)}  ${'req/s ×bare'.padStart(24)}`);
   console.log(`${'mode'.padEnd(nameWidth)}${quartileLabels}  ${quartileLabels}`);
