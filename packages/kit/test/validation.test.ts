@@ -51,3 +51,15 @@ test('lone surrogates are found at any depth, and a deeply nested value is a 400
   const arrays = JSON.parse(`${'['.repeat(30_000)}${']'.repeat(30_000)}`) as unknown;
   assert.equal(problemOf(() => parseInput(body, arrays, 'body')).status, 400);
 });
+
+test('in a flat record, as route parameters and queries are, a lone surrogate in a key or a value is named; a clean one passes', () => {
+  const query = z.record(z.string(), z.string());
+  for (const [value, field] of [
+    [{ q: 'fine', lang: 'a\udfffb' }, 'query.lang'],
+    [{ q: 'fine', '\ud800': 'x' }, 'query.\ud800'],
+  ] as const) {
+    const [error] = problemOf(() => parseInput(query, value, 'query')).extensions['errors'] as Array<{ field: string; rule: string }>;
+    assert.deepEqual([error?.field, error?.rule], [field, 'lone_surrogate']);
+  }
+  assert.deepEqual(parseInput(query, { q: 'fine', emoji: '\ud83d\ude00' }, 'query'), { q: 'fine', emoji: '\ud83d\ude00' });
+});

@@ -64,6 +64,7 @@ function loneSurrogate(location: InputLocation, path: readonly PropertyKey[]): F
  * its size allows.
  */
 function loneSurrogateErrors(location: InputLocation, value: unknown): FieldError[] {
+  if (wellFormedWithoutWalk(value)) return [];
   const errors: FieldError[] = [];
   const pending: Visit[] = [{ value }];
   for (let visit = pending.pop(); visit !== undefined; visit = pending.pop()) {
@@ -81,6 +82,25 @@ function loneSurrogateErrors(location: InputLocation, value: unknown): FieldErro
     }
   }
   return errors;
+}
+
+/**
+ * True when `value` is known well-formed without the walk: a scalar, or a flat record (route parameters,
+ * a query) whose keys and string values are well-formed. Anything else is left to the walk, which also
+ * names what fails.
+ */
+function wellFormedWithoutWalk(value: unknown): boolean {
+  if (typeof value === 'string') return value.isWellFormed();
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const item = record[key];
+    if (!key.isWellFormed()) return false;
+    if (typeof item === 'string' ? !item.isWellFormed() : typeof item === 'object' && item !== null) return false;
+  }
+  return true;
 }
 
 /** Parses one part of a request or throws a 400 problem naming every failing field and rule. */
