@@ -6,7 +6,6 @@
  * bench's lifetime.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -24,6 +23,7 @@ import {
 } from '@cinemetrics/testing';
 import { SERVICE_NODE_FLAGS } from '@cinemetrics/kit/node-flags';
 import { freeStackPorts, startStack, type RunningStack } from '@cinemetrics/stack';
+import { builtIn, preloadIn } from './checkout.js';
 import type { BenchLifetime } from './lifetime.js';
 
 export const SEEDED_MOVIES = 10_000;
@@ -143,13 +143,9 @@ export async function startFanoutWorld(lifetime: BenchLifetime, options: WorldOp
     const port = extra.ports?.port ?? (await freePort());
     const adminPort = extra.ports?.adminPort ?? (await freePort());
     const url = `http://127.0.0.1:${port}`;
-    const checkout = extra.checkout ?? REPOSITORY_ROOT;
-    const built = (file: string): string => path.join(checkout, path.relative(REPOSITORY_ROOT, file));
-    const main = built(serviceMain(service));
-    const preloadFile = telemetry.preload ? built(TELEMETRY_PRELOAD) : undefined;
-    const missing = [main, preloadFile].find((file) => file !== undefined && !existsSync(file));
-    if (missing !== undefined) throw new Error(`${checkout}: no ${path.relative(checkout, missing)} there (run npm run build in it)`);
-    const preload = preloadFile === undefined ? [] : ['--require', preloadFile];
+    const { checkout } = extra;
+    const main = checkout === undefined ? serviceMain(service) : builtIn(checkout, serviceMain(service));
+    const preload = telemetry.preload ? ['--require', checkout === undefined ? TELEMETRY_PRELOAD : preloadIn(checkout)] : [];
     const running = await startProcess({
       name: `${service} (${telemetry.name})`,
       // As users run them (docker/entrypoint.sh, npm start); a later --node-args option wins over the same flag.

@@ -38,7 +38,6 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,6 +45,7 @@ import { parseArgs, promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort, REPOSITORY_ROOT, serviceMain, startProcess, TELEMETRY_PRELOAD, type RunningProcess } from '@cinemetrics/testing';
 import { startBenchIdentity, type BenchIdentity } from './bench-identity.js';
+import { builtIn, preloadIn } from './checkout.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { nodeArgsOption, numberOption } from './options.js';
 import { cpuSeconds, mainThreadCpuSeconds, rssMiB } from './proc-stats.js';
@@ -159,14 +159,10 @@ function withNodeArgs(nodeArgs: string[], kitModes: Mode[]): Mode[] {
   return kitModes.map((mode) => ({ ...mode, name: `${nodeArgs.join(' ')}${VARIANT_SEPARATOR}${mode.name}`, args: [...nodeArgs, ...mode.args] }));
 }
 
-/** The preload of a checkout, wherever that checkout keeps it. */
-const PRELOAD_LOCATIONS = ['packages/telemetry/dist/src/register.js', 'packages/kit/dist/src/telemetry/register.js'];
-
 /** The kit modes again, run from another built checkout. */
 function baselineModes(directory: string, kitModes: Mode[]): Mode[] {
-  const baselineMain = path.join(directory, path.relative(REPOSITORY_ROOT, main));
-  const preload = PRELOAD_LOCATIONS.map((location) => path.join(directory, location)).find((file) => existsSync(file));
-  if (!existsSync(baselineMain) || !preload) throw new Error(`--baseline ${directory}: no built metadata service and preload there (run npm run build in it)`);
+  const baselineMain = builtIn(directory, main);
+  const preload = preloadIn(directory);
   return kitModes.map((mode) => ({
     ...mode,
     name: `${BASELINE_VARIANT}${VARIANT_SEPARATOR}${mode.name}`,

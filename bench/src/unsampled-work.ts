@@ -1,6 +1,6 @@
 /**
  * bench/unsampled-work: what the instrumentations cost the work a service does while an unsampled request
- * is served, where no span records. Each case alternates arms round after round, the order reversing,
+ * is served, where no span records. Each case alternates arms round after round, the order rotating,
  * and reports this process's CPU time per operation, with the per-round difference to the uninstrumented
  * floor.
  *
@@ -32,6 +32,7 @@ import { startMariaDb } from '@cinemetrics/testing';
 import { Pool } from 'undici';
 import { cell } from './cells.js';
 import { numberOption } from './options.js';
+import { alternate, perRound } from './rounds.js';
 import { median, quartiles } from './spread.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string' }, calls: { type: 'string' }, queries: { type: 'string' } } });
@@ -71,19 +72,15 @@ async function cpuMicrosPerOperation(arm: Arm, operations: number): Promise<numb
 /** Alternates the arms (the last is the floor) and prints their quartiles and their excess over the floor. */
 async function compare(title: string, arms: Arm[], operations: number): Promise<void> {
   for (const arm of arms) await cpuMicrosPerOperation(arm, operations);
-  const results = new Map<string, number[]>(arms.map((arm) => [arm.name, []]));
-  for (let round = 0; round < rounds; round += 1) {
-    for (const arm of round % 2 === 0 ? arms : [...arms].reverse()) results.get(arm.name)?.push(await cpuMicrosPerOperation(arm, operations));
-  }
-  const floorArm = arms[arms.length - 1] as Arm;
-  const floor = results.get(floorArm.name) ?? [];
+  const samples = await alternate(arms, rounds, async (arm) => ({ micros: await cpuMicrosPerOperation(arm, operations) }));
+  const { sampleOf, overRounds } = perRound(samples, rounds);
+  const floor = (arms[arms.length - 1] as Arm).name;
   console.log(`\n${title}: ${rounds} rounds of ${operations} per arm; CPU µs per operation of this process`);
-  console.log(`${'arm'.padEnd(14)}${'q1'.padStart(9)}${'median'.padStart(9)}${'q3'.padStart(9)}   over ${floorArm.name}, median of rounds`);
-  for (const arm of arms) {
-    const figures = results.get(arm.name) ?? [];
-    const [q1, mid, q3] = quartiles(figures);
-    const over = arm === floorArm ? '' : cell(median(figures.map((figure, round) => figure - (floor[round] ?? figure))), 1);
-    console.log(`${arm.name.padEnd(14)}${cell(q1, 1)}${cell(mid, 1)}${cell(q3, 1)}   ${over}`);
+  console.log(`${'arm'.padEnd(14)}${'q1'.padStart(9)}${'median'.padStart(9)}${'q3'.padStart(9)}   over ${floor}, median of rounds`);
+  for (const { name } of arms) {
+    const [q1, mid, q3] = quartiles(overRounds((round) => sampleOf(name, round).micros));
+    const over = name === floor ? '' : cell(median(overRounds((round) => sampleOf(name, round).micros - sampleOf(floor, round).micros)), 1);
+    console.log(`${name.padEnd(14)}${cell(q1, 1)}${cell(mid, 1)}${cell(q3, 1)}   ${over}`);
   }
 }
 

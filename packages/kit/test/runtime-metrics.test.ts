@@ -6,8 +6,6 @@ import { registry } from '../src/metrics/registry.js';
 import { registerHeapMetrics } from '../src/metrics/heap-gauges.js';
 import { registerProcSelfMetrics } from '../src/metrics/process-gauges.js';
 
-// The /proc gauges are Linux's; under CI, which runs on Linux, a test that cannot run must fail, not skip.
-
 const MiB = 1024 * 1024;
 
 async function readings(target: Registry): Promise<Record<string, number>> {
@@ -52,6 +50,7 @@ test('the heap gauges report V8s heap, its limit and the memory held outside it'
   assert.ok(grew >= 32 * MiB, `external memory grew by ${grew} bytes for a 32 MiB buffer`);
 });
 
+// The /proc gauges are Linux's; under CI, which runs on Linux, a test that cannot run must fail, not skip.
 test('the /proc/self gauges report the resident set, virtual memory, data segment and open descriptors', { skip: process.platform !== 'linux' && process.env['CI'] !== 'true' }, async () => {
   const target = new Registry();
   registerProcSelfMetrics(target);

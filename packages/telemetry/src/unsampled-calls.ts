@@ -23,7 +23,8 @@ export function carriesTraceparent(headers: string | readonly (string | string[]
   if (typeof headers === 'string') return TRACEPARENT_LINE.test(headers);
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i];
-    if (typeof name === 'string' && name.toLowerCase() === 'traceparent') return true;
+    // It runs for every undici request: the length first spares most names a lower-cased copy.
+    if (typeof name === 'string' && name.length === 11 && name.toLowerCase() === 'traceparent') return true;
   }
   return false;
 }

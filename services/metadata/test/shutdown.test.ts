@@ -24,27 +24,8 @@ after(async () => {
 
 type Outcome = { kind: 'response'; status: number } | { kind: 'error'; code: string };
 
-function putMovie(port: number, id: string): Promise<Outcome> {
-  const body = JSON.stringify({ title: `Movie ${id}` });
-  return new Promise((resolve) => {
-    const request = http.request(
-      { host: '127.0.0.1', port, method: 'PUT', path: `/metadata/${id}`, agent: false, headers: { authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve({ kind: 'response', status: response.statusCode ?? 0 }));
-        response.on('error', (error: NodeJS.ErrnoException) => resolve({ kind: 'error', code: error.code ?? error.message }));
-      },
-    );
-    request.on('error', (error: NodeJS.ErrnoException) => resolve({ kind: 'error', code: error.code ?? error.message }));
-    request.end(body);
-  });
-}
-
-/**
- * A PUT whose headers the server has taken (its `100 Continue` says the request is in flight there)
- * and whose body is sent only when `sendBody` is called.
- */
-async function heldPut(port: number, id: string): Promise<{ sendBody: () => void; outcome: Promise<Outcome> }> {
+/** A PUT of a movie whose headers are on their way; its body goes when the caller ends the request. */
+function startPut(port: number, id: string, headers: Record<string, string> = {}): { request: http.ClientRequest; body: string; outcome: Promise<Outcome> } {
   const body = JSON.stringify({ title: `Movie ${id}` });
   const request = http.request({
     host: '127.0.0.1',
@@ -52,15 +33,31 @@ async function heldPut(port: number, id: string): Promise<{ sendBody: () => void
     method: 'PUT',
     path: `/metadata/${id}`,
     agent: false,
-    headers: { authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+    headers: { authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
   });
   const outcome = new Promise<Outcome>((resolve) => {
     request.on('response', (response) => {
       response.resume();
       response.on('end', () => resolve({ kind: 'response', status: response.statusCode ?? 0 }));
+      response.on('error', (error: NodeJS.ErrnoException) => resolve({ kind: 'error', code: error.code ?? error.message }));
     });
     request.on('error', (error: NodeJS.ErrnoException) => resolve({ kind: 'error', code: error.code ?? error.message }));
   });
+  return { request, body, outcome };
+}
+
+function putMovie(port: number, id: string): Promise<Outcome> {
+  const { request, body, outcome } = startPut(port, id);
+  request.end(body);
+  return outcome;
+}
+
+/**
+ * A PUT whose headers the server has taken (its `100 Continue` says the request is in flight there)
+ * and whose body is sent only when `sendBody` is called.
+ */
+async function heldPut(port: number, id: string): Promise<{ sendBody: () => void; outcome: Promise<Outcome> }> {
+  const { request, body, outcome } = startPut(port, id, { expect: '100-continue' });
   request.flushHeaders();
   const continued = once(request, 'continue').then(
     () => true,

@@ -5,10 +5,12 @@ import { registeredGauge } from './registered-gauge.js';
 /** prom-client's default Linux process gauges, which the kit registers in its own way below. */
 export const PROM_CLIENT_PROC_SELF_NAMES = ['process_resident_memory_bytes', 'process_virtual_memory_bytes', 'process_heap_bytes', 'process_open_fds'] as const;
 
+type StatusField = 'VmRSS' | 'VmSize' | 'VmData';
+
 /** The `/proc/self/status` fields prom-client reports, in bytes (the file gives kB). */
-function statusFields(status: string): Partial<Record<'VmRSS' | 'VmSize' | 'VmData', number>> {
-  const fields: Partial<Record<'VmRSS' | 'VmSize' | 'VmData', number>> = {};
-  for (const match of status.matchAll(/^(VmRSS|VmSize|VmData):\s+(\d+) kB$/gm)) fields[match[1] as 'VmRSS' | 'VmSize' | 'VmData'] = Number(match[2]) * 1024;
+function statusFields(status: string): Partial<Record<StatusField, number>> {
+  const fields: Partial<Record<StatusField, number>> = {};
+  for (const match of status.matchAll(/^(VmRSS|VmSize|VmData):\s+(\d+) kB$/gm)) fields[match[1] as StatusField] = Number(match[2]) * 1024;
   return fields;
 }
 
