@@ -103,7 +103,9 @@ describe('npm start', () => {
     const failingWrites = JSON.stringify({ rules: [{ route: '*', method: 'PUT', errorRate: 1 }] });
     const proc = await npmStart({
       CINEMETRICS_PORT_BASE: String(base),
-      CINEMETRICS_READY_TIMEOUT_MS: '3000',
+      // Long enough that the first failing PUT comes before the deadline even on a busy machine (signing
+      // in runs scrypt), so the retry is reported; short enough to reach the final report soon.
+      CINEMETRICS_READY_TIMEOUT_MS: '10000',
       MYSQL_URL: undefined,
       LOG_LEVEL: 'warn',
       FAULTS: failingWrites,
