@@ -17,21 +17,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parseArgs } from 'node:util';
 import { loadDefinitions, parseDuration, sloRulesPath, type BurnRateAlert, type Slo } from '@cinemetrics/slo';
 import { makeTempDir, REPOSITORY_ROOT, stackBinary } from '@cinemetrics/testing';
 import { parse } from 'yaml';
 import { alertSelector, firingTest, firstFiringStep, type OutageScenario } from './alert-search.js';
 import { runBench } from './lifetime.js';
-import { numberOption } from './options.js';
+import { numberOption, readCommandLine } from './options.js';
 
-const { values } = parseArgs({
-  options: { 'max-minutes': { type: 'string' }, rps: { type: 'string' }, concurrency: { type: 'string' }, minutes: { type: 'string' } },
-});
-const maxMinutes = numberOption(values['max-minutes'], 'max-minutes', 60, { min: 1, max: 24 * 60 });
-const requestsPerSecond = numberOption(values.rps, 'rps', 10, { min: 1, max: 100_000 });
-const concurrency = numberOption(values.concurrency, 'concurrency', 2, { min: 1, max: 16 });
-const minutes = numberOption(values.minutes, 'minutes', 20, { min: 1, max: 600 });
+const { maxMinutes, requestsPerSecond, concurrency, minutes } = readCommandLine(
+  { 'max-minutes': { type: 'string' }, rps: { type: 'string' }, concurrency: { type: 'string' }, minutes: { type: 'string' } },
+  (values) => ({
+    maxMinutes: numberOption(values['max-minutes'], 'max-minutes', 60, { min: 1, max: 24 * 60 }),
+    requestsPerSecond: numberOption(values.rps, 'rps', 10, { min: 1, max: 100_000 }),
+    concurrency: numberOption(values.concurrency, 'concurrency', 2, { min: 1, max: 16 }),
+    minutes: numberOption(values.minutes, 'minutes', 20, { min: 1, max: 600 }),
+  }),
+);
 
 const execFileAsync = promisify(execFile);
 

@@ -7,21 +7,21 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { schedule } from './bench-plan.js';
-import { numberOption } from './options.js';
-
-const { values } = parseArgs({ options: { minutes: { type: 'string' }, only: { type: 'string' } } });
+import { numberOption, readCommandLine } from './options.js';
 
 const KILL_GRACE_MS = 60_000;
 /** The shortest bound every bench of a full run fits in; `--only` runs may take less. */
 const FULL_RUN_FEWEST_MINUTES = 30;
 
-async function main(): Promise<number> {
+const plan = readCommandLine({ minutes: { type: 'string' }, only: { type: 'string' } }, (values) => {
   // Below this the collector's and the soak's shares are shorter than their own shortest runs, and both are stopped.
   const fewestMinutes = values.only === undefined ? FULL_RUN_FEWEST_MINUTES : 5;
   const minutes = numberOption(values.minutes, 'minutes', 45, { min: fewestMinutes, max: 24 * 60 });
-  const plan = schedule(minutes, values.only === undefined ? [] : values.only.split(',').map((name) => name.trim()));
+  return schedule(minutes, values.only === undefined ? [] : values.only.split(',').map((name) => name.trim()));
+});
+
+async function main(): Promise<number> {
   const results: string[] = [];
   let failures = 0;
   let current: ReturnType<typeof spawn> | undefined;

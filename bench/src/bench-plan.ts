@@ -1,4 +1,5 @@
 /** What `npm run bench` runs: each bench in short settings, with its share of the total time bound. */
+import { OptionError } from './options.js';
 
 export interface PlannedBench {
   name: string;
@@ -26,7 +27,7 @@ export const PLAN: readonly PlannedBench[] = [
 /** The benches named in `only` (all when empty), each with its share of `minutes` in seconds and its arguments. */
 export function schedule(minutes: number, only: readonly string[] = []): (PlannedBench & { seconds: number })[] {
   const unknown = only.filter((name) => !PLAN.some((bench) => bench.name === name));
-  if (unknown.length > 0) throw new Error(`--only: no bench named ${unknown.join(', ')}; benches are ${PLAN.map((b) => b.name).join(', ')}`);
+  if (unknown.length > 0) throw new OptionError(`--only: no bench named ${unknown.join(', ')}; benches are ${PLAN.map((b) => b.name).join(', ')}`);
   const chosen = PLAN.filter((bench) => only.length === 0 || only.includes(bench.name));
   const total = chosen.reduce((sum, bench) => sum + bench.weight, 0);
   return chosen.map((bench) => {

@@ -11,20 +11,18 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parseArgs } from 'node:util';
 import { freePort, REPOSITORY_ROOT, startProcess } from '@cinemetrics/testing';
+import { numberOption, readCommandLine } from './options.js';
 import { median, quartiles } from './spread.js';
 
 const run = promisify(execFile);
 
-const { values: options } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '5' },
-    calls: { type: 'string', default: '5000' },
-    warmup: { type: 'string', default: '2000' },
-    baseline: { type: 'string' },
-  },
-});
+const options = readCommandLine({ rounds: { type: 'string' }, calls: { type: 'string' }, warmup: { type: 'string' }, baseline: { type: 'string' } }, (values) => ({
+  rounds: numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 }),
+  calls: numberOption(values.calls, 'calls', 5000, { min: 1, max: 10_000_000 }),
+  warmup: numberOption(values.warmup, 'warmup', 2000, { min: 0, max: 10_000_000 }),
+  baseline: values.baseline,
+}));
 
 interface Mode {
   name: string;
@@ -38,7 +36,7 @@ interface Measurement {
 
 async function measure(mode: Mode, url: string): Promise<Measurement> {
   const { stdout } = await run(process.execPath, [path.join(REPOSITORY_ROOT, 'bench/dist/src/client-calls-worker.js')], {
-    env: { ...process.env, KIT_MODULE: mode.module, TARGET_URL: url, CALLS: options.calls, WARMUP: options.warmup },
+    env: { ...process.env, KIT_MODULE: mode.module, TARGET_URL: url, CALLS: String(options.calls), WARMUP: String(options.warmup) },
   });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Measurement;
 }
@@ -60,7 +58,7 @@ async function main(): Promise<void> {
   ];
   const results = new Map<string, Measurement[]>(modes.map((mode) => [mode.name, []]));
   try {
-    for (let round = 1; round <= Number(options.rounds); round += 1) {
+    for (let round = 1; round <= options.rounds; round += 1) {
       // Each round starts with another mode, so no mode always follows the same one.
       for (const mode of [...modes.slice(round % modes.length), ...modes.slice(0, round % modes.length)]) {
         const measured = await measure(mode, url);

@@ -15,21 +15,20 @@
  * each, and their ratio to the collector-up trio in the same round.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { freePort } from '@cinemetrics/testing';
 import { cell, quartileCells } from './cells.js';
 import { readCollector, type CollectorReading } from './collector-stats.js';
 import { latencyWindow } from './fanout-load.js';
 import { idPicker, startFanoutWorld, telemetryConfigs, type TelemetryConfig, type Trio } from './fanout-world.js';
 import { runBench } from './lifetime.js';
-import { numberOption } from './options.js';
+import { numberOption, readCommandLine } from './options.js';
 import { alternate, perRound } from './rounds.js';
 import { median } from './spread.js';
 import { startStallingSink } from './stalling-sink.js';
 import { steadyLoad } from './steady-load.js';
 
-const { values } = parseArgs({
-  options: {
+const { rounds, seconds, latencySeconds, rate, warmupSeconds, minutes } = readCommandLine(
+  {
     rounds: { type: 'string' },
     seconds: { type: 'string' },
     'latency-seconds': { type: 'string' },
@@ -37,13 +36,15 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     minutes: { type: 'string' },
   },
-});
-const rounds = numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 });
-const seconds = numberOption(values.seconds, 'seconds', 10, { min: 1, max: 120 });
-const latencySeconds = numberOption(values['latency-seconds'], 'latency-seconds', 3, { min: 1, max: 60 });
-const rate = numberOption(values.rate, 'rate', 50, { min: 1, max: 10_000 });
-const warmupSeconds = numberOption(values.warmup, 'warmup', 15, { min: 0, max: 300 });
-const minutes = numberOption(values.minutes, 'minutes', 30, { min: 1, max: 600 });
+  (values) => ({
+    rounds: numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 }),
+    seconds: numberOption(values.seconds, 'seconds', 10, { min: 1, max: 120 }),
+    latencySeconds: numberOption(values['latency-seconds'], 'latency-seconds', 3, { min: 1, max: 60 }),
+    rate: numberOption(values.rate, 'rate', 50, { min: 1, max: 10_000 }),
+    warmupSeconds: numberOption(values.warmup, 'warmup', 15, { min: 0, max: 300 }),
+    minutes: numberOption(values.minutes, 'minutes', 30, { min: 1, max: 600 }),
+  }),
+);
 
 /** Long enough for the span processor's scheduled export (5 s) and the log worker's (1 s) to arrive. */
 const DRAIN_SECONDS = 6;

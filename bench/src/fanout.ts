@@ -20,19 +20,18 @@
  * (/proc), divided by the requests movie served. The collector's CPU and what it accepted are read at the
  * start and end of each phase.
  */
-import { parseArgs } from 'node:util';
 import { cell, quartileCells } from './cells.js';
 import { collectorPid, readCollector, type CollectorReading } from './collector-stats.js';
 import { latencyWindow, saturationWindow, type LatencySample, type SaturationSample } from './fanout-load.js';
 import { idPicker, startFanoutWorld, telemetryConfigs, type IdSet, type Trio } from './fanout-world.js';
 import { runBench } from './lifetime.js';
-import { choiceOption, numberOption } from './options.js';
+import { choiceOption, numberOption, readCommandLine } from './options.js';
 import { alternate, perRound, type Sampled } from './rounds.js';
 import { median } from './spread.js';
 import { steadyLoad } from './steady-load.js';
 
-const { values } = parseArgs({
-  options: {
+const { rounds, seconds, warmupSeconds, connections, rate, phase, minutes, replicas, baseline } = readCommandLine(
+  {
     rounds: { type: 'string' },
     seconds: { type: 'string' },
     warmup: { type: 'string' },
@@ -43,15 +42,18 @@ const { values } = parseArgs({
     baseline: { type: 'string' },
     replicas: { type: 'string' },
   },
-});
-const rounds = numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 });
-const seconds = numberOption(values.seconds, 'seconds', 3, { min: 1, max: 60 });
-const warmupSeconds = numberOption(values.warmup, 'warmup', 15, { min: 0, max: 300 });
-const connections = numberOption(values.connections, 'connections', 8, { min: 1, max: 256 });
-const rate = numberOption(values.rate, 'rate', 50, { min: 1, max: 10_000 });
-const phase = choiceOption(values.phase, 'phase', 'both', ['both', 'saturation', 'latency'] as const);
-const minutes = numberOption(values.minutes, 'minutes', 40, { min: 1, max: 600 });
-const replicas = numberOption(values.replicas, 'replicas', 1, { min: 1, max: 8 });
+  (values) => ({
+    rounds: numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 }),
+    seconds: numberOption(values.seconds, 'seconds', 3, { min: 1, max: 60 }),
+    warmupSeconds: numberOption(values.warmup, 'warmup', 15, { min: 0, max: 300 }),
+    connections: numberOption(values.connections, 'connections', 8, { min: 1, max: 256 }),
+    rate: numberOption(values.rate, 'rate', 50, { min: 1, max: 10_000 }),
+    phase: choiceOption(values.phase, 'phase', 'both', ['both', 'saturation', 'latency'] as const),
+    minutes: numberOption(values.minutes, 'minutes', 40, { min: 1, max: 600 }),
+    replicas: numberOption(values.replicas, 'replicas', 1, { min: 1, max: 8 }),
+    baseline: values.baseline,
+  }),
+);
 
 const CACHES = { 'cache on': {}, 'cache off': { METADATA_CACHE_MAX_ENTRIES: '0' } };
 const IDS: IdSet[] = ['hot', 'cold'];
@@ -116,7 +118,7 @@ runBench('bench:fanout', minutes * 60, async (lifetime) => {
   const stack = world.stack;
   if (stack === undefined) throw new Error('the fan-out needs the stack');
   const arms: Arm[] = [];
-  const checkouts = [{ prefix: '', extra: {} }, ...(values.baseline ? [{ prefix: BASELINE, extra: { checkout: values.baseline } }] : [])];
+  const checkouts = [{ prefix: '', extra: {} }, ...(baseline ? [{ prefix: BASELINE, extra: { checkout: baseline } }] : [])];
   for (const { prefix, extra } of checkouts) {
     for (let replica = 1; replica <= replicas; replica += 1) {
       const suffix = replicas > 1 ? ` #${replica}` : '';

@@ -11,24 +11,27 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { startOtlpReceiver } from '@cinemetrics/testing';
+import { numberOption, OptionError, readCommandLine } from './options.js';
 import { median } from './spread.js';
 import { LOG_TRANSPORT_VARIANTS, type LogTransportResult, type LogTransportVariant } from './log-transport-variants.js';
 
-const { values: options } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '5' },
-    lines: { type: 'string', default: '20000' },
-    /** Comma-separated variants to measure besides the baseline; all by default. */
-    only: { type: 'string' },
-  },
-});
-const ROUNDS = Number(options.rounds);
-const LINES = Number(options.lines);
+/** The variants measured: `--only` (comma-separated) names them; the baseline always runs. */
+function variantsNamed(only: string | undefined): LogTransportVariant[] {
+  if (only === undefined) return [...LOG_TRANSPORT_VARIANTS];
+  const named = only.split(',').map((name) => name.trim());
+  const unknown = named.filter((name) => !(LOG_TRANSPORT_VARIANTS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new OptionError(`--only: no variant named ${unknown.join(', ')}; variants are ${LOG_TRANSPORT_VARIANTS.join(', ')}`);
+  return LOG_TRANSPORT_VARIANTS.filter((variant) => variant === 'stdout-only' || named.includes(variant));
+}
+
+const { ROUNDS, LINES, VARIANTS } = readCommandLine({ rounds: { type: 'string' }, lines: { type: 'string' }, only: { type: 'string' } }, (values) => ({
+  ROUNDS: numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 }),
+  LINES: numberOption(values.lines, 'lines', 20_000, { min: 100, max: 10_000_000 }),
+  VARIANTS: variantsNamed(values.only),
+}));
 /** A child that has not reported by then is stopped and the bench fails. */
 const CHILD_TIMEOUT_MS = 120_000;
-const VARIANTS = LOG_TRANSPORT_VARIANTS.filter((variant) => variant === 'stdout-only' || !options.only || options.only.split(',').includes(variant));
 
 interface Sample {
   mainMicrosPerLine: number;

@@ -41,13 +41,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort, REPOSITORY_ROOT, serviceMain, startProcess, TELEMETRY_PRELOAD, type RunningProcess } from '@cinemetrics/testing';
 import { startBenchIdentity, type BenchIdentity } from './bench-identity.js';
 import { builtIn, preloadIn } from './checkout.js';
 import { startOtlpSink } from './otlp-sink.js';
-import { nodeArgsOption, numberOption } from './options.js';
+import { choiceOption, nodeArgsOption, numberOption, OptionError, readCommandLine } from './options.js';
 import { cpuSeconds, mainThreadCpuSeconds, rssMiB } from './proc-stats.js';
 import { median, quantile, quartiles } from './spread.js';
 import { steadyLoad } from './steady-load.js';
@@ -73,34 +73,44 @@ interface Sample {
   rssMiB: number;
 }
 
-const { values: options } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '10' },
-    seconds: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '20' },
-    connections: { type: 'string', default: '8' },
-    rate: { type: 'string', default: '400' },
-    phase: { type: 'string', default: 'both' },
-    'profile-seconds': { type: 'string', default: '10' },
+const PHASES = ['both', 'saturation', 'latency', 'profile'] as const;
+const options = readCommandLine(
+  {
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    rate: { type: 'string' },
+    phase: { type: 'string' },
+    'profile-seconds': { type: 'string' },
     floor: { type: 'boolean', default: false },
     modes: { type: 'string' },
     baseline: { type: 'string' },
     'node-args': { type: 'string' },
-    processes: { type: 'string', default: '1' },
+    processes: { type: 'string' },
   },
-});
-const rounds = Number(options.rounds);
-const processesPerMode = numberOption(options.processes, 'processes', 1, { min: 1, max: 8 });
+  (values) => ({
+    ...values,
+    rounds: numberOption(values.rounds, 'rounds', 10, { min: 1, max: 100 }),
+    processes: numberOption(values.processes, 'processes', 1, { min: 1, max: 8 }),
+    seconds: numberOption(values.seconds, 'seconds', 3, { min: 1, max: 120 }),
+    warmup: numberOption(values.warmup, 'warmup', 20, { min: 0, max: 600 }),
+    connections: numberOption(values.connections, 'connections', 8, { min: 1, max: 1000 }),
+    rate: numberOption(values.rate, 'rate', 400, { min: 1, max: 100_000 }),
+    phase: choiceOption(values.phase, 'phase', 'both', PHASES),
+    'profile-seconds': numberOption(values['profile-seconds'], 'profile-seconds', 10, { min: 1, max: 300 }),
+  }),
+);
+const rounds = options.rounds;
+const processesPerMode = options.processes;
 /** Per-round figures pair each process with the references of its own set: one value per round and set. */
 const measurements = rounds * processesPerMode;
-const seconds = Number(options.seconds);
-const warmupSeconds = Number(options.warmup);
-const connections = Number(options.connections);
-const fixedRate = Number(options.rate);
+const seconds = options.seconds;
+const warmupSeconds = options.warmup;
+const connections = options.connections;
+const fixedRate = options.rate;
 const phase = options.phase;
-const PHASES = ['both', 'saturation', 'latency', 'profile'];
-if (!PHASES.includes(phase)) throw new Error(`--phase ${phase}: one of ${PHASES.join(', ')}`);
-const profileSeconds = Number(options['profile-seconds']);
+const profileSeconds = options['profile-seconds'];
 const floor = options.floor;
 
 const main = serviceMain('metadata');
@@ -175,7 +185,7 @@ function selected(all: Mode[]): Mode[] {
   if (!options.modes) return all;
   const wanted = new Set(options.modes.split(';').map((name) => name.trim()));
   const unknown = [...wanted].filter((name) => !all.some((mode) => mode.name === name));
-  if (unknown.length > 0) throw new Error(`--modes: no mode named ${unknown.join(', ')}; modes are: ${all.map((mode) => mode.name).join(', ')}`);
+  if (unknown.length > 0) throw new OptionError(`--modes: no mode named ${unknown.join(', ')}; modes are: ${all.map((mode) => mode.name).join(', ')}`);
   // A mode's --baseline and --node-args variants come with it.
   const isWanted = (name: string): boolean => {
     const variantOf = name.indexOf(VARIANT_SEPARATOR);
@@ -409,6 +419,7 @@ async function run(): Promise<void> {
 }
 
 run().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  if (error instanceof OptionError) process.stderr.write(`bench:overhead: ${error.message}\n`);
+  else console.error(error);
+  process.exit(error instanceof OptionError ? 2 : 1);
 });

@@ -8,12 +8,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { REPOSITORY_ROOT } from '@cinemetrics/testing';
+import { numberOption, readCommandLine } from './options.js';
 import { quartiles } from './spread.js';
 
-const { values: options } = parseArgs({ options: { runs: { type: 'string', default: '15' }, baseline: { type: 'string' } } });
-const runs = Number(options.runs);
+const { runs, baseline } = readCommandLine({ runs: { type: 'string' }, baseline: { type: 'string' } }, (values) => ({
+  runs: numberOption(values.runs, 'runs', 15, { min: 1, max: 1000 }),
+  baseline: values.baseline,
+}));
 
 /** Printed by the measured process as it exits: what it loaded and the CPU it used, all threads. */
 const REPORT = `process.on('exit', () => {
@@ -36,7 +38,7 @@ function measure(root: string): Sample {
 }
 
 const trees: Array<[string, string]> = [['this tree', REPOSITORY_ROOT]];
-if (options.baseline) trees.push(['baseline', path.resolve(options.baseline)]);
+if (baseline) trees.push(['baseline', path.resolve(baseline)]);
 const samples = new Map<string, Sample[]>(trees.map(([name]) => [name, []]));
 for (let run = 0; run < runs; run += 1) {
   for (const [name, root] of run % 2 === 0 ? trees : [...trees].reverse()) samples.get(name)?.push(measure(root));

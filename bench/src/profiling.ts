@@ -11,23 +11,21 @@
  *
  *   npm run bench:profiling [-- --rounds 6 --seconds 3 --connections 16]
  */
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startService, type StartedService } from '@cinemetrics/testing';
 import { cpuSeconds } from './proc-stats.js';
+import { numberOption, readCommandLine } from './options.js';
 import { median } from './spread.js';
 import { startBenchIdentity, type BenchIdentity } from './bench-identity.js';
 
-const { values: options } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '6' },
-    seconds: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '16' },
-  },
-});
-const rounds = Number(options.rounds);
-const seconds = Number(options.seconds);
-const connections = Number(options.connections);
+const { rounds, seconds, connections } = readCommandLine(
+  { rounds: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } },
+  (values) => ({
+    rounds: numberOption(values.rounds, 'rounds', 6, { min: 1, max: 100 }),
+    seconds: numberOption(values.seconds, 'seconds', 3, { min: 1, max: 120 }),
+    connections: numberOption(values.connections, 'connections', 16, { min: 1, max: 1000 }),
+  }),
+);
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const PATH = '/metadata/tt0113277';

@@ -16,15 +16,16 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { getHeapStatistics } from 'node:v8';
-import { parseArgs } from 'node:util';
 import { circuitBreakerState, contentTypeOf, httpClientDuration, httpClientRetries, httpServerDuration, registry, renderRegistry, type MetricsFormat } from '@cinemetrics/kit';
-import { numberOption } from './options.js';
+import { numberOption, readCommandLine } from './options.js';
 import { median } from './spread.js';
 
 const CHILD_FLAG = 'scrape-render-child';
-const { values } = parseArgs({ options: { rounds: { type: 'string' }, renders: { type: 'string' }, [CHILD_FLAG]: { type: 'boolean' } } });
-const rounds = numberOption(values.rounds, 'rounds', 9, { min: 1, max: 1000 });
-const renders = numberOption(values.renders, 'renders', 200, { min: 10, max: 100_000 });
+const { rounds, renders, isChild } = readCommandLine({ rounds: { type: 'string' }, renders: { type: 'string' }, [CHILD_FLAG]: { type: 'boolean' } }, (values) => ({
+  rounds: numberOption(values.rounds, 'rounds', 9, { min: 1, max: 1000 }),
+  renders: numberOption(values.renders, 'renders', 200, { min: 10, max: 100_000 }),
+  isChild: values[CHILD_FLAG] === true,
+}));
 
 /** Large enough that a render's garbage never fills it: no scavenge runs inside a measured render. */
 const YOUNG_GENERATION_ARGS = ['--max-semi-space-size=256', '--min-semi-space-size=256'];
@@ -129,7 +130,7 @@ async function child(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (values[CHILD_FLAG] === true) return child();
+  if (isChild) return child();
   const measuring = fork(__filename, [...process.argv.slice(2), `--${CHILD_FLAG}`], { execArgv: [...process.execArgv, ...YOUNG_GENERATION_ARGS], stdio: 'inherit' });
   const [code] = (await once(measuring, 'exit')) as [number | null];
   process.exitCode = code ?? 1;

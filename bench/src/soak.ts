@@ -19,19 +19,18 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { parseSamples, sumOf } from '@cinemetrics/testing';
 import { saturationWindow } from './fanout-load.js';
 import { idPicker, startFanoutWorld, telemetryConfigs, type BenchService, type TelemetryConfig } from './fanout-world.js';
 import { runBench } from './lifetime.js';
-import { choiceOption, nodeArgsOption, numberOption } from './options.js';
+import { choiceOption, nodeArgsOption, numberOption, readCommandLine } from './options.js';
 import { residentMemory, rssMiB } from './proc-stats.js';
 import { quantile, slope, windowPeaks } from './spread.js';
 import { steadyLoad } from './steady-load.js';
 
-const { values } = parseArgs({
-  options: {
+const { minutes, sampleSeconds, settleMinutes, windowMinutes, loadShare, burstConnections, burstSeconds, logLevel, nodeArgs } = readCommandLine(
+  {
     minutes: { type: 'string' },
     'sample-seconds': { type: 'string' },
     settle: { type: 'string' },
@@ -42,18 +41,23 @@ const { values } = parseArgs({
     'node-args': { type: 'string' },
     'log-level': { type: 'string' },
   },
-});
-const minutes = numberOption(values.minutes, 'minutes', 15, { min: 0.5, max: 24 * 60, integer: false });
-const sampleSeconds = numberOption(values['sample-seconds'], 'sample-seconds', 5, { min: 1, max: 600 });
-const settleMinutes = numberOption(values.settle, 'settle', Math.min(2, minutes / 5), { min: 0, max: minutes, integer: false });
-const windowMinutes = numberOption(values.window, 'window', 5, { min: 0.1, max: 24 * 60, integer: false });
-const loadShare = numberOption(values.load, 'load', 0.7, { min: 0.05, max: 1, integer: false });
-const burstConnections = numberOption(values['burst-connections'], 'burst-connections', 200, { min: 0, max: 256 });
-const burstSeconds = numberOption(values['burst-seconds'], 'burst-seconds', 20, { min: 1, max: 600 });
-/** The services' LOG_LEVEL: `warn` leaves out the access log, and with it almost all work of the log worker thread. */
-const logLevel = choiceOption(values['log-level'], 'log-level', 'info', ['info', 'warn'] as const);
-/** Node options for the three services, to try what changes their memory. */
-const nodeArgs = nodeArgsOption(values['node-args']);
+  (values) => {
+    const minutes = numberOption(values.minutes, 'minutes', 15, { min: 0.5, max: 24 * 60, integer: false });
+    return {
+      minutes,
+      sampleSeconds: numberOption(values['sample-seconds'], 'sample-seconds', 5, { min: 1, max: 600 }),
+      settleMinutes: numberOption(values.settle, 'settle', Math.min(2, minutes / 5), { min: 0, max: minutes, integer: false }),
+      windowMinutes: numberOption(values.window, 'window', 5, { min: 0.1, max: 24 * 60, integer: false }),
+      loadShare: numberOption(values.load, 'load', 0.7, { min: 0.05, max: 1, integer: false }),
+      burstConnections: numberOption(values['burst-connections'], 'burst-connections', 200, { min: 0, max: 256 }),
+      burstSeconds: numberOption(values['burst-seconds'], 'burst-seconds', 20, { min: 1, max: 600 }),
+      /** The services' LOG_LEVEL: `warn` leaves out the access log, and with it almost all work of the log worker thread. */
+      logLevel: choiceOption(values['log-level'], 'log-level', 'info', ['info', 'warn'] as const),
+      /** Node options for the three services, to try what changes their memory. */
+      nodeArgs: nodeArgsOption(values['node-args']),
+    };
+  },
+);
 
 const SATURATION_SECONDS = 10;
 const WARMUP_SECONDS = 20;

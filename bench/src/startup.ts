@@ -10,14 +10,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { freePort, freePortBase, REPOSITORY_ROOT, serviceMain, TELEMETRY_PRELOAD, type ServiceName } from '@cinemetrics/testing';
 import { startBenchIdentity } from './bench-identity.js';
 import { cpuSeconds } from './proc-stats.js';
+import { numberOption, readCommandLine } from './options.js';
 import { quartiles } from './spread.js';
 
-const { values: options } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
-const rounds = Number(options.rounds);
+const rounds = readCommandLine({ rounds: { type: 'string' } }, (values) => numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 }));
 
 const POLL_MS = 5;
 const GIVE_UP_MS = 60_000;

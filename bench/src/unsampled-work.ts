@@ -20,7 +20,6 @@
 import path from 'node:path';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
 import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -31,14 +30,18 @@ import { carriesTraceparent, withUnsampledTraceContext } from '@cinemetrics/tele
 import { startMariaDb } from '@cinemetrics/testing';
 import { Pool } from 'undici';
 import { cell } from './cells.js';
-import { numberOption } from './options.js';
+import { numberOption, readCommandLine } from './options.js';
 import { alternate, perRound } from './rounds.js';
 import { median, quartiles } from './spread.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string' }, calls: { type: 'string' }, queries: { type: 'string' } } });
-const rounds = numberOption(values.rounds, 'rounds', 12, { min: 2, max: 100 });
-const calls = numberOption(values.calls, 'calls', 4000, { min: 100, max: 1_000_000 });
-const queries = numberOption(values.queries, 'queries', 4000, { min: 100, max: 1_000_000 });
+const { rounds, calls, queries } = readCommandLine(
+  { rounds: { type: 'string' }, calls: { type: 'string' }, queries: { type: 'string' } },
+  (values) => ({
+    rounds: numberOption(values.rounds, 'rounds', 12, { min: 2, max: 100 }),
+    calls: numberOption(values.calls, 'calls', 4000, { min: 100, max: 1_000_000 }),
+    queries: numberOption(values.queries, 'queries', 4000, { min: 100, max: 1_000_000 }),
+  }),
+);
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));

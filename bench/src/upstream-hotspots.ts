@@ -21,22 +21,18 @@
 import { EventEmitter } from 'node:events';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { context, SpanKind, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { cleanAttributes, isAnyValue } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { numberOption, readCommandLine } from './options.js';
 import { median, quartiles } from './spread.js';
 
-const { values: options } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '9' },
-    iterations: { type: 'string', default: '200000' },
-  },
-});
-const rounds = Number(options.rounds);
-const iterations = Number(options.iterations);
+const { rounds, iterations } = readCommandLine({ rounds: { type: 'string' }, iterations: { type: 'string' } }, (values) => ({
+  rounds: numberOption(values.rounds, 'rounds', 9, { min: 1, max: 100 }),
+  iterations: numberOption(values.iterations, 'iterations', 200_000, { min: 1000, max: 100_000_000 }),
+}));
 
 /** What a server span of a metadata read starts with (instrumentation-http's request attributes). */
 const SERVER_ATTRIBUTES: Attributes = {

@@ -101,9 +101,10 @@ test('burnCpu busies the thread for the time asked, under its own name', () => {
   const elapsed = performance.now() - started;
   const cpuMs = process.cpuUsage(cpuBefore).user / 1000;
   assert.ok(elapsed >= 60, `returned after ${elapsed} ms`);
-  // Busy, not asleep: a sleeping fault would use next to no CPU. The bound is loose on purpose — other
-  // test processes share the cores, so the thread may get only part of each millisecond.
-  assert.ok(cpuMs >= 6, `CPU time ${cpuMs} ms`);
+  // Busy, not asleep: a sleeping fault uses a few microseconds of CPU in 60 ms. The bound is loose on
+  // purpose: other test processes share the cores, and a loaded machine may give the thread only a
+  // small part of each millisecond.
+  assert.ok(cpuMs >= 1, `CPU time ${cpuMs} ms`);
 });
 
 test('the leak store retains per key, frees removed keys and stays under its cap', () => {
