@@ -181,6 +181,104 @@ test('a request carrying secrets leaves no trace of them in Jaeger, VictoriaLogs
   assertAbsent(JSON.stringify(allSeries), 'Prometheus series');
 });
 
+/** OTLP/JSON attributes from plain values: strings, and whole numbers as integers. */
+function otlpAttributes(values: Record<string, string | number>): object[] {
+  return Object.entries(values).map(([key, value]) => ({ key, value: typeof value === 'number' ? { intValue: value } : { stringValue: value } }));
+}
+
+async function postOtlp(signal: 'traces' | 'logs', body: object): Promise<void> {
+  const response = await fetch(`${system.stack.urls.collectorOtlpHttp}/v1/${signal}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  assert.equal(response.status, 200, `the collector took the ${signal}: ${await response.text()}`);
+}
+
+test('the collector masks credentials whatever sends them, in span attributes, log attributes and log bodies, and leaves the fields it skips untouched', async () => {
+  // Not a service's data: the services keep credentials out of telemetry themselves (the test above).
+  // This is the collector's own layer, for any sender that does not.
+  const { traceId } = newTraceparent();
+  const spanId = randomBytes(8).toString('hex');
+  const jwt = `eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhbGljZSJ9.${randomBytes(16).toString('base64url')}`;
+  const secret = `s3cr3t${randomBytes(12).toString('hex')}`;
+  const basic = Buffer.from(`alice:${secret}`).toString('base64');
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const resource = { attributes: otlpAttributes({ 'service.name': 'redaction-probe' }) };
+  await postOtlp('traces', {
+    resourceSpans: [{
+      resource,
+      scopeSpans: [{
+        scope: { name: 'redaction-probe' },
+        spans: [{
+          traceId,
+          spanId,
+          name: 'GET /callback/:token',
+          kind: 2,
+          startTimeUnixNano: String(now - 5_000_000n),
+          endTimeUnixNano: String(now),
+          attributes: otlpAttributes({
+            'http.request.header.authorization': `Bearer ${secret}`,
+            accessToken: secret,
+            'db.Password': secret,
+            'url.path': `/callback/${jwt}`,
+            note: `Basic ${basic}`,
+            'http.route': '/callback/:token',
+            'http.request.method': 'GET',
+            'http.response.status_code': 200,
+          }),
+        }],
+      }],
+    }],
+  });
+  await postOtlp('logs', {
+    resourceLogs: [{
+      resource,
+      scopeLogs: [{
+        scope: { name: 'redaction-probe' },
+        logRecords: [{
+          timeUnixNano: String(now),
+          severityNumber: 9,
+          severityText: 'info',
+          traceId,
+          spanId,
+          body: { stringValue: `signed in with Bearer ${secret}` },
+          attributes: otlpAttributes({ password: secret, request_id: jwt, 'http.route': '/callback/:token', duration_ms: 5 }),
+        }],
+      }],
+    }],
+  });
+
+  let spans: FlatSpan[] = [];
+  await eventually(`the probe span in Jaeger`, async () => (spans = (await system.jaeger.trace(traceId)) ?? []).length > 0);
+  const attributes = spans[0]?.attributes ?? {};
+  // Jaeger's API gives integers as strings (OTLP/JSON's int64).
+  assert.deepEqual(
+    {
+      authorization: attributes['http.request.header.authorization'],
+      accessToken: attributes['accessToken'],
+      password: attributes['db.Password'],
+      path: attributes['url.path'],
+      note: attributes['note'],
+      route: attributes['http.route'],
+      method: attributes['http.request.method'],
+      status: attributes['http.response.status_code'],
+    },
+    { authorization: '****', accessToken: '****', password: '****', path: '/callback/****', note: '****', route: '/callback/:token', method: 'GET', status: '200' },
+  );
+
+  let records: Record<string, string>[] = [];
+  await eventually('the probe log record in VictoriaLogs', async () => (records = await system.logs.query(`trace_id:"${traceId}"`)).length > 0);
+  const record = records[0] ?? {};
+  assert.deepEqual(
+    { body: record['_msg'], password: record['password'], requestId: record['request_id'], route: record['http.route'], duration: record['duration_ms'] },
+    { body: 'signed in with ****', password: '****', requestId: '****', route: '/callback/:token', duration: '5' },
+  );
+  const delivered = (await system.jaeger.traceText(traceId)) + JSON.stringify(records);
+  for (const value of [secret, jwt, basic]) assert.ok(!delivered.includes(value), `a credential reached a backend: ${value.slice(0, 12)}…`);
+});
+
 test('synthetic traffic (baggage synthetic=true) is marked on every span it causes and in the span metrics; user traffic is not', async () => {
   const synthetic = await tracedMovieRequest(await storedMovie(), { baggage: 'synthetic=true' });
   const servers = synthetic.spans.filter((span) => span.kind === 'SERVER');
