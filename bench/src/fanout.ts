@@ -25,19 +25,14 @@ import { collectorPid, readCollector, type CollectorReading } from './collector-
 import { latencyWindow, saturationWindow, type LatencySample, type SaturationSample } from './fanout-load.js';
 import { idPicker, startFanoutWorld, telemetryConfigs, type IdSet, type Trio } from './fanout-world.js';
 import { runBench } from './lifetime.js';
-import { choiceOption, numberOption, readCommandLine } from './options.js';
+import { choiceOption, LOAD_WINDOW_OPTIONS, numberOption, readCommandLine } from './options.js';
 import { alternate, perRound, type Sampled } from './rounds.js';
 import { median } from './spread.js';
 import { steadyLoad } from './steady-load.js';
 
 const { rounds, seconds, warmupSeconds, connections, rate, phase, minutes, replicas, baseline } = readCommandLine(
   {
-    rounds: { type: 'string' },
-    seconds: { type: 'string' },
-    warmup: { type: 'string' },
-    connections: { type: 'string' },
-    rate: { type: 'string' },
-    phase: { type: 'string' },
+    ...LOAD_WINDOW_OPTIONS,
     minutes: { type: 'string' },
     baseline: { type: 'string' },
     replicas: { type: 'string' },

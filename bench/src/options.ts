@@ -47,6 +47,19 @@ export function nodeArgsOption(raw: string | undefined): string[] {
   return raw?.split(' ').filter((arg) => arg !== '') ?? [];
 }
 
+/**
+ * The options of the benches that load a service in rounds of windows: their rules (defaults, ranges)
+ * are each bench's own.
+ */
+export const LOAD_WINDOW_OPTIONS = {
+  rounds: { type: 'string' },
+  seconds: { type: 'string' },
+  warmup: { type: 'string' },
+  connections: { type: 'string' },
+  rate: { type: 'string' },
+  phase: { type: 'string' },
+} as const satisfies ParseArgsOptionsConfig;
+
 type Values<T extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ options: T }>>['values'];
 
 /** The error codes node:util's parseArgs gives a command line it refuses (an unknown option, a value missing or not expected). */

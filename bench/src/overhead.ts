@@ -47,7 +47,7 @@ import { freePort, REPOSITORY_ROOT, serviceMain, startProcess, TELEMETRY_PRELOAD
 import { startBenchIdentity, type BenchIdentity } from './bench-identity.js';
 import { builtIn, preloadIn } from './checkout.js';
 import { startOtlpSink } from './otlp-sink.js';
-import { choiceOption, nodeArgsOption, numberOption, OptionError, readCommandLine } from './options.js';
+import { choiceOption, LOAD_WINDOW_OPTIONS, nodeArgsOption, numberOption, OptionError, readCommandLine } from './options.js';
 import { cpuSeconds, mainThreadCpuSeconds, rssMiB } from './proc-stats.js';
 import { median, quantile, quartiles } from './spread.js';
 import { steadyLoad } from './steady-load.js';
@@ -76,12 +76,7 @@ interface Sample {
 const PHASES = ['both', 'saturation', 'latency', 'profile'] as const;
 const options = readCommandLine(
   {
-    rounds: { type: 'string' },
-    seconds: { type: 'string' },
-    warmup: { type: 'string' },
-    connections: { type: 'string' },
-    rate: { type: 'string' },
-    phase: { type: 'string' },
+    ...LOAD_WINDOW_OPTIONS,
     'profile-seconds': { type: 'string' },
     floor: { type: 'boolean', default: false },
     modes: { type: 'string' },
