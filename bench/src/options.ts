@@ -68,7 +68,7 @@ function isRefusedCommandLine(error: unknown): error is Error {
 }
 
 /** The options a bench takes, one per line, with the default and rule of those read by numberOption or choiceOption. */
-export function usage(script: string, options: ParseArgsOptionsConfig): string {
+function usage(script: string, options: ParseArgsOptionsConfig): string {
   const flags = Object.entries(options).map(([name, option]) => ({ name, flag: `  --${name}${option.type === 'string' ? ' <value>' : ''}` }));
   const width = Math.max(...flags.map(({ flag }) => flag.length));
   const lines = flags.map(({ name, flag }) => {
