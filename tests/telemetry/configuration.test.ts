@@ -82,6 +82,21 @@ test('with no OTLP endpoint, requests still get trace ids, and nothing warns or 
   assert.deepEqual(metadata.lines().filter((line) => !line.startsWith('{')), [], 'every line is a JSON log line: no SDK diagnostics');
 });
 
+test('with the collector unreachable, SIGTERM still stops the service gracefully: what it could not export is dropped with one warning, and nothing is an error', async () => {
+  // A loopback port nothing listens on: every export is refused and retried until its timeout.
+  const closedPort = await freePort();
+  const metadata = await startService('metadata', {
+    env: { LOG_FORMAT: 'json', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}`, OTEL_EXPORTER_OTLP_TIMEOUT: '2000', SHUTDOWN_TIMEOUT_MS: '1000' },
+  });
+  for (let i = 0; i < 5; i += 1) await get(`${metadata.url}/metadata/undelivered-${i}`);
+  assert.deepEqual(await metadata.stop(), { code: 0, signal: null });
+  const lines = metadata.jsonLines();
+  const notFlushed = lines.filter((line) => line['msg'] === 'telemetry not flushed; spans and log records not yet exported are dropped');
+  assert.equal(notFlushed.length, 1, JSON.stringify(lines.slice(-5)));
+  assert.equal(notFlushed[0]?.['level'], 'warn');
+  assert.deepEqual(lines.filter((line) => ['error', 'fatal'].includes(String(line['level']))), []);
+});
+
 /** pino-pretty's first line of an access-log entry: `[time] LEVEL: message`. */
 const PRETTY_ACCESS_LINE = /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: request completed$/;
 

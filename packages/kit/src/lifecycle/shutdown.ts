@@ -4,26 +4,42 @@ import type { FaultInjector } from '../faults/injector.js';
 import type { ServiceDefinition, ShutdownHook } from './definition.js';
 import type { Listeners } from './listeners.js';
 
-/** Exports what telemetry still holds, within `budgetMs`: the collector may be the problem. */
+/**
+ * Exports what telemetry still holds, within `budgetMs`. The collector may be the problem (down, slow):
+ * then what could not be delivered is dropped and the process still stops, with one warning rather than
+ * an error, since the service itself did nothing wrong.
+ */
 export async function flushTelemetry(logger: Logger, budgetMs: number): Promise<void> {
   const telemetry = getTelemetry();
-  if (telemetry) await runHooks([{ name: 'flush telemetry', run: () => telemetry.shutdown() }], logger, budgetMs);
+  if (!telemetry) return;
+  try {
+    await withinBudget(telemetry.shutdown(), budgetMs);
+  } catch (error) {
+    logger.warn({ err: error, timeout_ms: budgetMs }, 'telemetry not flushed; spans and log records not yet exported are dropped');
+  }
+}
+
+/** `work`, or a rejection once `budgetMs` has passed. */
+async function withinBudget(work: Promise<unknown>, budgetMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      work,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not finish within ${budgetMs} ms`)), budgetMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function runHooks(hooks: readonly ShutdownHook[], logger: Logger, budgetMs: number): Promise<void> {
   for (const hook of hooks) {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        hook.run(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`did not finish within ${budgetMs} ms`)), budgetMs);
-        }),
-      ]);
+      await withinBudget(hook.run(), budgetMs);
     } catch (error) {
       logger.error({ err: error, hook: hook.name }, 'shutdown hook failed');
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
