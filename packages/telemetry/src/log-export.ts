@@ -67,18 +67,23 @@ function gatheringDestination(transport: TransportStream, writeStdout: boolean):
   };
 }
 
-/** Longest wait for a worker to export its last batch and exit; its exporter has timeouts of its own. */
+/** Longest wait for a worker to exit once it was told to end; its exporter has timeouts of its own. */
 const WORKER_CLOSE_WAIT_MS = 30_000;
 
 /**
- * Ends the workers after each has written and exported every line it was given. A worker thread does
- * not hold the process open, so the wait for its 'close' is held open by a timer: without one, a process
- * with nothing else pending would exit mid-shutdown, and whatever it meant to log after it is lost.
+ * Ends the workers after each has written and exported every line it was given, waiting at most
+ * `budgetMs` for the export. The export is awaited first, asynchronously (the stream's flush makes the
+ * worker export its batches, otlp-log-transport.ts): ending a stream waits for the worker's close
+ * synchronously, so the event loop would otherwise be held for as long as an unreachable collector keeps
+ * the exporter retrying. A worker thread does not hold the process open, so the wait for its 'close' is
+ * held open by a timer: without one, a process with nothing else pending would exit mid-shutdown, and
+ * whatever it meant to log after it is lost.
  */
-export async function closeLogExport(): Promise<void> {
+export async function closeLogExport(budgetMs = WORKER_CLOSE_WAIT_MS): Promise<void> {
   passOnAllGathered();
   const streams = [...openStreams];
   openStreams.clear();
+  await Promise.all(streams.map((stream) => exportWithin(stream, budgetMs)));
   await Promise.all(
     streams.map(
       (stream) =>
@@ -92,4 +97,15 @@ export async function closeLogExport(): Promise<void> {
         }),
     ),
   );
+}
+
+/** The worker's export of everything it holds, or the end of `budgetMs`, whichever comes first. */
+function exportWithin(stream: TransportStream, budgetMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const bound = setTimeout(resolve, budgetMs);
+    stream.flush(() => {
+      clearTimeout(bound);
+      resolve();
+    });
+  });
 }

@@ -3,6 +3,7 @@
  * OTLP log record, so parsing lines back, building records and serializing batches never run on the
  * event loop that serves requests. Created by log-export.ts; never imported by the main thread.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import build from 'pino-abstract-transport';
 import pino from 'pino';
 import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
@@ -11,6 +12,9 @@ import { logExporter } from './exporters.js';
 import { forwardingMeterProvider } from './self-observability-forwarder.js';
 import type { LogExportOptions } from './log-export.js';
 import { logRecordFromLine } from './pino-log-record.js';
+
+/** How long the worker's close waits for a last export the main thread's flush did not see finish. */
+const CLOSE_AFTER_FLUSH_MS = 1_000;
 
 export default function otlpLogTransport(options: LogExportOptions) {
   const selfObservability = forwardingMeterProvider();
@@ -39,7 +43,7 @@ export default function otlpLogTransport(options: LogExportOptions) {
     return JSON.parse(line);
   };
 
-  return build(
+  const destination = build(
     // A 'data' listener rather than `for await`: no promise per line. Lines that are not JSON reach
     // stdout and are dropped by build() before they get here.
     (source) => {
@@ -49,11 +53,15 @@ export default function otlpLogTransport(options: LogExportOptions) {
       parseLine: queueThenParse,
       metadata: false,
       async close() {
-        await provider.shutdown();
+        // The main thread waits for this synchronously, and has already waited for the export
+        // (flush, below) as long as its shutdown allows: an export still retrying is not waited for again.
+        await Promise.race([provider.shutdown(), delay(CLOSE_AFTER_FLUSH_MS, undefined, { ref: false })]);
         selfObservability.close();
         writeStdout();
         stdout?.flushSync();
       },
     },
   );
+  // thread-stream calls this for the main thread's asynchronous flush(): the batches are exported now.
+  return Object.assign(destination, { flush: () => provider.forceFlush() });
 }

@@ -26,8 +26,12 @@ export interface Telemetry {
   serverSpans: boolean;
   /** Set when log lines are exported over OTLP: the logger then writes through the log-export worker. */
   logExport: LogExportSettings | undefined;
-  /** Exports what is queued; used before exit so the last requests' spans and log records are not lost. */
-  shutdown(): Promise<void>;
+  /**
+   * Exports what is queued; used before exit so the last requests' spans and log records are not lost.
+   * The log-export worker's export is waited for at most `budgetMs` (the span flush is bounded by its
+   * caller, which can stop waiting for a promise, not for a synchronous wait).
+   */
+  shutdown(budgetMs?: number): Promise<void>;
 }
 
 /** This package, named as the instrumentation scope of the log records it exports. */
@@ -77,8 +81,8 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
     enabled: true,
     serverSpans,
     logExport,
-    shutdown: async () => {
-      await Promise.all([tracerProvider.shutdown(), closeLogExport()]);
+    shutdown: async (budgetMs) => {
+      await Promise.all([tracerProvider.shutdown(), closeLogExport(budgetMs)]);
     },
   };
 }

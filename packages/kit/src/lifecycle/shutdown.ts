@@ -13,7 +13,7 @@ export async function flushTelemetry(logger: Logger, budgetMs: number): Promise<
   const telemetry = getTelemetry();
   if (!telemetry) return;
   try {
-    await withinBudget(telemetry.shutdown(), budgetMs);
+    await withinBudget(telemetry.shutdown(budgetMs), budgetMs);
   } catch (error) {
     logger.warn({ err: error, timeout_ms: budgetMs }, 'telemetry not flushed; spans and log records not yet exported are dropped');
   }
