@@ -44,6 +44,12 @@ async function runHooks(hooks: readonly ShutdownHook[], logger: Logger, budgetMs
   }
 }
 
+/**
+ * The least time the last telemetry flush gets, however long the drain took: with a collector that is
+ * up it needs milliseconds, and the requests the drain waited for are the ones worth their spans.
+ */
+const MIN_TELEMETRY_FLUSH_MS = 1000;
+
 export type Shutdown = {
   (reason: string): Promise<void>;
   /** True once a shutdown has begun. */
@@ -53,7 +59,8 @@ export type Shutdown = {
 /**
  * The graceful shutdown, run once however often it is asked for: report not-ready, stop accepting
  * connections, let in-flight requests finish up to SHUTDOWN_TIMEOUT_MS, run the shutdown hooks, close
- * the admin listener, and flush telemetry last.
+ * the admin listener, and flush telemetry last, within what is left of SHUTDOWN_TIMEOUT_MS (at least
+ * MIN_TELEMETRY_FLUSH_MS): a stop with the collector down still fits the platform's grace period.
  */
 export function gracefulShutdown(definition: ServiceDefinition, { api, admin }: Listeners, faults: FaultInjector, logger: Logger): Shutdown {
   const { env } = definition;
@@ -76,7 +83,8 @@ export function gracefulShutdown(definition: ServiceDefinition, { api, admin }: 
       admin.closeAll();
       logger.info({ duration_ms: Math.round(performance.now() - started), drained }, 'shutdown complete');
       // Last, so the spans and log records of everything above are exported too.
-      await flushTelemetry(logger, hookBudgetMs);
+      const leftMs = env.SHUTDOWN_TIMEOUT_MS - (performance.now() - started);
+      await flushTelemetry(logger, Math.max(MIN_TELEMETRY_FLUSH_MS, Math.round(leftMs)));
     })();
     return stopping;
   };
