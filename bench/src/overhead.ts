@@ -6,8 +6,8 @@
  * apart see the same phase, minutes apart they do not. Server CPU time per request is the steadiest
  * figure.
  *
- *   npm run bench:overhead [-- --rounds 10 --seconds 3 --warmup 20 --connections 8 --rate 400 --phase both|saturation|latency|profile --floor
- *                              --processes 1
+ *   npm run bench:overhead [-- --rounds 6 --seconds 3 --warmup 20 --connections 8 --rate 400 --phase both|saturation|latency|profile --floor
+ *                              --processes 2
  *                              --modes 'kit, telemetry off;kit, all on, 100%' --baseline /path/to/another/checkout
  *                              --node-args=--max-semi-space-size=8]
  *
@@ -19,7 +19,7 @@
  * `--processes N` runs N processes of every mode, as N sets: each round measures every process once, and
  * each is compared with the references of its own set, so a figure has rounds × N values. A process keeps
  * an offset of its own for its whole life (docs/performance.md, *Unsampled requests*); with one process
- * per mode that offset sits in every median, with several it shows in the quartiles.
+ * per mode that offset sits in every median, with several it shows in the quartiles: two by default.
  *
  * `--floor` adds the kit's telemetry preload on the bare Koa app, at 100 % and 10 % sampling: what the
  * same OpenTelemetry SDK and instrumentations cost with none of the kit's request handling around them.
@@ -86,8 +86,8 @@ const options = readCommandLine(
   },
   (values) => ({
     ...values,
-    rounds: numberOption(values.rounds, 'rounds', 10, { min: 1, max: 100 }),
-    processes: numberOption(values.processes, 'processes', 1, { min: 1, max: 8 }),
+    rounds: numberOption(values.rounds, 'rounds', 6, { min: 1, max: 100 }),
+    processes: numberOption(values.processes, 'processes', 2, { min: 1, max: 8 }),
     seconds: numberOption(values.seconds, 'seconds', 3, { min: 1, max: 120 }),
     warmup: numberOption(values.warmup, 'warmup', 20, { min: 0, max: 600 }),
     connections: numberOption(values.connections, 'connections', 8, { min: 1, max: 1000 }),

@@ -49,7 +49,8 @@ test('every bench lists its options with --help, with the default and rule of ea
     }),
   );
   const overhead = await bench('bench/dist/src/overhead.js', ['--help']);
-  assert.match(overhead.stdout, /--rounds <value> +default 10; a whole number in 1–100\n/);
+  assert.match(overhead.stdout, /--rounds <value> +default 6; a whole number in 1–100\n/);
+  assert.match(overhead.stdout, /--processes <value> +default 2; a whole number in 1–8\n/);
   assert.match(overhead.stdout, /--phase <value> +default both; one of both, saturation, latency, profile\n/);
 });
 
