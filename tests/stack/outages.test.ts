@@ -61,6 +61,8 @@ function failures(samples: Sample[]): string {
 interface AlertmanagerAlert {
   labels: Record<string, string>;
   status: { state: string };
+  /** When Prometheus evaluated the rule as firing (its evaluation time, not when the alert was delivered). */
+  startsAt: string;
 }
 
 async function activeAlerts(): Promise<AlertmanagerAlert[]> {
@@ -69,7 +71,7 @@ async function activeAlerts(): Promise<AlertmanagerAlert[]> {
 
 const ratingDown = (alert: AlertmanagerAlert): boolean => alert.labels['alertname'] === 'ServiceDown' && alert.labels['service'] === 'rating';
 
-test('rating killed under load: movie keeps answering, degraded; the rating page reaches Alertmanager within the rule’s promise and resolves once rating is back', async () => {
+test('rating killed under load: movie keeps answering, degraded; the rating page fires within the rule’s promise, reaches Alertmanager and resolves once rating is back', async () => {
   await system.services.rating.stop('SIGKILL');
   const killedAt = Date.now();
   const serviceDown = generateRules(loadDefinitions(), { timeScale: CLOCK.timeScale })
@@ -93,10 +95,12 @@ test('rating killed under load: movie keeps answering, degraded; the rating page
     paged = true;
     await traffic;
   }
-  const firedAfterMs = Date.now() - killedAt;
-  assert.ok(firedAfterMs <= promiseMs, `fired after ${firedAfterMs} ms`);
   const page = (await activeAlerts()).find(ratingDown);
   assert.equal(page?.labels['severity'], 'page');
+  // Measured to the evaluation that fired it: Prometheus evaluates on its schedule's timestamps, so a
+  // machine busy with the rest of the suite delays the delivery and this test's polling, not the page.
+  const firedAfterMs = Date.parse(page.startsAt) - killedAt;
+  assert.ok(firedAfterMs <= promiseMs, `fired ${firedAfterMs} ms after the kill; the promise is ${promiseMs} ms`);
   assert.ok(underLoad.length > 0);
   assert.deepEqual([...new Set(underLoad.map((sample) => sample.status))], [200], `movie answered every request: ${failures(underLoad)}`);
   assert.ok(underLoad.every((sample) => sample.degraded.includes('rating')), 'every answer said rating was missing');
