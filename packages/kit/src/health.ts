@@ -1,3 +1,5 @@
+import { withinMs } from './time-bound.js';
+
 export interface HealthCheck {
   /** Dependency name as reported, e.g. `database`, `metadata`. */
   name: string;
@@ -22,14 +24,6 @@ export interface HealthReport {
   checks: Record<string, DependencyStatus>;
 }
 
-function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Readiness: each registered dependency is checked concurrently, each bounded by a timeout. */
 export class HealthRegistry {
   private readonly checks: HealthCheck[] = [];
@@ -52,7 +46,7 @@ export class HealthRegistry {
         const started = performance.now();
         const elapsed = () => Math.round(performance.now() - started);
         try {
-          await withTimeout(check(), this.timeoutMs);
+          await withinMs(check(), this.timeoutMs, `no answer within ${this.timeoutMs} ms`);
           return [name, { status: 'up', critical, duration_ms: elapsed() }];
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);

@@ -3,6 +3,7 @@ import { getTelemetry } from '@cinemetrics/telemetry';
 import type { FaultInjector } from '../faults/injector.js';
 import type { ServiceDefinition, ShutdownHook } from './definition.js';
 import type { Listeners } from './listeners.js';
+import { withinMs } from '../time-bound.js';
 
 /**
  * Exports what telemetry still holds, within `budgetMs`. The collector may be the problem (down, slow):
@@ -13,31 +14,16 @@ export async function flushTelemetry(logger: Logger, budgetMs: number): Promise<
   const telemetry = getTelemetry();
   if (!telemetry) return;
   try {
-    await withinBudget(telemetry.shutdown(budgetMs), budgetMs);
+    await withinMs(telemetry.shutdown(budgetMs), budgetMs, `did not finish within ${budgetMs} ms`);
   } catch (error) {
     logger.warn({ err: error, timeout_ms: budgetMs }, 'telemetry not flushed; spans and log records not yet exported are dropped');
-  }
-}
-
-/** `work`, or a rejection once `budgetMs` has passed. */
-async function withinBudget(work: Promise<unknown>, budgetMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      work,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`did not finish within ${budgetMs} ms`)), budgetMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
 async function runHooks(hooks: readonly ShutdownHook[], logger: Logger, budgetMs: number): Promise<void> {
   for (const hook of hooks) {
     try {
-      await withinBudget(hook.run(), budgetMs);
+      await withinMs(hook.run(), budgetMs, `did not finish within ${budgetMs} ms`);
     } catch (error) {
       logger.error({ err: error, hook: hook.name }, 'shutdown hook failed');
     }
