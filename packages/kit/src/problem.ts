@@ -79,6 +79,20 @@ export function validationFailed(errors: FieldError[]): ProblemError {
   });
 }
 
+/** Seconds a shed client is asked to wait: overload has no schedule to compute it from. */
+export const OVERLOAD_RETRY_AFTER_SECONDS = 1;
+
+/** The instance is too busy for this request now (503, `Retry-After`); `detail` says what is full. */
+export function overloaded(detail: string): ProblemError {
+  return new ProblemError({
+    status: 503,
+    type: `${PROBLEM_TYPE_BASE}overloaded`,
+    title: 'Overloaded',
+    detail: `${detail}; retry after ${OVERLOAD_RETRY_AFTER_SECONDS} s`,
+    headers: { 'retry-after': String(OVERLOAD_RETRY_AFTER_SECONDS) },
+  });
+}
+
 /** The body is not JSON at all (a syntax error), as opposed to JSON of the wrong shape (`validation`). */
 export function malformedJson(): ProblemError {
   return new ProblemError({

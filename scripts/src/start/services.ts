@@ -70,6 +70,7 @@ const PASSED_THROUGH = [
   'ACCESS_TOKEN_TTL_SECONDS',
   'AUTH_SIGNING_KEY_FILE',
   'AUTH_SCRYPT_N',
+  'AUTH_HASH_CONCURRENCY',
 ];
 
 /** Families of kit settings (timeouts, rate limits, downstream policies, caches) passed by prefix. */

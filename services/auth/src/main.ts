@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { serviceMain, traced } from '@cinemetrics/kit';
+import { BoundedHasher } from './bounded-hasher.js';
 import { authEnvSchema } from './config.js';
 import { AuthController } from './controller.js';
 import { applyConfiguredClients } from './configured-clients.js';
@@ -46,7 +47,7 @@ serviceMain({
     await keys.start();
     logger.info({ store: store.kind, kid: keys.currentSigner().kid }, 'signing keys loaded');
 
-    const controller = new AuthController(repository, new ScryptHasher({ ...DEFAULT_SCRYPT, N: env.AUTH_SCRYPT_N }));
+    const controller = new AuthController(repository, new BoundedHasher(new ScryptHasher({ ...DEFAULT_SCRYPT, N: env.AUTH_SCRYPT_N }), env.AUTH_HASH_CONCURRENCY));
     await ensureFirstAdmin(controller, { username: env.AUTH_ADMIN_USERNAME, password: env.AUTH_ADMIN_PASSWORD }, logger);
     await applyConfiguredClients(controller, env.AUTH_CLIENTS ?? [], logger);
     const limiter = new SignInLimiter(

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { httpJson, startMariaDb, startService, type MariaDb, type StartedService } from '@cinemetrics/testing';
 import { DEFAULT_SCRYPT } from '../src/secrets.js';
@@ -76,7 +77,7 @@ test('new hashes cost AUTH_SCRYPT_N; a hash made at another cost still signs in 
     return rows[0]?.hash ?? '';
   };
   const cheap = await startAuth({ MYSQL_URL: mariadb.url, AUTH_SCRYPT_N: '2048', ...admin });
-  assert.match(await hashOf('cost-admin'), /^scrypt\$2048\$8\$1\$/);
+  assert.match(await hashOf('cost-admin'), new RegExp(`^scrypt\\$2048\\$8\\$${DEFAULT_SCRYPT.p}\\$`));
   await cheap.proc.stop();
 
   const { proc, url } = await startAuth({ MYSQL_URL: mariadb.url, AUTH_SCRYPT_N: undefined, ADMIN_TOKEN: 'a-static-admin-token-for-this-test' });
@@ -86,7 +87,7 @@ test('new hashes cost AUTH_SCRYPT_N; a hash made at another cost still signs in 
     authorization: 'Bearer a-static-admin-token-for-this-test',
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  assert.match(await hashOf('cost-user'), new RegExp(`^scrypt\\$${DEFAULT_SCRYPT.N}\\$8\\$1\\$`));
+  assert.match(await hashOf('cost-user'), new RegExp(`^scrypt\\$${DEFAULT_SCRYPT.N}\\$8\\$${DEFAULT_SCRYPT.p}\\$`));
   await proc.stop();
 });
 
@@ -131,4 +132,26 @@ test('the service describes its token and discovery routes', async () => {
     '/openapi.json',
     '/tokens',
   ]);
+});
+
+/** The most resident memory the process has had so far (Linux), in bytes. */
+function residentHighWater(pid: number): number {
+  const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  assert.ok(kib !== undefined, `no VmHWM for ${pid}`);
+  return Number(kib) * 1024;
+}
+
+test('a burst of sign-ins at the default cost is checked two at a time: the memory scrypt holds stays bounded, every answer is the right one', async () => {
+  const { proc, url } = await startAuth({ AUTH_SCRYPT_N: undefined, AUTH_HASH_CONCURRENCY: undefined, SIGNIN_MAX_FAILURES_PER_ADDRESS: '100' });
+  const signIn = (username: string) => httpJson('POST', `${url}/tokens`, { username, password: 'not the password' });
+  // Two checks at once, each holding a hash's memory: the high-water mark after them is the bound.
+  assert.deepEqual((await Promise.all([signIn('warm-1'), signIn('warm-2')])).map((answer) => answer.status), [401, 401]);
+  const bounded = residentHighWater(proc.pid);
+  const burst = await Promise.all(Array.from({ length: 12 }, (_, index) => signIn(`burst-${index}`)));
+  assert.deepEqual(new Set(burst.map((answer) => answer.status)), new Set([401]), JSON.stringify(burst.map((answer) => answer.body)));
+  const hashMemory = 128 * DEFAULT_SCRYPT.N * DEFAULT_SCRYPT.r;
+  // Unbounded, libuv's four threads would hold four hashes' memory at once: two more than the bound.
+  const grown = residentHighWater(proc.pid) - bounded;
+  assert.ok(grown < 1.5 * hashMemory, `the high-water mark grew by ${(grown / 2 ** 20).toFixed(0)} MiB during the burst`);
+  await proc.stop();
 });

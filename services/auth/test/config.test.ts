@@ -23,3 +23,16 @@ for (const value of ['1000', '512', '2097152', 'cheap', '32768.5']) {
     );
   });
 }
+
+test('AUTH_HASH_CONCURRENCY: two hashes at once unless set to another count from 1 to 64', () => {
+  assert.equal(loadConfig(authEnvSchema, {}).AUTH_HASH_CONCURRENCY, 2);
+  assert.equal(loadConfig(authEnvSchema, { AUTH_HASH_CONCURRENCY: '1' }).AUTH_HASH_CONCURRENCY, 1);
+  assert.equal(loadConfig(authEnvSchema, { AUTH_HASH_CONCURRENCY: '64' }).AUTH_HASH_CONCURRENCY, 64);
+  for (const value of ['0', '65', '1.5', 'many']) {
+    assert.throws(
+      () => loadConfig(authEnvSchema, { AUTH_HASH_CONCURRENCY: value }),
+      (error: unknown) => error instanceof ConfigError && error.problems.length === 1 && /^AUTH_HASH_CONCURRENCY: /.test(error.problems[0] ?? ''),
+      value,
+    );
+  }
+});

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import { sendProblem } from './errors.js';
 import { httpServerRejected } from '../metrics/registry.js';
-import { ProblemError } from '../problem.js';
+import { overloaded, ProblemError } from '../problem.js';
 import { ConcurrencyLimit } from '../protection/concurrency-limit.js';
 import { EventLoopDelayMonitor, type EventLoopDelaySource } from '../protection/event-loop-delay.js';
 import type { InboundProtectionSettings } from '../protection/settings.js';
@@ -11,9 +11,6 @@ import { requestState } from '../request-context.js';
 
 /** The `reason` label of `http_server_rejected_requests_total`. */
 export type RejectionReason = 'rate_limit' | 'overload';
-
-/** Seconds a shed client is asked to wait: overload has no schedule to compute it from. */
-export const OVERLOAD_RETRY_AFTER_SECONDS = 1;
 
 /** The policy name in the RateLimit and RateLimit-Policy fields (draft-ietf-httpapi-ratelimit-headers). */
 const POLICY_NAME = '"inbound"';
@@ -57,16 +54,6 @@ function rateLimited(ratePerSecond: number, burst: number, retryAfterSeconds: nu
     title: 'Too many requests',
     detail: `This instance accepts ${ratePerSecond} requests per second in bursts of up to ${burst}; retry after ${retryAfterSeconds} s`,
     headers: { 'retry-after': String(retryAfterSeconds) },
-  });
-}
-
-function overloaded(detail: string): ProblemError {
-  return new ProblemError({
-    status: 503,
-    type: 'https://cinemetrics.dev/problems/overloaded',
-    title: 'Overloaded',
-    detail: `${detail}; retry after ${OVERLOAD_RETRY_AFTER_SECONDS} s`,
-    headers: { 'retry-after': String(OVERLOAD_RETRY_AFTER_SECONDS) },
   });
 }
 
