@@ -14,7 +14,7 @@ export interface PlannedBench {
 const BOUNDED_BY_MINUTES = new Set(['fanout', 'collector', 'scrape', 'alerts']);
 
 export const PLAN: readonly PlannedBench[] = [
-  { name: 'fanout', script: 'fanout.js', args: ['--rounds', '2', '--seconds', '2', '--warmup', '8'], weight: 8 },
+  { name: 'fanout', script: 'fanout.js', args: ['--rounds', '2', '--seconds', '2', '--warmup', '8', '--replicas', '1'], weight: 8 },
   { name: 'collector', script: 'collector.js', args: ['--rounds', '2', '--seconds', '5', '--warmup', '5', '--latency-seconds', '2'], weight: 5 },
   { name: 'scrape', script: 'scrape.js', args: ['--scrapes', '60'], weight: 3 },
   { name: 'soak', script: 'soak.js', args: ['--minutes', '2', '--settle', '0.5', '--burst-seconds', '10'], weight: 5 },

@@ -7,11 +7,12 @@
  * ratios to telemetry off within each round, with quartiles over rounds.
  *
  *   npm run bench:fanout [-- --rounds 5 --seconds 3 --warmup 15 --connections 8 --rate 50 --phase both|saturation|latency --minutes 40
- *                            --replicas 1 --baseline /path/to/another/checkout]
+ *                            --replicas 2 --baseline /path/to/another/checkout]
  *
- * `--replicas N` starts N trios per configuration. Each keeps some offset of its own for its whole life
- * (docs/performance.md, *Unsampled requests*); with several, each arm is judged against telemetry off of
- * its own replica and the quartiles are taken over rounds and replicas, so the offsets land in the spread.
+ * `--replicas N` starts N trios per configuration (2 unless told). Each keeps some offset of its own for its
+ * whole life (docs/performance.md, *Unsampled requests*); with several, each arm is judged against telemetry
+ * off of its own replica and the quartiles are taken over rounds and replicas, so the offsets land in the
+ * spread instead of in the medians.
  * `--baseline <dir>` adds the trios again, run from another built checkout (`npm run build` there), as
  * `baseline: …` arms judged against the baseline's own telemetry off: a change measured before and after
  * in one run.
@@ -45,7 +46,7 @@ const { rounds, seconds, warmupSeconds, connections, rate, phase, minutes, repli
     rate: numberOption(values.rate, 'rate', 50, { min: 1, max: 10_000 }),
     phase: choiceOption(values.phase, 'phase', 'both', ['both', 'saturation', 'latency'] as const),
     minutes: numberOption(values.minutes, 'minutes', 40, { min: 1, max: 600 }),
-    replicas: numberOption(values.replicas, 'replicas', 1, { min: 1, max: 8 }),
+    replicas: numberOption(values.replicas, 'replicas', 2, { min: 1, max: 8 }),
     baseline: values.baseline,
   }),
 );
