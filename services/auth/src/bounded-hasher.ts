@@ -1,4 +1,4 @@
-import { remainingBudgetMs, overloaded } from '@cinemetrics/kit';
+import { overloaded, remainingBudgetMs } from '@cinemetrics/kit';
 import { bulkhead, BulkheadRejectedError, TaskCancelledError, type BulkheadPolicy } from 'cockatiel';
 import type { SecretHasher } from './secrets.js';
 
@@ -11,8 +11,8 @@ const QUEUED_PER_RUNNING = 50;
  * Each scrypt run holds its whole memory cost (128 × N × r bytes) until it ends, on libuv's thread pool,
  * outside the V8 heap: without a bound, a burst of sign-ins (or of guesses, with new names and from new
  * addresses, which the sign-in throttle does not stop) multiplies that by the pool's four threads and
- * can push the process past its container's memory limit. A request finds the queue full, or its budget
- * spent while waiting, gets the overload answer (503 with `Retry-After`) instead.
+ * can push the process past its container's memory limit. A request that finds the queue full, or whose
+ * budget runs out before its check is done, gets the overload answer (503 with `Retry-After`) instead.
  */
 export class BoundedHasher implements SecretHasher {
   private readonly turns: BulkheadPolicy;
@@ -40,7 +40,7 @@ export class BoundedHasher implements SecretHasher {
       return await (signal ? Promise.race([this.turns.execute(work, signal), cancelledBy(signal)]) : this.turns.execute(work));
     } catch (error) {
       if (error instanceof BulkheadRejectedError) throw overloaded('Too many passwords and secrets are being checked at once');
-      if (error instanceof TaskCancelledError) throw overloaded('The request ran out of time before its password or secret was checked');
+      if (error instanceof TaskCancelledError) throw overloaded('The request ran out of time before its password or secret check was done');
       throw error;
     }
   }
