@@ -1,13 +1,15 @@
 /** The two kinds of window the fan-out benches measure: saturating (closed loop) and at a fixed rate (open loop). */
 import autocannon from 'autocannon';
-import { cpuSeconds } from './proc-stats.js';
+import { cpuSecondsBetween, readCpu, type CpuReading } from './proc-stats.js';
 import { quantile } from './spread.js';
 import { steadyLoad } from './steady-load.js';
 
 export const LEAD_IN_SECONDS = 1;
 
-export function cpuOfAll(pids: readonly number[]): number {
-  return pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+/** Reads the CPU of every process in `pids`; call the result again for the CPU seconds they used since, summed. */
+export function cpuOfAll(pids: readonly number[]): () => number {
+  const before = new Map<number, CpuReading>(pids.map((pid) => [pid, readCpu(pid)]));
+  return () => [...before].reduce((sum, [pid, reading]) => sum + cpuSecondsBetween(reading, readCpu(pid)), 0);
 }
 
 export interface SaturationSample {
@@ -25,9 +27,9 @@ export async function saturationWindow(url: string, nextPath: () => string, pids
     requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, path: nextPath() }) }],
   };
   await autocannon({ ...options, duration: LEAD_IN_SECONDS });
-  const before = cpuOfAll(pids);
+  const cpuSince = cpuOfAll(pids);
   const result = await autocannon({ ...options, duration: seconds });
-  const cpu = cpuOfAll(pids) - before;
+  const cpu = cpuSince();
   const total = result.requests.total;
   return { requestsPerSecond: total / seconds, cpuMicrosPerRequest: total === 0 ? Number.NaN : (cpu * 1e6) / total, errors: result.non2xx + result.errors };
 }
@@ -42,9 +44,9 @@ export interface LatencySample {
 /** Evenly spaced requests at `rate` for `seconds` (see steady-load.ts), after a second of lead-in. */
 export async function latencyWindow(url: string, nextPath: () => string, pids: readonly number[], rate: number, seconds: number): Promise<LatencySample> {
   await steadyLoad(url, nextPath, rate, LEAD_IN_SECONDS);
-  const before = cpuOfAll(pids);
+  const cpuSince = cpuOfAll(pids);
   const { latenciesMs, failures } = await steadyLoad(url, nextPath, rate, seconds);
-  const cpu = cpuOfAll(pids) - before;
+  const cpu = cpuSince();
   return {
     p50: quantile(latenciesMs, 0.5),
     p99: quantile(latenciesMs, 0.99),

@@ -17,8 +17,8 @@
  * `baseline: …` arms judged against the baseline's own telemetry off: a change measured before and after
  * in one run.
  *
- * CPU per request is the user+system CPU of metadata, rating and the movie process under load, summed
- * (/proc), divided by the requests movie served. The collector's CPU and what it accepted are read at the
+ * CPU per request is the CPU of metadata, rating and the movie process under load, summed (each thread's
+ * nanoseconds: proc-stats.ts `readCpu`), divided by the requests movie served. The collector's CPU and what it accepted are read at the
  * start and end of each phase.
  */
 import { cell, quartileCells } from './cells.js';
