@@ -24,8 +24,8 @@ export function mainThreadCpuSeconds(pid: number): number {
 /**
  * A process's CPU at one moment, two ways: `/proc/<pid>/stat`'s total, which counts threads that have
  * exited but only in 10 ms ticks, and each live thread's own count in nanoseconds (`schedstat`'s first
- * field, the scheduler's sum of its time on a CPU). At 50 requests a second a tick is 67 µs per request
- * of a 3-second window; the nanoseconds resolve it.
+ * field, the scheduler's sum of its time on a CPU). A window of a few hundred requests at a fixed rate
+ * uses a few ticks per process: too coarse to divide by its requests.
  */
 export interface CpuReading {
   seconds: number;
