@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { cpuSecondsBetween, readCpu, type CpuReading } from '../src/proc-stats.js';
+import { cpuSecondsBetween, readCpu, residentMemory, rssMiB, type CpuReading } from '../src/proc-stats.js';
 
 /**
  * A process that burns the CPU it is told to (in µs) each time it reads a line, answers with what
@@ -51,4 +51,21 @@ test('a thread gone between the readings sends the count back to the ticks, whic
   assert.equal(cpuSecondsBetween(reading(1, { 10: 1e9, 11: 2e9 }), reading(1.5, { 10: 1.2e9, 11: 2.1e9, 12: 0.05e9 })), 0.35);
   assert.equal(cpuSecondsBetween(reading(1, { 10: 1e9, 11: 2e9 }), reading(1.5, { 10: 1.2e9 })), 0.5);
   assert.equal(cpuSecondsBetween({ seconds: 1, threadNanoseconds: undefined }, reading(1.25, { 10: 1e9 })), 0.25);
+});
+
+function total(pid: number): number {
+  const { mallocMainArena, mallocThreadArenas, otherAnonymous, files } = residentMemory(pid);
+  return mallocMainArena + mallocThreadArenas + otherAnonymous + files;
+}
+
+test('the resident memory by kind of mapping adds up to the RSS, and a large native block shows outside the malloc arenas and files', () => {
+  const rss = rssMiB(process.pid);
+  assert.ok(Math.abs(total(process.pid) - rss) < Math.max(4, rss * 0.05), `${total(process.pid)} MiB in parts against ${rss} MiB RSS`);
+  const before = residentMemory(process.pid);
+  // Larger than glibc's mmap threshold: a mapping of its own, resident once written.
+  const block = Buffer.allocUnsafeSlow(64 * 1024 * 1024).fill(1);
+  const after = residentMemory(process.pid);
+  assert.ok(after.otherAnonymous - before.otherAnonymous >= 60, `other anonymous grew by ${after.otherAnonymous - before.otherAnonymous} MiB`);
+  assert.ok(after.files - before.files < 8);
+  assert.equal(block.at(-1), 1);
 });
