@@ -22,6 +22,7 @@ export * from './metrics/render.js';
 export * from './metrics/http-server.js';
 export { getTelemetry, recordFailure, traced, withSpan } from '@cinemetrics/telemetry';
 export * from './service-main.js';
+export { SHUTDOWN_OVERRUN_MS } from './lifecycle/shutdown.js';
 export * from './faults/rules.js';
 export * from './faults/injector.js';
 export * from './faults/cpu-burn.js';

@@ -13,9 +13,6 @@ import { forwardingMeterProvider } from './self-observability-forwarder.js';
 import type { LogExportOptions } from './log-export.js';
 import { logRecordFromLine } from './pino-log-record.js';
 
-/** How long the worker's close waits for a last export the main thread's flush did not see finish. */
-const CLOSE_AFTER_FLUSH_MS = 1_000;
-
 export default function otlpLogTransport(options: LogExportOptions) {
   const selfObservability = forwardingMeterProvider();
   const provider = new LoggerProvider({
@@ -55,7 +52,7 @@ export default function otlpLogTransport(options: LogExportOptions) {
       async close() {
         // The main thread waits for this synchronously, and has already waited for the export
         // (flush, below) as long as its shutdown allows: an export still retrying is not waited for again.
-        await Promise.race([provider.shutdown(), delay(CLOSE_AFTER_FLUSH_MS, undefined, { ref: false })]);
+        await Promise.race([provider.shutdown(), delay(options.lastExportMs, undefined, { ref: false })]);
         selfObservability.close();
         writeStdout();
         stdout?.flushSync();

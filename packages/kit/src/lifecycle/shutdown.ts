@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { getTelemetry } from '@cinemetrics/telemetry';
+import { getTelemetry, LOG_WORKER_LAST_EXPORT_MS } from '@cinemetrics/telemetry';
 import type { FaultInjector } from '../faults/injector.js';
 import type { ServiceDefinition, ShutdownHook } from './definition.js';
 import type { Listeners } from './listeners.js';
@@ -35,6 +35,13 @@ async function runHooks(hooks: readonly ShutdownHook[], logger: Logger, budgetMs
  * up it needs milliseconds, and the requests the drain waited for are the ones worth their spans.
  */
 const MIN_TELEMETRY_FLUSH_MS = 1000;
+
+/**
+ * How far past SHUTDOWN_TIMEOUT_MS a stop may run: the last flush's least time, then the end of the log
+ * worker. A platform's grace period (compose's stop_grace_period, Kubernetes' terminationGracePeriodSeconds
+ * after the preStop pause) must exceed SHUTDOWN_TIMEOUT_MS by more than this.
+ */
+export const SHUTDOWN_OVERRUN_MS = MIN_TELEMETRY_FLUSH_MS + LOG_WORKER_LAST_EXPORT_MS;
 
 export type Shutdown = {
   (reason: string): Promise<void>;
