@@ -96,17 +96,10 @@ const options = readCommandLine(
     'profile-seconds': numberOption(values['profile-seconds'], 'profile-seconds', 10, { min: 1, max: 300 }),
   }),
 );
-const rounds = options.rounds;
-const processesPerMode = options.processes;
+const { rounds, processes: processesPerMode, seconds, warmup: warmupSeconds, connections, rate: fixedRate, phase, floor } = options;
+const profileSeconds = options['profile-seconds'];
 /** Per-round figures pair each process with the references of its own set: one value per round and set. */
 const measurements = rounds * processesPerMode;
-const seconds = options.seconds;
-const warmupSeconds = options.warmup;
-const connections = options.connections;
-const fixedRate = options.rate;
-const phase = options.phase;
-const profileSeconds = options['profile-seconds'];
-const floor = options.floor;
 
 const main = serviceMain('metadata');
 const STOCK_PRELOAD = require.resolve('@opentelemetry/auto-instrumentations-node/register');
