@@ -24,15 +24,17 @@ import { alertSelector, firingTest, firstFiringStep, type OutageScenario } from 
 import { runBench } from './lifetime.js';
 import { numberOption, readCommandLine } from './options.js';
 
-const { maxMinutes, requestsPerSecond, concurrency, minutes } = readCommandLine(
-  { 'max-minutes': { type: 'string' }, rps: { type: 'string' }, concurrency: { type: 'string' }, minutes: { type: 'string' } },
-  (values) => ({
-    maxMinutes: numberOption(values['max-minutes'], 'max-minutes', 60, { min: 1, max: 24 * 60 }),
-    requestsPerSecond: numberOption(values.rps, 'rps', 10, { min: 1, max: 100_000 }),
-    concurrency: numberOption(values.concurrency, 'concurrency', 2, { min: 1, max: 16 }),
-    minutes: numberOption(values.minutes, 'minutes', 20, { min: 1, max: 600 }),
-  }),
-);
+const {
+  'max-minutes': maxMinutes,
+  rps: requestsPerSecond,
+  concurrency,
+  minutes,
+} = readCommandLine({
+  'max-minutes': numberOption(60, { min: 1, max: 24 * 60 }),
+  rps: numberOption(10, { min: 1, max: 100_000 }),
+  concurrency: numberOption(2, { min: 1, max: 16 }),
+  minutes: numberOption(20, { min: 1, max: 600 }),
+});
 
 const execFileAsync = promisify(execFile);
 

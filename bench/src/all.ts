@@ -8,17 +8,16 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { schedule } from './bench-plan.js';
-import { numberOption, readCommandLine } from './options.js';
+import { numberOption, OptionError, readCommandLine, textOption } from './options.js';
 
 const KILL_GRACE_MS = 60_000;
 /** The shortest bound every bench of a full run fits in; `--only` runs may take less. */
 const FULL_RUN_FEWEST_MINUTES = 30;
 
-const plan = readCommandLine({ minutes: { type: 'string' }, only: { type: 'string' } }, (values) => {
+const plan = readCommandLine({ minutes: numberOption(45, { min: 5, max: 24 * 60 }), only: textOption() }, ({ minutes, only }) => {
   // Below this the collector's and the soak's shares are shorter than their own shortest runs, and both are stopped.
-  const fewestMinutes = values.only === undefined ? FULL_RUN_FEWEST_MINUTES : 5;
-  const minutes = numberOption(values.minutes, 'minutes', 45, { min: fewestMinutes, max: 24 * 60 });
-  return schedule(minutes, values.only === undefined ? [] : values.only.split(',').map((name) => name.trim()));
+  if (only === undefined && minutes < FULL_RUN_FEWEST_MINUTES) throw new OptionError(`--minutes: ${minutes} is below ${FULL_RUN_FEWEST_MINUTES}, the fewest a run of every bench fits in (--only takes from 5)`);
+  return schedule(minutes, only === undefined ? [] : only.split(',').map((name) => name.trim()));
 });
 
 async function main(): Promise<number> {

@@ -12,17 +12,17 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, REPOSITORY_ROOT, startProcess } from '@cinemetrics/testing';
-import { numberOption, readCommandLine } from './options.js';
+import { numberOption, readCommandLine, textOption } from './options.js';
 import { median, quartiles } from './spread.js';
 
 const run = promisify(execFile);
 
-const options = readCommandLine({ rounds: { type: 'string' }, calls: { type: 'string' }, warmup: { type: 'string' }, baseline: { type: 'string' } }, (values) => ({
-  rounds: numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 }),
-  calls: numberOption(values.calls, 'calls', 5000, { min: 1, max: 10_000_000 }),
-  warmup: numberOption(values.warmup, 'warmup', 2000, { min: 0, max: 10_000_000 }),
-  baseline: values.baseline,
-}));
+const options = readCommandLine({
+  rounds: numberOption(5, { min: 1, max: 100 }),
+  calls: numberOption(5000, { min: 1, max: 10_000_000 }),
+  warmup: numberOption(2000, { min: 0, max: 10_000_000 }),
+  baseline: textOption(),
+});
 
 interface Mode {
   name: string;

@@ -27,24 +27,21 @@ import { median } from './spread.js';
 import { startStallingSink } from './stalling-sink.js';
 import { steadyLoad } from './steady-load.js';
 
-const { rounds, seconds, latencySeconds, rate, warmupSeconds, minutes } = readCommandLine(
-  {
-    rounds: { type: 'string' },
-    seconds: { type: 'string' },
-    'latency-seconds': { type: 'string' },
-    rate: { type: 'string' },
-    warmup: { type: 'string' },
-    minutes: { type: 'string' },
-  },
-  (values) => ({
-    rounds: numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 }),
-    seconds: numberOption(values.seconds, 'seconds', 10, { min: 1, max: 120 }),
-    latencySeconds: numberOption(values['latency-seconds'], 'latency-seconds', 3, { min: 1, max: 60 }),
-    rate: numberOption(values.rate, 'rate', 50, { min: 1, max: 10_000 }),
-    warmupSeconds: numberOption(values.warmup, 'warmup', 15, { min: 0, max: 300 }),
-    minutes: numberOption(values.minutes, 'minutes', 30, { min: 1, max: 600 }),
-  }),
-);
+const {
+  rounds,
+  seconds,
+  'latency-seconds': latencySeconds,
+  rate,
+  warmup: warmupSeconds,
+  minutes,
+} = readCommandLine({
+  rounds: numberOption(5, { min: 1, max: 100 }),
+  seconds: numberOption(10, { min: 1, max: 120 }),
+  'latency-seconds': numberOption(3, { min: 1, max: 60 }),
+  rate: numberOption(50, { min: 1, max: 10_000 }),
+  warmup: numberOption(15, { min: 0, max: 300 }),
+  minutes: numberOption(30, { min: 1, max: 600 }),
+});
 
 /** Long enough for the span processor's scheduled export (5 s) and the log worker's (1 s) to arrive. */
 const DRAIN_SECONDS = 6;

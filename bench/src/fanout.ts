@@ -26,30 +26,32 @@ import { collectorPid, readCollector, type CollectorReading } from './collector-
 import { latencyWindow, saturationWindow, type LatencySample, type SaturationSample } from './fanout-load.js';
 import { idPicker, startFanoutWorld, telemetryConfigs, type IdSet, type Trio } from './fanout-world.js';
 import { runBench } from './lifetime.js';
-import { choiceOption, LOAD_WINDOW_OPTIONS, numberOption, readCommandLine } from './options.js';
+import { choiceOption, numberOption, readCommandLine, textOption } from './options.js';
 import { alternate, perRound, type Sampled } from './rounds.js';
 import { median } from './spread.js';
 import { steadyLoad } from './steady-load.js';
 
-const { rounds, seconds, warmupSeconds, connections, rate, phase, minutes, replicas, baseline } = readCommandLine(
-  {
-    ...LOAD_WINDOW_OPTIONS,
-    minutes: { type: 'string' },
-    baseline: { type: 'string' },
-    replicas: { type: 'string' },
-  },
-  (values) => ({
-    rounds: numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 }),
-    seconds: numberOption(values.seconds, 'seconds', 3, { min: 1, max: 60 }),
-    warmupSeconds: numberOption(values.warmup, 'warmup', 15, { min: 0, max: 300 }),
-    connections: numberOption(values.connections, 'connections', 8, { min: 1, max: 256 }),
-    rate: numberOption(values.rate, 'rate', 50, { min: 1, max: 10_000 }),
-    phase: choiceOption(values.phase, 'phase', 'both', ['both', 'saturation', 'latency'] as const),
-    minutes: numberOption(values.minutes, 'minutes', 40, { min: 1, max: 600 }),
-    replicas: numberOption(values.replicas, 'replicas', 2, { min: 1, max: 8 }),
-    baseline: values.baseline,
-  }),
-);
+const {
+  rounds,
+  seconds,
+  warmup: warmupSeconds,
+  connections,
+  rate,
+  phase,
+  minutes,
+  replicas,
+  baseline,
+} = readCommandLine({
+  rounds: numberOption(5, { min: 1, max: 100 }),
+  seconds: numberOption(3, { min: 1, max: 60 }),
+  warmup: numberOption(15, { min: 0, max: 300 }),
+  connections: numberOption(8, { min: 1, max: 256 }),
+  rate: numberOption(50, { min: 1, max: 10_000 }),
+  phase: choiceOption('both', ['both', 'saturation', 'latency'] as const),
+  minutes: numberOption(40, { min: 1, max: 600 }),
+  baseline: textOption(),
+  replicas: numberOption(2, { min: 1, max: 8 }),
+});
 
 const CACHES = { 'cache on': {}, 'cache off': { METADATA_CACHE_MAX_ENTRIES: '0' } };
 const IDS: IdSet[] = ['hot', 'cold'];

@@ -12,7 +12,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { startOtlpReceiver } from '@cinemetrics/testing';
-import { numberOption, OptionError, readCommandLine } from './options.js';
+import { numberOption, OptionError, readCommandLine, textOption } from './options.js';
 import { median } from './spread.js';
 import { LOG_TRANSPORT_VARIANTS, type LogTransportResult, type LogTransportVariant } from './log-transport-variants.js';
 
@@ -25,11 +25,10 @@ function variantsNamed(only: string | undefined): LogTransportVariant[] {
   return LOG_TRANSPORT_VARIANTS.filter((variant) => variant === 'stdout-only' || named.includes(variant));
 }
 
-const { ROUNDS, LINES, VARIANTS } = readCommandLine({ rounds: { type: 'string' }, lines: { type: 'string' }, only: { type: 'string' } }, (values) => ({
-  ROUNDS: numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 }),
-  LINES: numberOption(values.lines, 'lines', 20_000, { min: 100, max: 10_000_000 }),
-  VARIANTS: variantsNamed(values.only),
-}));
+const { ROUNDS, LINES, VARIANTS } = readCommandLine(
+  { rounds: numberOption(5, { min: 1, max: 100 }), lines: numberOption(20_000, { min: 100, max: 10_000_000 }), only: textOption() },
+  ({ rounds, lines, only }) => ({ ROUNDS: rounds, LINES: lines, VARIANTS: variantsNamed(only) }),
+);
 /** A child that has not reported by then is stopped and the bench fails. */
 const CHILD_TIMEOUT_MS = 120_000;
 

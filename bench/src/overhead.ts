@@ -47,7 +47,7 @@ import { freePort, REPOSITORY_ROOT, serviceMain, startProcess, TELEMETRY_PRELOAD
 import { startBenchIdentity, type BenchIdentity } from './bench-identity.js';
 import { builtIn, preloadIn } from './checkout.js';
 import { startOtlpSink } from './otlp-sink.js';
-import { choiceOption, LOAD_WINDOW_OPTIONS, nodeArgsOption, numberOption, OptionError, readCommandLine } from './options.js';
+import { choiceOption, flagOption, nodeArgsOption, numberOption, OptionError, readCommandLine, textOption } from './options.js';
 import { cpuSeconds, mainThreadCpuSeconds, rssMiB } from './proc-stats.js';
 import { median, quantile, quartiles } from './spread.js';
 import { steadyLoad } from './steady-load.js';
@@ -74,28 +74,20 @@ interface Sample {
 }
 
 const PHASES = ['both', 'saturation', 'latency', 'profile'] as const;
-const options = readCommandLine(
-  {
-    ...LOAD_WINDOW_OPTIONS,
-    'profile-seconds': { type: 'string' },
-    floor: { type: 'boolean', default: false },
-    modes: { type: 'string' },
-    baseline: { type: 'string' },
-    'node-args': { type: 'string' },
-    processes: { type: 'string' },
-  },
-  (values) => ({
-    ...values,
-    rounds: numberOption(values.rounds, 'rounds', 6, { min: 1, max: 100 }),
-    processes: numberOption(values.processes, 'processes', 2, { min: 1, max: 8 }),
-    seconds: numberOption(values.seconds, 'seconds', 3, { min: 1, max: 120 }),
-    warmup: numberOption(values.warmup, 'warmup', 20, { min: 0, max: 600 }),
-    connections: numberOption(values.connections, 'connections', 8, { min: 1, max: 1000 }),
-    rate: numberOption(values.rate, 'rate', 400, { min: 1, max: 100_000 }),
-    phase: choiceOption(values.phase, 'phase', 'both', PHASES),
-    'profile-seconds': numberOption(values['profile-seconds'], 'profile-seconds', 10, { min: 1, max: 300 }),
-  }),
-);
+const options = readCommandLine({
+  rounds: numberOption(6, { min: 1, max: 100 }),
+  seconds: numberOption(3, { min: 1, max: 120 }),
+  warmup: numberOption(20, { min: 0, max: 600 }),
+  connections: numberOption(8, { min: 1, max: 1000 }),
+  rate: numberOption(400, { min: 1, max: 100_000 }),
+  phase: choiceOption('both', PHASES),
+  'profile-seconds': numberOption(10, { min: 1, max: 300 }),
+  floor: flagOption(),
+  modes: textOption(),
+  baseline: textOption(),
+  'node-args': nodeArgsOption(),
+  processes: numberOption(2, { min: 1, max: 8 }),
+});
 const { rounds, processes: processesPerMode, seconds, warmup: warmupSeconds, connections, rate: fixedRate, phase, floor } = options;
 const profileSeconds = options['profile-seconds'];
 /** Per-round figures pair each process with the references of its own set: one value per round and set. */
@@ -137,7 +129,7 @@ function modes(sinkUrl: string): Mode[] {
   }
   const kitModes = all.filter((mode) => mode.app === 'kit' && !mode.args.includes(STOCK_PRELOAD));
   if (options.baseline) all.push(...baselineModes(options.baseline, kitModes));
-  const nodeArgs = nodeArgsOption(options['node-args']);
+  const nodeArgs = options['node-args'];
   if (nodeArgs.length > 0) all.push(...withNodeArgs(nodeArgs, kitModes));
   return selected(all);
 }

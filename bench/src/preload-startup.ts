@@ -9,13 +9,10 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { REPOSITORY_ROOT } from '@cinemetrics/testing';
-import { numberOption, readCommandLine } from './options.js';
+import { numberOption, readCommandLine, textOption } from './options.js';
 import { quartiles } from './spread.js';
 
-const { runs, baseline } = readCommandLine({ runs: { type: 'string' }, baseline: { type: 'string' } }, (values) => ({
-  runs: numberOption(values.runs, 'runs', 15, { min: 1, max: 1000 }),
-  baseline: values.baseline,
-}));
+const { runs, baseline } = readCommandLine({ runs: numberOption(15, { min: 1, max: 1000 }), baseline: textOption() });
 
 /** Printed by the measured process as it exits: what it loaded and the CPU it used, all threads. */
 const REPORT = `process.on('exit', () => {

@@ -18,14 +18,11 @@ import { numberOption, readCommandLine } from './options.js';
 import { median } from './spread.js';
 import { startBenchIdentity, type BenchIdentity } from './bench-identity.js';
 
-const { rounds, seconds, connections } = readCommandLine(
-  { rounds: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } },
-  (values) => ({
-    rounds: numberOption(values.rounds, 'rounds', 6, { min: 1, max: 100 }),
-    seconds: numberOption(values.seconds, 'seconds', 3, { min: 1, max: 120 }),
-    connections: numberOption(values.connections, 'connections', 16, { min: 1, max: 1000 }),
-  }),
-);
+const { rounds, seconds, connections } = readCommandLine({
+  rounds: numberOption(6, { min: 1, max: 100 }),
+  seconds: numberOption(3, { min: 1, max: 120 }),
+  connections: numberOption(16, { min: 1, max: 1000 }),
+});
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const PATH = '/metadata/tt0113277';

@@ -17,15 +17,19 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { getHeapStatistics } from 'node:v8';
 import { circuitBreakerState, contentTypeOf, httpClientDuration, httpClientRetries, httpServerDuration, registry, renderRegistry, type MetricsFormat } from '@cinemetrics/kit';
-import { numberOption, readCommandLine } from './options.js';
+import { flagOption, numberOption, readCommandLine } from './options.js';
 import { median } from './spread.js';
 
 const CHILD_FLAG = 'scrape-render-child';
-const { rounds, renders, isChild } = readCommandLine({ rounds: { type: 'string' }, renders: { type: 'string' }, [CHILD_FLAG]: { type: 'boolean' } }, (values) => ({
-  rounds: numberOption(values.rounds, 'rounds', 9, { min: 1, max: 1000 }),
-  renders: numberOption(values.renders, 'renders', 200, { min: 10, max: 100_000 }),
-  isChild: values[CHILD_FLAG] === true,
-}));
+const {
+  rounds,
+  renders,
+  [CHILD_FLAG]: isChild,
+} = readCommandLine({
+  rounds: numberOption(9, { min: 1, max: 1000 }),
+  renders: numberOption(200, { min: 10, max: 100_000 }),
+  [CHILD_FLAG]: flagOption(),
+});
 
 /** Large enough that a render's garbage never fills it: no scavenge runs inside a measured render. */
 const YOUNG_GENERATION_ARGS = ['--max-semi-space-size=256', '--min-semi-space-size=256'];

@@ -27,30 +27,27 @@ import { Pool } from 'undici';
 import { eventually, freePort } from '@cinemetrics/testing';
 import { idPicker, startFanoutWorld, telemetryConfigs, type BenchService, type TelemetryConfig } from './fanout-world.js';
 import { runBench } from './lifetime.js';
-import { nodeArgsOption, numberOption, readCommandLine } from './options.js';
+import { flagOption, nodeArgsOption, numberOption, readCommandLine } from './options.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { quantile } from './spread.js';
 import { steadyLoad } from './steady-load.js';
 
-const { scrapes, intervalMs, rate, minutes, nodeArgs, pin } = readCommandLine(
-  {
-    scrapes: { type: 'string' },
-    'interval-ms': { type: 'string' },
-    rate: { type: 'string' },
-    minutes: { type: 'string' },
-    'node-args': { type: 'string' },
-    pin: { type: 'boolean' },
-  },
-  (values) => ({
-    scrapes: numberOption(values.scrapes, 'scrapes', 200, { min: 10, max: 100_000 }),
-    intervalMs: numberOption(values['interval-ms'], 'interval-ms', 250, { min: 10, max: 60_000 }),
-    rate: numberOption(values.rate, 'rate', 50, { min: 1, max: 10_000 }),
-    minutes: numberOption(values.minutes, 'minutes', 10, { min: 1, max: 600 }),
-    /** Node options for movie, the service scraped (e.g. a young-generation size, to see what its collections cost a scrape). */
-    nodeArgs: nodeArgsOption(values['node-args']),
-    pin: values.pin === true,
-  }),
-);
+const {
+  scrapes,
+  'interval-ms': intervalMs,
+  rate,
+  minutes,
+  'node-args': nodeArgs,
+  pin,
+} = readCommandLine({
+  scrapes: numberOption(200, { min: 10, max: 100_000 }),
+  'interval-ms': numberOption(250, { min: 10, max: 60_000 }),
+  rate: numberOption(50, { min: 1, max: 10_000 }),
+  minutes: numberOption(10, { min: 1, max: 600 }),
+  /** Node options for movie, the service scraped (e.g. a young-generation size, to see what its collections cost a scrape). */
+  'node-args': nodeArgsOption(),
+  pin: flagOption(),
+});
 
 /** Binds every thread of a process, and the threads and processes it starts later, to one CPU. */
 function pinTo(cpu: number, pid: number): void {

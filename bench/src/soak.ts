@@ -24,37 +24,38 @@ import { parseSamples, sumOf } from '@cinemetrics/testing';
 import { saturationWindow } from './fanout-load.js';
 import { idPicker, startFanoutWorld, telemetryConfigs, type BenchService, type TelemetryConfig } from './fanout-world.js';
 import { runBench } from './lifetime.js';
-import { choiceOption, nodeArgsOption, numberOption, readCommandLine } from './options.js';
+import { choiceOption, derivedNumberOption, nodeArgsOption, numberOption, OptionError, readCommandLine } from './options.js';
 import { residentMemory, rssMiB } from './proc-stats.js';
 import { quantile, slope, windowPeaks } from './spread.js';
 import { steadyLoad } from './steady-load.js';
 
 const { minutes, sampleSeconds, settleMinutes, windowMinutes, loadShare, burstConnections, burstSeconds, logLevel, nodeArgs } = readCommandLine(
   {
-    minutes: { type: 'string' },
-    'sample-seconds': { type: 'string' },
-    settle: { type: 'string' },
-    window: { type: 'string' },
-    load: { type: 'string' },
-    'burst-connections': { type: 'string' },
-    'burst-seconds': { type: 'string' },
-    'node-args': { type: 'string' },
-    'log-level': { type: 'string' },
+    minutes: numberOption(15, { min: 0.5, max: 24 * 60, integer: false }),
+    'sample-seconds': numberOption(5, { min: 1, max: 600 }),
+    settle: derivedNumberOption('the lesser of 2 and a fifth of --minutes, at most --minutes', { min: 0, max: 24 * 60, integer: false }),
+    window: numberOption(5, { min: 0.1, max: 24 * 60, integer: false }),
+    load: numberOption(0.7, { min: 0.05, max: 1, integer: false }),
+    'burst-connections': numberOption(200, { min: 0, max: 256 }),
+    'burst-seconds': numberOption(20, { min: 1, max: 600 }),
+    /** Node options for the three services, to try what changes their memory. */
+    'node-args': nodeArgsOption(),
+    /** The services' LOG_LEVEL: `warn` leaves out the access log, and with it almost all work of the log worker thread. */
+    'log-level': choiceOption('info', ['info', 'warn'] as const),
   },
-  (values) => {
-    const minutes = numberOption(values.minutes, 'minutes', 15, { min: 0.5, max: 24 * 60, integer: false });
+  (settings) => {
+    const { minutes, settle = Math.min(2, minutes / 5) } = settings;
+    if (settle > minutes) throw new OptionError(`--settle: ${settle} is outside 0–${minutes} (--minutes)`);
     return {
       minutes,
-      sampleSeconds: numberOption(values['sample-seconds'], 'sample-seconds', 5, { min: 1, max: 600 }),
-      settleMinutes: numberOption(values.settle, 'settle', Math.min(2, minutes / 5), { min: 0, max: minutes, integer: false }),
-      windowMinutes: numberOption(values.window, 'window', 5, { min: 0.1, max: 24 * 60, integer: false }),
-      loadShare: numberOption(values.load, 'load', 0.7, { min: 0.05, max: 1, integer: false }),
-      burstConnections: numberOption(values['burst-connections'], 'burst-connections', 200, { min: 0, max: 256 }),
-      burstSeconds: numberOption(values['burst-seconds'], 'burst-seconds', 20, { min: 1, max: 600 }),
-      /** The services' LOG_LEVEL: `warn` leaves out the access log, and with it almost all work of the log worker thread. */
-      logLevel: choiceOption(values['log-level'], 'log-level', 'info', ['info', 'warn'] as const),
-      /** Node options for the three services, to try what changes their memory. */
-      nodeArgs: nodeArgsOption(values['node-args']),
+      sampleSeconds: settings['sample-seconds'],
+      settleMinutes: settle,
+      windowMinutes: settings.window,
+      loadShare: settings.load,
+      burstConnections: settings['burst-connections'],
+      burstSeconds: settings['burst-seconds'],
+      logLevel: settings['log-level'],
+      nodeArgs: settings['node-args'],
     };
   },
 );

@@ -16,7 +16,7 @@ import { cpuSeconds } from './proc-stats.js';
 import { numberOption, readCommandLine } from './options.js';
 import { quartiles } from './spread.js';
 
-const rounds = readCommandLine({ rounds: { type: 'string' } }, (values) => numberOption(values.rounds, 'rounds', 5, { min: 1, max: 100 }));
+const { rounds } = readCommandLine({ rounds: numberOption(5, { min: 1, max: 100 }) });
 
 const POLL_MS = 5;
 const GIVE_UP_MS = 60_000;

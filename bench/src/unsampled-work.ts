@@ -34,14 +34,11 @@ import { numberOption, readCommandLine } from './options.js';
 import { alternate, perRound } from './rounds.js';
 import { median, quartiles } from './spread.js';
 
-const { rounds, calls, queries } = readCommandLine(
-  { rounds: { type: 'string' }, calls: { type: 'string' }, queries: { type: 'string' } },
-  (values) => ({
-    rounds: numberOption(values.rounds, 'rounds', 12, { min: 2, max: 100 }),
-    calls: numberOption(values.calls, 'calls', 4000, { min: 100, max: 1_000_000 }),
-    queries: numberOption(values.queries, 'queries', 4000, { min: 100, max: 1_000_000 }),
-  }),
-);
+const { rounds, calls, queries } = readCommandLine({
+  rounds: numberOption(12, { min: 2, max: 100 }),
+  calls: numberOption(4000, { min: 100, max: 1_000_000 }),
+  queries: numberOption(4000, { min: 100, max: 1_000_000 }),
+});
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));

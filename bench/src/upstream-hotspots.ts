@@ -29,10 +29,10 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type Readabl
 import { numberOption, readCommandLine } from './options.js';
 import { median, quartiles } from './spread.js';
 
-const { rounds, iterations } = readCommandLine({ rounds: { type: 'string' }, iterations: { type: 'string' } }, (values) => ({
-  rounds: numberOption(values.rounds, 'rounds', 9, { min: 1, max: 100 }),
-  iterations: numberOption(values.iterations, 'iterations', 200_000, { min: 1000, max: 100_000_000 }),
-}));
+const { rounds, iterations } = readCommandLine({
+  rounds: numberOption(9, { min: 1, max: 100 }),
+  iterations: numberOption(200_000, { min: 1000, max: 100_000_000 }),
+});
 
 /** What a server span of a metadata read starts with (instrumentation-http's request attributes). */
 const SERVER_ATTRIBUTES: Attributes = {

@@ -69,6 +69,12 @@ test('a bench refuses an unknown option or a bad value in one line naming it, wi
   // --help reads the values given with it: a bad one is refused, not listed past.
   const badWithHelp = await bench('bench/dist/src/startup.js', ['--rounds', '0', '--help']);
   assert.deepEqual([badWithHelp.code, badWithHelp.stderr], [2, 'bench/dist/src/startup.js: --rounds: 0 is outside 1–100 (--help lists the options)\n']);
+  // Settings checked against each other: a bound too short for every bench, a settling time past the soak's end.
+  const tooShort = await bench('bench/dist/src/all.js', ['--minutes', '10']);
+  assert.deepEqual([tooShort.code, tooShort.stderr], [2, 'bench/dist/src/all.js: --minutes: 10 is below 30, the fewest a run of every bench fits in (--only takes from 5) (--help lists the options)\n']);
+  assert.equal((await bench('bench/dist/src/all.js', ['--minutes', '10', '--only', 'scrape', '--help'])).code, 0);
+  const settlesPastEnd = await bench('bench/dist/src/soak.js', ['--minutes', '2', '--settle', '3']);
+  assert.deepEqual([settlesPastEnd.code, settlesPastEnd.stderr], [2, 'bench/dist/src/soak.js: --settle: 3 is outside 0–2 (--minutes) (--help lists the options)\n']);
 });
 
 test('npm run bench gives every bench options it accepts', async () => {
