@@ -1,12 +1,23 @@
 /** What the collector has accepted so far, from its own Prometheus metrics, and its process's CPU. */
 import type { RunningStack } from '@cinemetrics/stack';
 import { parseSamples, sumOf, type Sample } from '@cinemetrics/testing';
-import { cpuSeconds } from './proc-stats.js';
+import { cpuSecondsBetween, readCpu, type CpuReading } from './proc-stats.js';
 
 export interface CollectorReading {
+  cpu: CpuReading;
+  spans: number;
+  logRecords: number;
+}
+
+/** What the collector did between two readings: its CPU seconds and what it accepted. */
+export interface CollectorWork {
   cpuSeconds: number;
   spans: number;
   logRecords: number;
+}
+
+export function collectorWork(before: CollectorReading, after: CollectorReading): CollectorWork {
+  return { cpuSeconds: cpuSecondsBetween(before.cpu, after.cpu), spans: after.spans - before.spans, logRecords: after.logRecords - before.logRecords };
 }
 
 /** The collector's own metrics carry `_total` or not depending on its version: either is counted. */
@@ -25,7 +36,7 @@ export async function readCollector(stack: RunningStack): Promise<CollectorReadi
   const response = await fetch(`http://127.0.0.1:${stack.ports.collectorMetrics}/metrics`);
   const samples = parseSamples(await response.text());
   return {
-    cpuSeconds: cpuSeconds(collectorPid(stack)),
+    cpu: readCpu(collectorPid(stack)),
     spans: acceptedTotal(samples, 'spans'),
     logRecords: acceptedTotal(samples, 'log_records'),
   };

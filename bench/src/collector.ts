@@ -17,7 +17,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@cinemetrics/testing';
 import { cell, quartileCells } from './cells.js';
-import { readCollector, type CollectorReading } from './collector-stats.js';
+import { collectorWork, readCollector, type CollectorWork } from './collector-stats.js';
 import { latencyWindow } from './fanout-load.js';
 import { idPicker, startFanoutWorld, telemetryConfigs, type TelemetryConfig, type Trio } from './fanout-world.js';
 import { runBench } from './lifetime.js';
@@ -72,10 +72,10 @@ runBench('bench:collector', minutes * 60, async (lifetime) => {
     else failures += (await steadyLoad(movieUrl(trio), cold, rate, seconds)).failures;
     await sleep(DRAIN_SECONDS * 1000);
     const after = await readCollector(stack);
-    return delta(before, after);
+    return collectorWork(before, after);
   });
   const cost = perRound(costSamples, rounds);
-  const perThousand = (arm: string, items: (reading: CollectorReading) => number) => (round: number) => {
+  const perThousand = (arm: string, items: (reading: CollectorWork) => number) => (round: number) => {
     const sample = cost.sampleOf(arm, round);
     return ((sample.cpuSeconds - cost.sampleOf('idle', round).cpuSeconds) * 1e6) / (items(sample) / 1000);
   };
@@ -116,7 +116,3 @@ runBench('bench:collector', minutes * 60, async (lifetime) => {
   }
   console.log(`errors over all windows: ${latency.reduce((sum, s) => sum + s.errors, 0)}; exports the stalled sink received (never answered): ${stalling.requests()}`);
 });
-
-function delta(before: CollectorReading, after: CollectorReading): CollectorReading {
-  return { cpuSeconds: after.cpuSeconds - before.cpuSeconds, spans: after.spans - before.spans, logRecords: after.logRecords - before.logRecords };
-}

@@ -22,7 +22,7 @@
  * start and end of each phase.
  */
 import { cell, quartileCells } from './cells.js';
-import { collectorPid, readCollector, type CollectorReading } from './collector-stats.js';
+import { collectorPid, collectorWork, readCollector, type CollectorReading } from './collector-stats.js';
 import { latencyWindow, saturationWindow, type LatencySample, type SaturationSample } from './fanout-load.js';
 import { idPicker, startFanoutWorld, telemetryConfigs, type IdSet, type Trio } from './fanout-world.js';
 import { runBench } from './lifetime.js';
@@ -84,9 +84,7 @@ function byLabel(arms: readonly Arm[]): Arm[][] {
 const percent = (ratio: number): number => (ratio - 1) * 100;
 
 function collectorLine(before: CollectorReading, after: CollectorReading): string {
-  const cpu = after.cpuSeconds - before.cpuSeconds;
-  const spans = after.spans - before.spans;
-  const logs = after.logRecords - before.logRecords;
+  const { cpuSeconds: cpu, spans, logRecords: logs } = collectorWork(before, after);
   const perThousand = spans + logs === 0 ? Number.NaN : (cpu * 1e6) / ((spans + logs) / 1000);
   return `collector: ${cpu.toFixed(1)} s CPU, accepted ${spans} spans and ${logs} log records: ${cell(perThousand, 0, 0)} µs CPU per 1000 items (spans + log records)`;
 }

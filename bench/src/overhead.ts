@@ -48,7 +48,7 @@ import { startBenchIdentity, type BenchIdentity } from './bench-identity.js';
 import { builtIn, preloadIn } from './checkout.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { choiceOption, flagOption, nodeArgsOption, numberOption, OptionError, readCommandLine, textOption } from './options.js';
-import { cpuSeconds, mainThreadCpuSeconds, rssMiB } from './proc-stats.js';
+import { cpuSecondsBetween, mainThreadCpuSecondsBetween, readCpu, rssMiB } from './proc-stats.js';
 import { median, quantile, quartiles } from './spread.js';
 import { steadyLoad } from './steady-load.js';
 
@@ -253,16 +253,14 @@ function load(url: string, durationSeconds: number): Promise<autocannon.Result> 
 
 async function saturationWindow({ mode, process, url }: RunningMode): Promise<Omit<Sample, 'mode' | 'round'>> {
   await load(url, LEAD_IN_SECONDS);
-  const cpuBefore = cpuSeconds(process.pid);
-  const mainBefore = mainThreadCpuSeconds(process.pid);
+  const before = readCpu(process.pid);
   const result = await load(url, seconds);
-  const cpuAfter = cpuSeconds(process.pid);
-  const mainAfter = mainThreadCpuSeconds(process.pid);
+  const after = readCpu(process.pid);
   const total = result.requests.total;
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${mode.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return {
-    cpuMicrosPerRequest: ((cpuAfter - cpuBefore) * 1e6) / total,
-    mainThreadMicrosPerRequest: ((mainAfter - mainBefore) * 1e6) / total,
+    cpuMicrosPerRequest: (cpuSecondsBetween(before, after) * 1e6) / total,
+    mainThreadMicrosPerRequest: (mainThreadCpuSecondsBetween(before, after) * 1e6) / total,
     requestsPerSecond: total / seconds,
     p50: result.latency.p50,
     p99: result.latency.p99,

@@ -28,7 +28,10 @@ export function mainThreadCpuSeconds(pid: number): number {
  * uses a few ticks per process: too coarse to divide by its requests.
  */
 export interface CpuReading {
+  pid: number;
   seconds: number;
+  /** The main thread's ticks (its thread id is the process id). */
+  mainThreadSeconds: number;
   /** Nanoseconds by thread id; undefined where the kernel keeps no schedstat. */
   threadNanoseconds: Map<string, number> | undefined;
 }
@@ -49,7 +52,7 @@ function threadNanoseconds(pid: number): Map<string, number> | undefined {
 }
 
 export function readCpu(pid: number): CpuReading {
-  return { threadNanoseconds: threadNanoseconds(pid), seconds: cpuSeconds(pid) };
+  return { pid, threadNanoseconds: threadNanoseconds(pid), seconds: cpuSeconds(pid), mainThreadSeconds: mainThreadCpuSeconds(pid) };
 }
 
 /**
@@ -65,6 +68,14 @@ export function cpuSecondsBetween(before: CpuReading, after: CpuReading): number
   let nanoseconds = 0;
   for (const [tid, now] of last) nanoseconds += now - (first.get(tid) ?? 0);
   return nanoseconds / 1e9;
+}
+
+/** The main thread's CPU seconds between two readings of one process: its nanoseconds where both have them, else its ticks. */
+export function mainThreadCpuSecondsBetween(before: CpuReading, after: CpuReading): number {
+  const tid = String(before.pid);
+  const first = before.threadNanoseconds?.get(tid);
+  const last = after.threadNanoseconds?.get(tid);
+  return first === undefined || last === undefined ? after.mainThreadSeconds - before.mainThreadSeconds : (last - first) / 1e9;
 }
 
 /** Resident set size in MiB. */
