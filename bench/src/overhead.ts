@@ -88,8 +88,7 @@ const options = readCommandLine({
   'node-args': nodeArgsOption(),
   processes: numberOption(2, { min: 1, max: 8 }),
 });
-const { rounds, processes: processesPerMode, seconds, warmup: warmupSeconds, connections, rate: fixedRate, phase, floor } = options;
-const profileSeconds = options['profile-seconds'];
+const { rounds, processes: processesPerMode, seconds, warmup: warmupSeconds, connections, rate: fixedRate, phase, floor, 'profile-seconds': profileSeconds } = options;
 /** Per-round figures pair each process with the references of its own set: one value per round and set. */
 const measurements = rounds * processesPerMode;
 
