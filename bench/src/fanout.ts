@@ -12,7 +12,13 @@
  * `--replicas N` starts N trios per configuration (2 unless told). Each keeps some offset of its own for its
  * whole life (docs/performance.md, *Unsampled requests*); with several, each arm is judged against telemetry
  * off of its own replica and the quartiles are taken over rounds and replicas, so the offsets land in the
- * spread instead of in the medians.
+ * spread instead of in the medians. More trios alive at once widen that spread: with twelve, identical
+ * trios were a third apart, the first started the costliest (docs/performance.md, *Fan-out: identical
+ * trios*), so a baseline run or more than two replicas is read against it.
+ *
+ * `--phase latency --rate R` with R near two thirds of the slowest arm's saturation gives CPU per request
+ * at equal load, where every arm gets the same arrivals; at saturation a slower arm's processes also pay
+ * each event-loop turn's fixed work over fewer requests.
  * `--baseline <dir>` adds the trios again, run from another built checkout (`npm run build` there), as
  * `baseline: …` arms judged against the baseline's own telemetry off: a change measured before and after
  * in one run.
