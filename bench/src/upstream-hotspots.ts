@@ -1,6 +1,6 @@
 /**
  * bench/upstream-hotspots: four costs inside OpenTelemetry's packages that every request of an
- * instrumented service pays, and one that every scrape pays, each timed against the same work without it, for a report upstream
+ * instrumented service pays, and two that every scrape pays (one in prom-client, one in Node), each timed against the same work without it, for a report upstream
  * (docs/performance.md, *Upstream hot spots*). Nothing here changes the packages: each "without" arm
  * is what the proposed fix would do, written out in this file.
  *
@@ -15,6 +15,9 @@
  * 4. The OTLP protobuf serializer walks every span twice: a size pass, then the write pass.
  * 5. prom-client's event-loop lag collector reads the standard deviation of Node's delay histogram on
  *    every scrape (`nodejs_eventloop_lag_stddev_seconds`), which walks the whole histogram.
+ * 6. Node's histograms (`perf_hooks`) compute their mean by walking every bucket too: the kit's lag gauges
+ *    read it on every scrape (`nodejs_eventloop_lag_mean_seconds`). A sum kept as values are recorded
+ *    would give it in one division.
  *
  * Arms alternate within each round; the report is the median over rounds of ns per operation.
  */
@@ -135,11 +138,19 @@ function serializeWith(estimator: Estimator, spans: ReadableSpan[]): Uint8Array 
   }
 }
 
-/** A delay histogram as the lag collector finds it after a busy interval: delays of 10–60 ms, in nanoseconds. */
-function busyDelayHistogram(): RecordableHistogram {
+/**
+ * A delay histogram as the lag collector finds it after a busy interval: delays of 10–60 ms, in
+ * nanoseconds; with the sum of what was recorded, as the proposed fix would keep it.
+ */
+function busyDelayHistogram(): { histogram: RecordableHistogram; sum: number } {
   const histogram = createHistogram();
-  for (let i = 0; i < 20_000; i += 1) histogram.record(Math.round(1e7 + 5e7 * Math.random() * Math.random()));
-  return histogram;
+  let sum = 0;
+  for (let i = 0; i < 20_000; i += 1) {
+    const delay = Math.round(1e7 + 5e7 * Math.random() * Math.random());
+    histogram.record(delay);
+    sum += delay;
+  }
+  return { histogram, sum };
 }
 
 /** What prom-client's lag collector reads from the histogram on each scrape, with or without the standard deviation. */
@@ -173,7 +184,7 @@ function timeNs(work: () => unknown, repeat: number, operations: number): number
 function main(): void {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const spans = recordedSpans(128);
-  const delays = busyDelayHistogram();
+  const { histogram: delays, sum: delaySum } = busyDelayHistogram();
   const serializedSize = ProtobufTraceSerializer.serializeRequest(spans)?.length ?? 0;
   const writePassOnly = knownSizeEstimator(serializedSize);
   if (serializeWith(writePassOnly, spans)?.length !== serializedSize) throw new Error('the write pass alone must produce the same bytes');
@@ -209,6 +220,13 @@ function main(): void {
       name: 'event-loop lag readings with the standard deviation vs without, per scrape',
       upstream: () => lagReadings(delays, true),
       fixed: () => lagReadings(delays, false),
+      operations: 1,
+      repeat: Math.max(20, Math.round(iterations / 1000)),
+    },
+    {
+      name: "a Node histogram's mean: walked vs a kept sum, per scrape",
+      upstream: () => delays.mean,
+      fixed: () => delaySum / delays.count,
       operations: 1,
       repeat: Math.max(20, Math.round(iterations / 1000)),
     },
