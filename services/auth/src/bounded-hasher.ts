@@ -1,9 +1,6 @@
-import { overloaded, remainingBudgetMs } from '@cinemetrics/kit';
+import { overloaded, remainingBudgetMs, WAITING_PER_SLOT } from '@cinemetrics/kit';
 import { bulkhead, BulkheadRejectedError, TaskCancelledError, type BulkheadPolicy } from 'cockatiel';
 import type { SecretHasher } from './secrets.js';
-
-/** Hashes waiting for a turn, per hash allowed at once: the kit's MySQL pool bounds its queue the same way. */
-const QUEUED_PER_RUNNING = 50;
 
 /**
  * At most `concurrent` hashes or checks at once; the rest wait their turn in a bounded queue.
@@ -21,7 +18,7 @@ export class BoundedHasher implements SecretHasher {
     private readonly hasher: SecretHasher,
     concurrent: number,
   ) {
-    this.turns = bulkhead(concurrent, concurrent * QUEUED_PER_RUNNING);
+    this.turns = bulkhead(concurrent, concurrent * WAITING_PER_SLOT);
   }
 
   hash(secret: string): Promise<string> {

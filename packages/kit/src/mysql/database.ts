@@ -2,6 +2,7 @@ import type { Pool, PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql
 import type { Logger } from 'pino';
 import { observeStatement, unwatchPool, watchPool, type PoolUsage } from '../metrics/database.js';
 import { DependencyUnavailableError } from '../problem.js';
+import { WAITING_PER_SLOT } from '../protection/settings.js';
 
 /** Driver errors that mean the server cannot be reached or the connection broke, not that the query was wrong. */
 const UNAVAILABLE_CODES = new Set([
@@ -83,8 +84,7 @@ export class Database {
       maxIdle: options.poolSize,
       idleTimeout: 60_000,
       waitForConnections: true,
-      // A bounded queue turns overload into fast 503s instead of unbounded memory and latency.
-      queueLimit: options.poolSize * 50,
+      queueLimit: options.poolSize * WAITING_PER_SLOT,
       enableKeepAlive: true,
       keepAliveInitialDelay: 10_000,
       // Without FOUND_ROWS an upsert reports 1 affected row for an insert and 2 (or 0 if unchanged) for

@@ -1,5 +1,12 @@
 import { ConfigError } from '../config-error.js';
 
+/**
+ * How many may wait for each slot of a bounded resource (the MySQL pool's connections, auth's password
+ * checks) before more are refused at once: overload becomes fast 503s instead of unbounded memory and
+ * latency.
+ */
+export const WAITING_PER_SLOT = 50;
+
 /** What the public listener refuses before any handler work; every policy is optional. */
 export interface InboundProtectionSettings {
   /** Token bucket for the whole instance; absent: no rate limit. */
