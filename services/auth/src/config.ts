@@ -59,8 +59,9 @@ export const authEnvSchema = serviceEnvWithDefaults({ PORT: 8084, ADMIN_PORT: 80
       .refine(scryptN, `must be a power of two from ${SCRYPT_N_RANGE.min} to ${SCRYPT_N_RANGE.max}`)
       .default(DEFAULT_SCRYPT.N),
     /**
-     * Password and secret hashes computed at once; more wait in a queue of the kit's WAITING_PER_SLOT per slot, beyond which a
-     * request is answered 503. Each one holds 128 × AUTH_SCRYPT_N × 8 bytes (32 MiB by default) while it runs.
+     * Password and secret hashes computed at once; up to the kit's WAITING_PER_SLOT per slot wait their
+     * turn, and a request past that is answered 503. Each one holds 128 × AUTH_SCRYPT_N × 8 bytes (32 MiB
+     * by default) while it runs.
      */
     AUTH_HASH_CONCURRENCY: count(64).default(2),
   })

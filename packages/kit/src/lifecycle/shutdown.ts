@@ -14,7 +14,7 @@ export async function flushTelemetry(logger: Logger, budgetMs: number): Promise<
   const telemetry = getTelemetry();
   if (!telemetry) return;
   try {
-    await withinMs(telemetry.shutdown(budgetMs), budgetMs, `did not finish within ${budgetMs} ms`);
+    await withinMs(telemetry.shutdown(budgetMs), budgetMs);
   } catch (error) {
     logger.warn({ err: error, timeout_ms: budgetMs }, 'telemetry not flushed; spans and log records not yet exported are dropped');
   }
@@ -23,7 +23,7 @@ export async function flushTelemetry(logger: Logger, budgetMs: number): Promise<
 async function runHooks(hooks: readonly ShutdownHook[], logger: Logger, budgetMs: number): Promise<void> {
   for (const hook of hooks) {
     try {
-      await withinMs(hook.run(), budgetMs, `did not finish within ${budgetMs} ms`);
+      await withinMs(hook.run(), budgetMs);
     } catch (error) {
       logger.error({ err: error, hook: hook.name }, 'shutdown hook failed');
     }
