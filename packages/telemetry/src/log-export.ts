@@ -11,12 +11,10 @@ export interface LogExportOptions {
   scope: { name: string; version: string };
   /** True when the worker also writes the lines to stdout (JSON format); pretty output stays on the main thread. */
   writeStdout: boolean;
-  /** How long the worker's close waits for a last export the main thread's flush did not see finish. */
-  lastExportMs: number;
 }
 
 /** What the SDK decides for the log worker; the logger adds where stdout goes. */
-export type LogExportSettings = Omit<LogExportOptions, 'writeStdout' | 'lastExportMs'>;
+export type LogExportSettings = Omit<LogExportOptions, 'writeStdout'>;
 
 /**
  * How long ending the log-export worker may still take once the main thread stopped waiting for its
@@ -39,7 +37,7 @@ const openStreams = new Set<TransportStream>();
 export function exportingLogDestination(options: LogExportSettings, pretty?: pino.DestinationStream): pino.DestinationStream {
   const transport = pino.transport({
     target: require.resolve('./otlp-log-transport.js'),
-    options: { ...options, writeStdout: pretty === undefined, lastExportMs: LOG_WORKER_LAST_EXPORT_MS } satisfies LogExportOptions,
+    options: { ...options, writeStdout: pretty === undefined } satisfies LogExportOptions,
   }) as unknown as TransportStream;
   openStreams.add(transport);
   const worker = gatheringDestination(transport, pretty === undefined);

@@ -10,7 +10,7 @@ import { detectResources, envDetector, hostDetector, processDetector, resourceFr
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { logExporter } from './exporters.js';
 import { forwardingMeterProvider } from './self-observability-forwarder.js';
-import type { LogExportOptions } from './log-export.js';
+import { LOG_WORKER_LAST_EXPORT_MS, type LogExportOptions } from './log-export.js';
 import { logRecordFromLine } from './pino-log-record.js';
 
 export default function otlpLogTransport(options: LogExportOptions) {
@@ -52,7 +52,7 @@ export default function otlpLogTransport(options: LogExportOptions) {
       async close() {
         // The main thread waits for this synchronously, and has already waited for the export
         // (flush, below) as long as its shutdown allows: an export still retrying is not waited for again.
-        await Promise.race([provider.shutdown(), delay(options.lastExportMs, undefined, { ref: false })]);
+        await Promise.race([provider.shutdown(), delay(LOG_WORKER_LAST_EXPORT_MS, undefined, { ref: false })]);
         selfObservability.close();
         writeStdout();
         stdout?.flushSync();
