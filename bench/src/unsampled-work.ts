@@ -2,42 +2,46 @@
  * bench/unsampled-work: what the instrumentations cost the work a service does while an unsampled request
  * is served, where no span records. Each case alternates arms round after round, the order rotating,
  * and reports this process's CPU time per operation, with the per-round difference to the uninstrumented
- * floor.
+ * floor. `--parent sampled` runs the same work under a sampled parent, where the spans record.
  *
- *   npm run bench:unsampled [-- --rounds 12 --calls 4000 --queries 4000]
+ *   npm run bench:unsampled [-- --rounds 12 --calls 4000 --queries 4000 --parent unsampled|sampled]
  *
  * 1. A downstream call through a keep-alive undici pool to a `node:http` server in another process:
  *    the undici instrumentation doing its full work (`full`), the kit's way — the caller puts the trace
  *    context in and the instrumentation skips the call (`skipped`; `withUnsampledTraceContext`,
  *    `carriesTraceparent`) — and no instrumentation (`none`).
- * 2. A query through a mysql2 pool to a private MariaDB, as the kit's repositories make it: the mysql2
- *    instrumentation (`instrumented`), which builds the query's attributes and statement text before the
- *    sampler is asked and has no way to skip that, against none. Only upstream can remove this one
- *    (docs/performance.md, *Upstream hot spots*, the draft report).
+ * 2. A query through the kit's `Database` to a private MariaDB, as the repositories make it: the mysql2
+ *    instrumentation (`upstream`), which builds the query's attributes and statement text before the
+ *    sampler is asked and has no way to skip that (docs/performance.md, *Upstream hot spots*), the kit's
+ *    own query spans (`kit`, `packages/kit/src/mysql/query-spans.ts`), and neither (`none`).
  *
- * Both under the preload's parent-based sampler and a parent span that does not record.
+ * Under the preload's parent-based sampler, with a remote caller of the chosen sampling; under a sampled
+ * one the request has a span of its own that records, and so do the operations' spans (not exported).
  */
 import path from 'node:path';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { AlwaysOffSampler, ParentBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import pino from 'pino';
+import { Database } from '@cinemetrics/kit';
 import { carriesTraceparent, withUnsampledTraceContext } from '@cinemetrics/telemetry';
 import { startMariaDb } from '@cinemetrics/testing';
 import { Pool } from 'undici';
 import { cell } from './cells.js';
-import { numberOption, readCommandLine } from './options.js';
+import { choiceOption, numberOption, readCommandLine } from './options.js';
 import { alternate, perRound } from './rounds.js';
 import { median, quartiles } from './spread.js';
 
-const { rounds, calls, queries } = readCommandLine({
+const { rounds, calls, queries, parent } = readCommandLine({
   rounds: numberOption(12, { min: 2, max: 100 }),
   calls: numberOption(4000, { min: 100, max: 1_000_000 }),
   queries: numberOption(4000, { min: 100, max: 1_000_000 }),
+  parent: choiceOption('unsampled', ['unsampled', 'sampled']),
 });
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -49,7 +53,16 @@ undiciInstrumentation.enable();
 const mysql2Instrumentation = new MySQL2Instrumentation();
 mysql2Instrumentation.enable();
 
-const unsampledParent = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.NONE, isRemote: true });
+const callerSpan = trace.wrapSpanContext({
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  spanId: 'b7ad6b7169203331',
+  traceFlags: parent === 'sampled' ? TraceFlags.SAMPLED : TraceFlags.NONE,
+  isRemote: true,
+});
+// Under a sampled caller the request's own span records, as a service's server span would; its
+// children record too, and are ended, but not exported (no span processor).
+const parentSpan = parent === 'sampled' ? trace.getTracer('bench').startSpan('request', {}, trace.setSpan(ROOT_CONTEXT, callerSpan)) : callerSpan;
+if (parent === 'sampled' && !parentSpan.isRecording()) throw new Error('the sampled parent does not record');
 
 interface Arm {
   name: string;
@@ -61,7 +74,7 @@ interface Arm {
 
 async function cpuMicrosPerOperation(arm: Arm, operations: number): Promise<number> {
   arm.prepare();
-  return context.with(trace.setSpan(context.active(), unsampledParent), async () => {
+  return context.with(trace.setSpan(context.active(), parentSpan), async () => {
     const before = process.cpuUsage();
     for (let i = 0; i < operations; i += 1) await arm.operation(i);
     const used = process.cpuUsage(before);
@@ -75,7 +88,7 @@ async function compare(title: string, arms: Arm[], operations: number): Promise<
   const samples = await alternate(arms, rounds, async (arm) => ({ micros: await cpuMicrosPerOperation(arm, operations) }));
   const { sampleOf, overRounds } = perRound(samples, rounds);
   const floor = (arms[arms.length - 1] as Arm).name;
-  console.log(`\n${title}: ${rounds} rounds of ${operations} per arm; CPU µs per operation of this process`);
+  console.log(`\n${title}, under a${parent === 'sampled' ? '' : 'n'} ${parent} parent: ${rounds} rounds of ${operations} per arm; CPU µs per operation of this process`);
   console.log(`${'arm'.padEnd(14)}${'q1'.padStart(9)}${'median'.padStart(9)}${'q3'.padStart(9)}   over ${floor}, median of rounds`);
   for (const { name } of arms) {
     const [q1, mid, q3] = quartiles(overRounds((round) => sampleOf(name, round).micros));
@@ -124,20 +137,22 @@ async function databaseQueries(): Promise<void> {
     await mariadb.query('CREATE TABLE bench.movies (id VARCHAR(16) PRIMARY KEY, title VARCHAR(200) NOT NULL)');
     const rows = Array.from({ length: MOVIES }, (_, i) => [`tt${i}`, `Movie ${i}`]);
     await mariadb.query('INSERT INTO bench.movies (id, title) VALUES ?', [rows]);
-    const mysql = (await import('mysql2/promise')).default;
-    const pool = mysql.createPool({ uri: mariadb.url, database: 'bench', connectionLimit: 1, timezone: 'Z' });
-    const query = async (index: number) => {
-      await pool.query({ sql: 'SELECT id, title FROM movies WHERE id = ?', timeout: 5000 }, [`tt${index % MOVIES}`]);
+    const logger = pino({ level: 'silent' });
+    const open = (querySpans: boolean) => Database.open({ url: mariadb.url, database: 'bench', poolSize: 1, logger, querySpans });
+    const [spanned, plain] = [await open(true), await open(false)];
+    const query = (database: Database) => async (index: number) => {
+      await database.query('SELECT id, title FROM movies WHERE id = ?', [`tt${index % MOVIES}`]);
     };
     await compare(
-      'a database query (mysql2)',
+      'a database query (the kit\'s Database)',
       [
-        { name: 'instrumented', prepare: () => mysql2Instrumentation.enable(), operation: query },
-        { name: 'none', prepare: () => mysql2Instrumentation.disable(), operation: query },
+        { name: 'upstream', prepare: () => mysql2Instrumentation.enable(), operation: query(plain) },
+        { name: 'kit', prepare: () => mysql2Instrumentation.disable(), operation: query(spanned) },
+        { name: 'none', prepare: () => mysql2Instrumentation.disable(), operation: query(plain) },
       ],
       queries,
     );
-    await pool.end();
+    await Promise.all([spanned.close(), plain.close()]);
   } finally {
     await mariadb.dispose();
   }

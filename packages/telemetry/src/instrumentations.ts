@@ -4,7 +4,6 @@ import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation, type HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import { KoaInstrumentation, KoaLayerType, type KoaInstrumentationConfig } from '@opentelemetry/instrumentation-koa';
-import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { PinoInstrumentation, type PinoInstrumentationConfig } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation, type UndiciInstrumentationConfig } from '@opentelemetry/instrumentation-undici';
 import { commaSeparated } from './env.js';
@@ -45,14 +44,25 @@ const pino: PinoInstrumentationConfig = {
   logKeys: { traceId: 'trace_id', spanId: 'span_id', traceFlags: 'trace_flags' },
 };
 
-/** The instrumentations the services use, by their OTEL_NODE_*_INSTRUMENTATIONS names. */
-const CURATED: Record<string, () => Instrumentation> = {
+/**
+ * The instrumentations the services use, by their OTEL_NODE_*_INSTRUMENTATIONS names. `mysql2` has no
+ * instrumentation object: the kit's database layer makes the query spans itself (`databaseSpans`), only
+ * under a span that records. The upstream instrumentation builds a query's attributes and statement text
+ * before the sampler is asked, so every query of an unsampled request paid for a span that never records.
+ */
+const CURATED: Record<string, (() => Instrumentation) | undefined> = {
   http: () => new HttpInstrumentation(http),
   undici: () => new UndiciInstrumentation(undici),
   koa: () => new KoaInstrumentation(koa),
-  mysql2: () => new MySQL2Instrumentation(),
+  mysql2: undefined,
   pino: () => new PinoInstrumentation(pino),
 };
+
+/** What the preload turns on: the upstream instrumentations, and whether the kit makes the query spans. */
+export interface InstrumentationChoice {
+  instrumentations: Instrumentation[];
+  databaseSpans: boolean;
+}
 
 /**
  * The instrumentations named by OTEL_NODE_ENABLED_INSTRUMENTATIONS minus OTEL_NODE_DISABLED_INSTRUMENTATIONS,
@@ -61,18 +71,25 @@ const CURATED: Record<string, () => Instrumentation> = {
  * cloud resource detector when it is imported, which multiplies the preload's start-up time. It is
  * loaded only when a user names an instrumentation outside that set, and then builds all of them.
  */
-export function instrumentations(enabled: string, disabled: string | undefined): Instrumentation[] {
+export function instrumentations(enabled: string, disabled: string | undefined): InstrumentationChoice {
   const off = new Set(commaSeparated(disabled));
   const wanted = commaSeparated(enabled).filter((name) => !off.has(name));
-  if (wanted.every((name) => name in CURATED)) return wanted.map((name) => (CURATED[name] as () => Instrumentation)());
+  const databaseSpans = wanted.includes('mysql2');
+  if (wanted.every((name) => name in CURATED)) {
+    const built = wanted.flatMap((name) => CURATED[name]?.() ?? []);
+    return { instrumentations: built, databaseSpans };
+  }
   // It reads the variables itself: the kit's default applies when the variable is unset.
   process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = enabled;
   const load = createRequire(__filename);
   const auto = load('@opentelemetry/auto-instrumentations-node') as typeof import('@opentelemetry/auto-instrumentations-node');
-  return auto.getNodeAutoInstrumentations({
+  const built = auto.getNodeAutoInstrumentations({
     '@opentelemetry/instrumentation-http': http,
     '@opentelemetry/instrumentation-undici': undici,
     '@opentelemetry/instrumentation-koa': koa,
+    // The kit's query spans stand in for it, as in the curated set: two spans per query otherwise.
+    '@opentelemetry/instrumentation-mysql2': { enabled: false },
     '@opentelemetry/instrumentation-pino': pino,
   });
+  return { instrumentations: built, databaseSpans };
 }

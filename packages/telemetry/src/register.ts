@@ -1,6 +1,6 @@
 /**
  * The preload: `node --require @cinemetrics/telemetry/register dist/src/main.js`. It must run before any
- * application module so require hooks see koa, http, undici, mysql2 and pino load; it therefore
+ * application module so require hooks see koa, http, undici and pino load; it therefore
  * imports nothing that those instrumentations patch.
  */
 import './node-version.js';

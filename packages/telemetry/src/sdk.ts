@@ -24,6 +24,11 @@ export interface Telemetry {
    * whose incoming side the kit replaces (instrumentations.ts).
    */
   serverSpans: boolean;
+  /**
+   * Whether the kit's database layer makes a span per query: with the `mysql2` instrumentation name
+   * enabled, which stands for the kit's spans instead of the upstream instrumentation (instrumentations.ts).
+   */
+  databaseSpans: boolean;
   /** Set when log lines are exported over OTLP: the logger then writes through the log-export worker. */
   logExport: LogExportSettings | undefined;
   /**
@@ -45,7 +50,7 @@ const PACKAGE = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.j
 export function startTelemetry(settings: TelemetrySettings): Telemetry {
   const identity = identifyService();
   if (!settings.enabled) {
-    return { enabled: false, serverSpans: false, logExport: undefined, shutdown: () => Promise.resolve() };
+    return { enabled: false, serverSpans: false, databaseSpans: false, logExport: undefined, shutdown: () => Promise.resolve() };
   }
   const selfObs = selfObservabilityMeterProvider();
   const spanProcessor = settings.traces
@@ -62,7 +67,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   if (logExport) receiveForwardedSelfObservability();
 
   diagnosticsFromEnv();
-  const enabled = instrumentations(settings.enabledInstrumentations, settings.disabledInstrumentations);
+  const { instrumentations: enabled, databaseSpans } = instrumentations(settings.enabledInstrumentations, settings.disabledInstrumentations);
   registerInstrumentations({ instrumentations: enabled });
   const serverSpans = enabled.some((instrumentation) => instrumentation.instrumentationName === '@opentelemetry/instrumentation-http');
   const contextManager = new AsyncLocalStorageContextManager();
@@ -80,6 +85,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   return {
     enabled: true,
     serverSpans,
+    databaseSpans,
     logExport,
     shutdown: async (budgetMs) => {
       await Promise.all([tracerProvider.shutdown(), closeLogExport(budgetMs)]);

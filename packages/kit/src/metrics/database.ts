@@ -4,19 +4,32 @@ import { dbOperationDuration, registry } from './registry.js';
 const OPERATION = /^\s*(?:\/\*.*?\*\/\s*)?([A-Za-z]+)/s;
 const COLLECTION = /\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+`?([A-Za-z0-9_]+)`?/i;
 
+export interface StatementLabels {
+  db_operation_name: string;
+  db_collection_name: string;
+}
+
 /**
  * Labels for a statement: its verb and first table. Statements are constant strings with `?`
  * placeholders, so both values come from a small, fixed set.
  */
-export function statementLabels(sql: string): { db_operation_name: string; db_collection_name: string } {
-  return {
+export function statementLabels(sql: string): StatementLabels {
+  const known = labelsByStatement.get(sql);
+  if (known !== undefined) return known;
+  const labels = {
     db_operation_name: (OPERATION.exec(sql)?.[1] ?? 'OTHER').toUpperCase(),
     db_collection_name: COLLECTION.exec(sql)?.[1] ?? '',
   };
+  if (labelsByStatement.size < MAX_REMEMBERED_STATEMENTS) labelsByStatement.set(sql, labels);
+  return labels;
 }
 
-export function observeStatement(sql: string, seconds: number): void {
-  dbOperationDuration.observe(statementLabels(sql), seconds);
+/** A service's statements are a few dozen constants; the bound only guards against one built per call. */
+const MAX_REMEMBERED_STATEMENTS = 512;
+const labelsByStatement = new Map<string, StatementLabels>();
+
+export function observeStatement(labels: StatementLabels, seconds: number): void {
+  dbOperationDuration.observe(labels, seconds);
 }
 
 /** The part of mysql2's core pool the gauges use: its public events. */

@@ -1,8 +1,9 @@
 import type { Pool, PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import type { Logger } from 'pino';
-import { observeStatement, unwatchPool, watchPool, type PoolUsage } from '../metrics/database.js';
+import { observeStatement, statementLabels, unwatchPool, watchPool, type PoolUsage } from '../metrics/database.js';
 import { DependencyUnavailableError } from '../problem.js';
 import { WAITING_PER_SLOT } from '../protection/settings.js';
+import { querySpansEnabled, spannedConnection, withQuerySpan, type QueryTarget } from './query-spans.js';
 
 /** Driver errors that mean the server cannot be reached or the connection broke, not that the query was wrong. */
 const UNAVAILABLE_CODES = new Set([
@@ -42,6 +43,8 @@ export interface DatabaseOptions {
   queryTimeoutMs?: number;
   /** How long start-up waits for the server to accept connections. */
   connectDeadlineMs?: number;
+  /** A span per query under a sampled request (query-spans.ts); by default as the telemetry preload decides. */
+  querySpans?: boolean;
 }
 
 type Params = (string | number | boolean | Date | Buffer | null)[];
@@ -63,6 +66,8 @@ export class Database {
     private readonly usage: PoolUsage,
     readonly name: string,
     private readonly queryTimeoutMs: number,
+    /** Where the queries go, for their spans; undefined when queries get none. */
+    private readonly spanTarget: QueryTarget | undefined,
   ) {}
 
   static async open(options: DatabaseOptions): Promise<Database> {
@@ -92,7 +97,8 @@ export class Database {
       flags: ['-FOUND_ROWS'],
     });
     const usage = watchPool(options.database, pool.pool, options.poolSize);
-    return new Database(pool, usage, options.database, options.queryTimeoutMs ?? 5000);
+    const spanTarget = (options.querySpans ?? querySpansEnabled()) ? { database: options.database, host: connection.host, port: connection.port } : undefined;
+    return new Database(pool, usage, options.database, options.queryTimeoutMs ?? 5000, spanTarget);
   }
 
   async query<T extends RowDataPacket>(sql: string, params: Params = []): Promise<T[]> {
@@ -110,7 +116,7 @@ export class Database {
     return this.usage.call(async () => {
       const connection = await this.pool.getConnection();
       try {
-        return await work(connection);
+        return await work(this.spanned(connection));
       } finally {
         connection.release();
       }
@@ -126,7 +132,7 @@ export class Database {
     const connection = await this.guard(() => this.pool.getConnection());
     try {
       await connection.beginTransaction();
-      const result = await work(connection);
+      const result = await work(this.spanned(connection));
       await connection.commit();
       return result;
     } catch (error) {
@@ -147,13 +153,21 @@ export class Database {
     await this.pool.end();
   }
 
+  /** Runs a statement in its span; both it and the duration metric include the wait for a connection. */
   private async measured<T>(sql: string, operation: () => Promise<T>): Promise<T> {
+    const labels = statementLabels(sql);
     const started = process.hrtime.bigint();
+    const target = this.spanTarget;
+    const spanned = target === undefined ? operation : () => withQuerySpan(target, sql, labels, operation);
     try {
-      return await this.usage.call(() => this.guard(operation));
+      return await this.usage.call(() => this.guard(spanned));
     } finally {
-      observeStatement(sql, Number(process.hrtime.bigint() - started) / 1e9);
+      observeStatement(labels, Number(process.hrtime.bigint() - started) / 1e9);
     }
+  }
+
+  private spanned(connection: PoolConnection): PoolConnection {
+    return this.spanTarget === undefined ? connection : spannedConnection(connection, this.spanTarget, statementLabels);
   }
 
   private async guard<T>(operation: () => Promise<T>): Promise<T> {
