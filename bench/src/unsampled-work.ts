@@ -6,10 +6,11 @@
  *
  *   npm run bench:unsampled [-- --rounds 12 --calls 4000 --queries 4000 --parent unsampled|sampled]
  *
- * 1. A downstream call through a keep-alive undici pool to a `node:http` server in another process:
- *    the undici instrumentation doing its full work (`full`), the kit's way — the caller puts the trace
- *    context in and the instrumentation skips the call (`skipped`; `withUnsampledTraceContext`,
- *    `carriesTraceparent`) — and no instrumentation (`none`).
+ * 1. A downstream call through a keep-alive undici pool to a `node:http` server in another process, as
+ *    the kit's client makes it: the undici instrumentation making the attempt's span and propagating
+ *    (`upstream`); the kit's way (`kit`) — the client makes the attempt's span, only when it records,
+ *    and puts the trace context in itself, and the instrumentation skips a request that carries one
+ *    (`traceAttempt`, `carriesTraceparent`); and no instrumentation (`none`).
  * 2. A query through the kit's `Database` to a private MariaDB, as the repositories make it: the mysql2
  *    instrumentation (`upstream`), which builds the query's attributes and statement text before the
  *    sampler is asked and has no way to skip that (docs/performance.md, *Upstream hot spots*), the kit's
@@ -28,8 +29,8 @@ import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { AlwaysOffSampler, ParentBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import pino from 'pino';
-import { Database } from '@cinemetrics/kit';
-import { carriesTraceparent, withUnsampledTraceContext } from '@cinemetrics/telemetry';
+import { attemptTarget, Database, endAnsweredAttempt, traceAttempt } from '@cinemetrics/kit';
+import { carriesTraceparent } from '@cinemetrics/telemetry';
 import { startMariaDb } from '@cinemetrics/testing';
 import { Pool } from 'undici';
 import { cell } from './cells.js';
@@ -104,21 +105,24 @@ async function downstreamCalls(): Promise<void> {
   const server = fork(path.join(__dirname, 'unsampled-work-server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     const [port] = (await once(server, 'message')) as [number];
-    const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1, pipelining: 1 });
-    const call = (headers: () => Record<string, string>) => async (index: number) => {
-      const response = await pool.request({ path: `/metadata/tt${index}`, method: 'GET', headers: headers() });
+    const origin = new URL(`http://127.0.0.1:${port}`);
+    const pool = new Pool(origin.origin, { connections: 1, pipelining: 1 });
+    const target = attemptTarget(origin, true);
+    const call = (kitSpans: boolean) => async (index: number) => {
+      const path = `/metadata/tt${index}`;
+      const { headers, span } = kitSpans ? traceAttempt(target, { method: 'GET', path, headers: HEADERS, resends: 0 }) : { headers: HEADERS, span: undefined };
+      const response = await pool.request({ path, method: 'GET', headers });
       await response.body.arrayBuffer();
+      endAnsweredAttempt(span, response.statusCode);
     };
+    // The preload's configuration of the instrumentation, in every arm it is enabled.
+    const preloads = { ignoreRequestHook: (request: { headers: string | (string | string[])[] }) => carriesTraceparent(request.headers) };
     await compare(
       'a downstream call (undici)',
       [
-        { name: 'full', prepare: () => undiciInstrumentation.setConfig({}), operation: call(() => HEADERS) },
-        {
-          name: 'skipped',
-          prepare: () => undiciInstrumentation.setConfig({ ignoreRequestHook: (request) => carriesTraceparent(request.headers) }),
-          operation: call(() => withUnsampledTraceContext(HEADERS)),
-        },
-        { name: 'none', prepare: () => undiciInstrumentation.setConfig({ enabled: false }), operation: call(() => HEADERS) },
+        { name: 'upstream', prepare: () => undiciInstrumentation.setConfig(preloads), operation: call(false) },
+        { name: 'kit', prepare: () => undiciInstrumentation.setConfig(preloads), operation: call(true) },
+        { name: 'none', prepare: () => undiciInstrumentation.setConfig({ enabled: false }), operation: call(false) },
       ],
       calls,
     );

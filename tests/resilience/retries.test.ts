@@ -105,10 +105,10 @@ describe('retries', () => {
     const spans = otlp.spans().filter((span) => span.traceId === call?.traceId);
     const attempts = spans.filter((span) => span.parentSpanId === call?.spanId);
     assert.deepEqual(
-      attempts.map((span) => [span.kind, span.scope, span.attributes['http.response.status_code']]).sort(),
+      attempts.map((span) => [span.kind, span.scope, span.attributes['http.response.status_code'], span.attributes['http.request.resend_count']]).sort(),
       [
-        ['CLIENT', '@opentelemetry/instrumentation-undici', 200],
-        ['CLIENT', '@opentelemetry/instrumentation-undici', 503],
+        ['CLIENT', '@cinemetrics/kit', 200, 1],
+        ['CLIENT', '@cinemetrics/kit', 503, undefined],
       ],
     );
     assert.equal(call.kind, 'INTERNAL');

@@ -8,7 +8,7 @@ import { PinoInstrumentation, type PinoInstrumentationConfig } from '@openteleme
 import { UndiciInstrumentation, type UndiciInstrumentationConfig } from '@opentelemetry/instrumentation-undici';
 import { commaSeparated } from './env.js';
 import { REDACTED_QUERY_PARAMETERS, redactQuery } from './query-redaction.js';
-import { carriesTraceparent } from './unsampled-calls.js';
+import { carriesTraceparent } from './propagated-calls.js';
 
 /**
  * Outgoing requests only: the kit makes each inbound request's server span itself, in its outermost
@@ -23,9 +23,9 @@ const http: HttpInstrumentationConfig = {
   redactedQueryParams: [...REDACTED_QUERY_PARAMETERS],
 };
 
-// It has no query redaction of its own: the kit's list, applied as the span starts. A request that
-// carries its trace context already was propagated by its caller (unsampled-calls.ts); a second
-// traceparent header would only contradict the first.
+// For requests the kit's client does not make (a `fetch` of the service's own, say): the kit's client
+// makes its attempts' spans itself and puts their trace context in (propagated-calls.ts), and a request
+// that carries one is skipped. It has no query redaction of its own: the kit's list, applied as the span starts.
 const undici: UndiciInstrumentationConfig = {
   ignoreRequestHook: (request) => carriesTraceparent(request.headers),
   requestHook: (span, request) => {
@@ -58,9 +58,12 @@ const CURATED: Record<string, (() => Instrumentation) | undefined> = {
   pino: () => new PinoInstrumentation(pino),
 };
 
-/** What the preload turns on: the upstream instrumentations, and whether the kit makes the query spans. */
+/** What the preload turns on: the upstream instrumentations, and which spans the kit makes itself. */
 export interface InstrumentationChoice {
   instrumentations: Instrumentation[];
+  /** With `undici`: the kit's client makes its attempts' spans (the instrumentation traces other requests). */
+  clientSpans: boolean;
+  /** With `mysql2`: the kit's database layer makes the query spans. */
   databaseSpans: boolean;
 }
 
@@ -74,10 +77,10 @@ export interface InstrumentationChoice {
 export function instrumentations(enabled: string, disabled: string | undefined): InstrumentationChoice {
   const off = new Set(commaSeparated(disabled));
   const wanted = commaSeparated(enabled).filter((name) => !off.has(name));
-  const databaseSpans = wanted.includes('mysql2');
+  const kitSpans = { clientSpans: wanted.includes('undici'), databaseSpans: wanted.includes('mysql2') };
   if (wanted.every((name) => name in CURATED)) {
     const built = wanted.flatMap((name) => CURATED[name]?.() ?? []);
-    return { instrumentations: built, databaseSpans };
+    return { instrumentations: built, ...kitSpans };
   }
   // It reads the variables itself: the kit's default applies when the variable is unset.
   process.env['OTEL_NODE_ENABLED_INSTRUMENTATIONS'] = enabled;
@@ -91,5 +94,5 @@ export function instrumentations(enabled: string, disabled: string | undefined):
     '@opentelemetry/instrumentation-mysql2': { enabled: false },
     '@opentelemetry/instrumentation-pino': pino,
   });
-  return { instrumentations: built, databaseSpans };
+  return { instrumentations: built, ...kitSpans };
 }

@@ -25,6 +25,11 @@ export interface Telemetry {
    */
   serverSpans: boolean;
   /**
+   * Whether the kit's client makes a span per attempt: with the `undici` instrumentation enabled, which
+   * then traces only the requests the kit's client does not make (instrumentations.ts).
+   */
+  clientSpans: boolean;
+  /**
    * Whether the kit's database layer makes a span per query: with the `mysql2` instrumentation name
    * enabled, which stands for the kit's spans instead of the upstream instrumentation (instrumentations.ts).
    */
@@ -50,7 +55,7 @@ const PACKAGE = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.j
 export function startTelemetry(settings: TelemetrySettings): Telemetry {
   const identity = identifyService();
   if (!settings.enabled) {
-    return { enabled: false, serverSpans: false, databaseSpans: false, logExport: undefined, shutdown: () => Promise.resolve() };
+    return { enabled: false, serverSpans: false, clientSpans: false, databaseSpans: false, logExport: undefined, shutdown: () => Promise.resolve() };
   }
   const selfObs = selfObservabilityMeterProvider();
   const spanProcessor = settings.traces
@@ -67,7 +72,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   if (logExport) receiveForwardedSelfObservability();
 
   diagnosticsFromEnv();
-  const { instrumentations: enabled, databaseSpans } = instrumentations(settings.enabledInstrumentations, settings.disabledInstrumentations);
+  const { instrumentations: enabled, clientSpans, databaseSpans } = instrumentations(settings.enabledInstrumentations, settings.disabledInstrumentations);
   registerInstrumentations({ instrumentations: enabled });
   const serverSpans = enabled.some((instrumentation) => instrumentation.instrumentationName === '@opentelemetry/instrumentation-http');
   const contextManager = new AsyncLocalStorageContextManager();
@@ -85,6 +90,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   return {
     enabled: true,
     serverSpans,
+    clientSpans,
     databaseSpans,
     logExport,
     shutdown: async (budgetMs) => {

@@ -111,7 +111,7 @@ export class DownstreamClient {
     this.prefix = url.pathname.replace(/\/+$/, '');
     this.healthPath = options.healthPath ?? '/.well-known/alive';
     this.readinessPath = options.readinessPath ?? '/.well-known/health';
-    this.transport = new Transport(name, url.origin, this.policy);
+    this.transport = new Transport(name, url, this.policy);
     this.auth = createAuthProvider(name, options.auth, clientContext.tokenDispatcher);
     this.breaker = new DownstreamBreaker({
       peer: name,

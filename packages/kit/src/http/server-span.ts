@@ -2,10 +2,9 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ty
 import { RPCType, setRPCMetadata, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
 import { getTelemetry, isUntracedPath, redactQuery } from '@cinemetrics/telemetry';
 import type { Context } from 'koa';
+import { conventionalMethod } from './known-methods.js';
 
 const tracer = trace.getTracer('@cinemetrics/kit');
-
-const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'QUERY', 'TRACE']);
 
 /** A Host header's name (IPv6 without brackets) and port. */
 const HOST = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/;
@@ -60,7 +59,7 @@ function traceRequest(ctx: Context, handle: () => Promise<void>): Promise<void> 
   // Whatever a probe or a scrape does (a database ping) is not traced either.
   if (isUntracedPath(ctx.path)) return context.with(suppressTracing(context.active()), handle);
   // Node's parser admits only its own list of methods, all upper case; the conventions know fewer.
-  const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : '_OTHER';
+  const method = conventionalMethod(ctx.method);
   // The conventions name a span of an unknown method `HTTP`, and `HTTP /route` once routed.
   const name = method === '_OTHER' ? 'HTTP' : method;
   const parent = propagation.extract(ROOT_CONTEXT, ctx.req.headers);

@@ -3,31 +3,22 @@ import assert from 'node:assert/strict';
 import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { AlwaysOnSampler, TracerProvider } from '@opentelemetry/sdk-trace';
-import { carriesTraceparent, withUnsampledTraceContext } from '../src/unsampled-calls.js';
+import { carriesTraceparent, withTraceContext } from '../src/propagated-calls.js';
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-trace.setGlobalTracerProvider(new TracerProvider({ sampler: new AlwaysOnSampler() }));
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const SPAN_ID = 'b7ad6b7169203331';
 
-test('under an unsampled span a call’s headers gain that span’s trace context, unsampled; the caller’s object is left alone', () => {
-  const unsampled = trace.wrapSpanContext({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.NONE });
+test('withTraceContext adds the context’s traceparent, sampled or not, to a copy; the caller’s object is left alone', () => {
   const headers = { accept: 'application/json' };
-  const sent = context.with(trace.setSpan(context.active(), unsampled), () => withUnsampledTraceContext(headers));
-  assert.deepEqual(sent, { accept: 'application/json', traceparent: `00-${TRACE_ID}-${SPAN_ID}-00` });
+  for (const [flags, suffix] of [[TraceFlags.NONE, '00'], [TraceFlags.SAMPLED, '01']] as const) {
+    const span = trace.wrapSpanContext({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: flags });
+    const sent = withTraceContext(headers, trace.setSpan(context.active(), span));
+    assert.deepEqual(sent, { accept: 'application/json', traceparent: `00-${TRACE_ID}-${SPAN_ID}-${suffix}` });
+  }
   assert.deepEqual(headers, { accept: 'application/json' });
-});
-
-test('under a recording span, and outside any span, the headers are left to the instrumentation', () => {
-  const headers = { accept: 'application/json' };
-  const recording = trace.getTracer('test').startSpan('request');
-  assert.ok(recording.isRecording());
-  assert.equal(context.with(trace.setSpan(context.active(), recording), () => withUnsampledTraceContext(headers)), headers);
-  recording.end();
-  assert.equal(withUnsampledTraceContext(headers), headers);
 });
 
 test('carriesTraceparent reads both forms undici gives a request’s headers, whatever the case of the name', () => {

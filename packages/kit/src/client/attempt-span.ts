@@ -1,0 +1,92 @@
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { getTelemetry, recordFailure, redactQuery, withTraceContext } from '@cinemetrics/telemetry';
+import { conventionalMethod } from '../http/known-methods.js';
+
+const tracer = trace.getTracer('@cinemetrics/kit');
+
+/** Where a downstream's attempts go, and whether the kit traces them. */
+export interface AttemptTarget {
+  /** `http://rating:8082`: scheme, host and port. */
+  origin: string;
+  address: string;
+  port: number;
+  spans: boolean;
+}
+
+/**
+ * Whether the kit's client makes its attempts' spans in this process: under its telemetry preload with
+ * the `undici` instrumentation name enabled (`@cinemetrics/telemetry`'s instrumentations.ts). Under
+ * another SDK setup the undici instrumentation makes them, and propagates, as it always did.
+ */
+export function attemptTarget(origin: URL, spans = getTelemetry()?.clientSpans === true): AttemptTarget {
+  const port = origin.port === '' ? (origin.protocol === 'https:' ? 443 : 80) : Number(origin.port);
+  return { origin: origin.origin, address: origin.hostname, port, spans };
+}
+
+export interface AttemptRequest {
+  method: string;
+  /** Path and query, as sent. */
+  path: string;
+  headers: Readonly<Record<string, string>>;
+  /** Attempts of this call before this one. */
+  resends: number;
+}
+
+export interface TracedAttempt {
+  /** The request's headers with the attempt's trace context in them. */
+  headers: Readonly<Record<string, string>>;
+  /** The attempt's span, when it records. */
+  span: Span | undefined;
+}
+
+function attemptAttributes(target: AttemptTarget, request: AttemptRequest): Attributes {
+  const method = conventionalMethod(request.method);
+  const attributes: Attributes = {
+    'http.request.method': method,
+    'server.address': target.address,
+    'server.port': target.port,
+    // What spans show of the path: credential query values redacted.
+    'url.full': `${target.origin}${redactQuery(request.path)}`,
+  };
+  if (method !== request.method) attributes['http.request.method_original'] = request.method;
+  if (request.resends > 0) attributes['http.request.resend_count'] = request.resends;
+  return attributes;
+}
+
+/**
+ * One attempt's `CLIENT` span (named by its method, with the HTTP semantic conventions' client
+ * attributes) and the headers that carry its trace context to the downstream, whose server span becomes
+ * its child. Under a request the sampler left out there is no span: the headers carry that request's own
+ * unsampled context, so the callee continues its trace and its decision. Outside any request the headers
+ * are left to the undici instrumentation, as they are when the kit does not trace attempts.
+ */
+export function traceAttempt(target: AttemptTarget, request: AttemptRequest): TracedAttempt {
+  const active = target.spans ? trace.getActiveSpan() : undefined;
+  if (active === undefined) return { headers: request.headers, span: undefined };
+  if (!active.isRecording()) return { headers: withTraceContext(request.headers, context.active()), span: undefined };
+  const attributes = attemptAttributes(target, request);
+  // The conventions name a span of a method they do not know `HTTP`.
+  const name = attributes['http.request.method'] === '_OTHER' ? 'HTTP' : request.method;
+  const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
+  return { headers: withTraceContext(request.headers, trace.setSpan(context.active(), span)), span };
+}
+
+/** Ends an answered attempt's span: its status; a 4xx or 5xx is a failed attempt to the client. */
+export function endAnsweredAttempt(span: Span | undefined, status: number): void {
+  if (span === undefined) return;
+  span.setAttribute('http.response.status_code', status);
+  if (status >= 400) {
+    span.setAttribute('error.type', String(status));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
+}
+
+/** Ends the span of an attempt that got no answer: `error.type` is undici's or the system's code (`ECONNREFUSED`, `UND_ERR_…`). */
+export function endFailedAttempt(span: Span | undefined, error: unknown): void {
+  if (span === undefined) return;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  span.setAttribute('error.type', typeof code === 'string' ? code : error instanceof Error ? error.name : '_OTHER');
+  recordFailure(span, error);
+  span.end();
+}
