@@ -2,6 +2,16 @@ import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetr
 
 const tracer = trace.getTracer('cinemetrics');
 
+/**
+ * `error.type` for an operation that failed with `error`: its code when it has one (a driver's
+ * `ER_NO_SUCH_TABLE`, undici's `UND_ERR_…`, the system's `ECONNREFUSED`), else its name, else `_OTHER`.
+ */
+export function errorType(error: unknown): string {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.name : '_OTHER';
+}
+
 /** Marks a span failed with the error recorded as an exception event. */
 export function recordFailure(span: Span, error: unknown): void {
   span.recordException(error instanceof Error ? error : new Error(String(error)));

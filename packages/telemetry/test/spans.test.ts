@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { context, SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AlwaysOnSampler, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { traced, withSpan } from '../src/spans.js';
+import { errorType, traced, withSpan } from '../src/spans.js';
 
 class Store {
   constructor(private readonly prefix: string) {}
@@ -62,4 +62,13 @@ test('withSpan records a child span under a recording parent, and makes none und
   assert.equal(active, unsampled, 'and calls it makes propagate that span’s trace');
   assert.deepEqual(exporter.getFinishedSpans(), [], 'no span is made to be dropped');
   await provider.shutdown();
+});
+
+test('errorType: the error’s code, else its name, else _OTHER', () => {
+  assert.equal(errorType(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })), 'ECONNREFUSED');
+  assert.equal(errorType(new DOMException('timed out', 'TimeoutError')), 'TimeoutError');
+  assert.equal(errorType(new TypeError('no')), 'TypeError');
+  assert.equal(errorType({ code: 7 }), '_OTHER', 'a numeric code is not a type');
+  assert.equal(errorType('a string'), '_OTHER');
+  assert.equal(errorType(undefined), '_OTHER');
 });

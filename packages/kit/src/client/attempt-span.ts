@@ -1,5 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { getTelemetry, recordFailure, redactQuery, withTraceContext } from '@cinemetrics/telemetry';
+import { errorType, getTelemetry, recordFailure, redactQuery, withTraceContext } from '@cinemetrics/telemetry';
 import { conventionalMethod } from '../http/known-methods.js';
 
 const tracer = trace.getTracer('@cinemetrics/kit');
@@ -85,8 +85,7 @@ export function endAnsweredAttempt(span: Span | undefined, status: number): void
 /** Ends the span of an attempt that got no answer: `error.type` is undici's or the system's code (`ECONNREFUSED`, `UND_ERR_…`). */
 export function endFailedAttempt(span: Span | undefined, error: unknown): void {
   if (span === undefined) return;
-  const code = (error as { code?: unknown } | undefined)?.code;
-  span.setAttribute('error.type', typeof code === 'string' ? code : error instanceof Error ? error.name : '_OTHER');
+  span.setAttribute('error.type', errorType(error));
   recordFailure(span, error);
   span.end();
 }

@@ -1,5 +1,5 @@
 import { SpanKind, trace, type Attributes } from '@opentelemetry/api';
-import { getTelemetry, recordFailure } from '@cinemetrics/telemetry';
+import { errorType, getTelemetry, recordFailure } from '@cinemetrics/telemetry';
 import type { PoolConnection, QueryOptions } from 'mysql2/promise';
 import type { StatementLabels } from '../metrics/database.js';
 
@@ -23,12 +23,8 @@ export function querySpansEnabled(): boolean {
 
 /** The MySQL error's code (`ER_NO_SUCH_TABLE`) and number (`1146`), or what kind of error it was. */
 function failureAttributes(error: unknown): Attributes {
-  const { code, errno } = error as { code?: unknown; errno?: unknown };
-  const attributes: Attributes = {
-    'error.type': typeof code === 'string' ? code : error instanceof Error ? error.constructor.name : 'unknown',
-  };
-  if (typeof errno === 'number') attributes['db.response.status_code'] = String(errno);
-  return attributes;
+  const errno = (error as { errno?: unknown } | null | undefined)?.errno;
+  return typeof errno === 'number' ? { 'error.type': errorType(error), 'db.response.status_code': String(errno) } : { 'error.type': errorType(error) };
 }
 
 /**
@@ -38,8 +34,11 @@ function failureAttributes(error: unknown): Attributes {
  * out, start-up work and background work outside any request cost nothing here, as the repository's
  * own spans (`traced()`) do.
  */
-export async function withQuerySpan<T>(target: QueryTarget, sql: string, labels: StatementLabels, query: () => Promise<T>): Promise<T> {
-  if (trace.getActiveSpan()?.isRecording() !== true) return query();
+export function withQuerySpan<T>(target: QueryTarget, sql: string, labels: StatementLabels, query: () => Promise<T>): Promise<T> {
+  return trace.getActiveSpan()?.isRecording() === true ? recordedQuery(target, sql, labels, query) : query();
+}
+
+async function recordedQuery<T>(target: QueryTarget, sql: string, labels: StatementLabels, query: () => Promise<T>): Promise<T> {
   const operation = labels.db_operation_name;
   const collection = labels.db_collection_name;
   const attributes: Attributes = {
