@@ -10,7 +10,7 @@
  *    the kit's client makes it: the undici instrumentation making the attempt's span and propagating
  *    (`upstream`); the kit's way (`kit`) — the client makes the attempt's span, only when it records,
  *    and puts the trace context in itself, and the instrumentation skips a request that carries one
- *    (`traceAttempt`, `carriesTraceparent`); and no instrumentation (`none`).
+ *    (`traceAttempt`, `carriesTraceContext`); and no instrumentation (`none`).
  * 2. A query through the kit's `Database` to a private MariaDB, as the repositories make it: the mysql2
  *    instrumentation (`upstream`), which builds the query's attributes and statement text before the
  *    sampler is asked and has no way to skip that (docs/performance.md, *Upstream hot spots*), the kit's
@@ -30,7 +30,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { AlwaysOffSampler, ParentBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import pino from 'pino';
 import { attemptTarget, Database, endAnsweredAttempt, traceAttempt } from '@cinemetrics/kit';
-import { carriesTraceparent } from '@cinemetrics/telemetry';
+import { carriesTraceContext, traceContextFields } from '@cinemetrics/telemetry';
 import { startMariaDb } from '@cinemetrics/testing';
 import { Pool } from 'undici';
 import { cell } from './cells.js';
@@ -116,7 +116,8 @@ async function downstreamCalls(): Promise<void> {
       endAnsweredAttempt(span, response.statusCode);
     };
     // The preload's configuration of the instrumentation, in every arm it is enabled.
-    const preloads = { ignoreRequestHook: (request: { headers: string | (string | string[])[] }) => carriesTraceparent(request.headers) };
+    const fields = traceContextFields();
+    const preloads = { ignoreRequestHook: (request: { headers: string | (string | string[])[] }) => carriesTraceContext(request.headers, fields) };
     await compare(
       'a downstream call (undici)',
       [

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, serviceMain, startOtlpReceiver, startProcess, startService, TELEMETRY_PRELOAD, type OtlpReceiver } from '@cinemetrics/testing';
-import { otlpEnv } from '../support/stack.js';
+import { freePort, serviceMain, startOtlpReceiver, startProcess, startService, TELEMETRY_PRELOAD, type OtlpReceiver, type ReceivedSpan } from '@cinemetrics/testing';
+import { otlpEnv, startMovieStack } from '../support/stack.js';
 
 const KOA_SCOPE = '@opentelemetry/instrumentation-koa';
 const SERVER_SCOPE = '@cinemetrics/kit';
@@ -9,6 +9,8 @@ const SERVER_SCOPE = '@cinemetrics/kit';
 const get = async (url: string, headers: Record<string, string> = {}): Promise<void> => {
   await (await fetch(url, { headers })).arrayBuffer();
 };
+
+const service = (span: ReceivedSpan) => span.resource['service.name'];
 
 function serverSpanAt(otlp: OtlpReceiver, path: string) {
   return otlp.waitFor(() => otlp.spans().find((span) => span.kind === 'SERVER' && span.attributes['url.path'] === path));
@@ -245,4 +247,32 @@ test('a bad OTEL_* value stops start-up in the preload with exit code 2, naming 
   const output = proc.lines().join('\n');
   for (const variable of ['OTEL_TRACES_SAMPLER', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_BSP_MAX_QUEUE_SIZE', 'OTEL_PROPAGATORS']) assert.match(output, new RegExp(`${variable}: `));
   assert.doesNotMatch(output, /service started/, 'nothing started');
+});
+
+test('with B3 propagation each of the kit’s downstream attempts is still one span, and the downstream continues it', async () => {
+  const stack = await startMovieStack({ OTEL_PROPAGATORS: 'b3' });
+  try {
+    const { otlp } = stack;
+    // Movie's first call fetches its client-credentials token, a request of its own under the call's span.
+    await get(`${stack.movie.url}/movies/warm-up`);
+    await otlp.waitFor(() => otlp.spans().find((span) => span.name.startsWith('Downstream/')));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    otlp.clear();
+    await get(`${stack.movie.url}/movies/tt-b3-propagated`);
+    const calls = await otlp.waitFor(() => {
+      const found = otlp.spans().filter((span) => span.name.startsWith('Downstream/') && service(span) === 'movie');
+      const servers = otlp.spans().filter((span) => span.kind === 'SERVER' && service(span) !== 'movie' && found.some((call) => call.traceId === span.traceId));
+      return found.length >= 2 && servers.length >= 2 ? found : undefined;
+    });
+    for (const call of calls) {
+      const attempts = otlp.spans().filter((span) => span.kind === 'CLIENT' && span.parentSpanId === call.spanId);
+      assert.deepEqual(attempts.map((span) => span.scope), ['@cinemetrics/kit'], `${call.name}: one attempt span, the kit's; the undici instrumentation skipped it`);
+      const [attempt] = attempts as [ReceivedSpan];
+      const downstream = otlp.spans().find((span) => span.kind === 'SERVER' && span.parentSpanId === attempt.spanId);
+      assert.ok(downstream, `${call.name}: the downstream's server span is the attempt's child, over B3`);
+      assert.equal(downstream.traceId, call.traceId);
+    }
+  } finally {
+    await stack.stop();
+  }
 });

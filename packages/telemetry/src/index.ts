@@ -7,7 +7,7 @@ export * from './metrics-registry.js';
 export * from './spans.js';
 export * from './query-redaction.js';
 export * from './untraced-paths.js';
-export { carriesTraceparent, withTraceContext } from './propagated-calls.js';
+export { carriesTraceContext, traceContextFields, withTraceContext } from './propagated-calls.js';
 export * from './synthetic-traffic.js';
 export { getTelemetry } from './state.js';
 export type { Telemetry } from './sdk.js';

@@ -8,7 +8,7 @@ import { PinoInstrumentation, type PinoInstrumentationConfig } from '@openteleme
 import { UndiciInstrumentation, type UndiciInstrumentationConfig } from '@opentelemetry/instrumentation-undici';
 import { commaSeparated } from './env.js';
 import { REDACTED_QUERY_PARAMETERS, redactQuery } from './query-redaction.js';
-import { carriesTraceparent } from './propagated-calls.js';
+import { carriesTraceContext, traceContextFields } from './propagated-calls.js';
 
 /**
  * Outgoing requests only: the kit makes each inbound request's server span itself, in its outermost
@@ -26,8 +26,10 @@ const http: HttpInstrumentationConfig = {
 // For requests the kit's client does not make (a `fetch` of the service's own, say): the kit's client
 // makes its attempts' spans itself and puts their trace context in (propagated-calls.ts), and a request
 // that carries one is skipped. It has no query redaction of its own: the kit's list, applied as the span starts.
+// The propagators are set after the instrumentations are built, and never change once a request is made.
+let traceFields: ReadonlySet<string> | undefined;
 const undici: UndiciInstrumentationConfig = {
-  ignoreRequestHook: (request) => carriesTraceparent(request.headers),
+  ignoreRequestHook: (request) => carriesTraceContext(request.headers, (traceFields ??= traceContextFields())),
   requestHook: (span, request) => {
     if (!request.path.includes('?')) return;
     const path = redactQuery(request.path);

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { carriesTraceparent, withTraceContext } from '../src/propagated-calls.js';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { carriesTraceContext, traceContextFields, withTraceContext } from '../src/propagated-calls.js';
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -21,11 +21,23 @@ test('withTraceContext adds the context’s traceparent, sampled or not, to a co
   assert.deepEqual(headers, { accept: 'application/json' });
 });
 
-test('carriesTraceparent reads both forms undici gives a request’s headers, whatever the case of the name', () => {
-  assert.equal(carriesTraceparent(['accept', 'application/json', 'TraceParent', `00-${TRACE_ID}-${SPAN_ID}-00`]), true);
-  assert.equal(carriesTraceparent(['accept', 'application/json', 'x-traceparent-note', 'traceparent']), false, 'a value is not a name');
-  assert.equal(carriesTraceparent([]), false);
-  assert.equal(carriesTraceparent(`accept: application/json\r\ntraceparent: 00-${TRACE_ID}-${SPAN_ID}-01\r\n`), true);
-  assert.equal(carriesTraceparent('traceparent: x\r\n'), true);
-  assert.equal(carriesTraceparent('accept: application/json\r\nx-traceparent: x\r\n'), false);
+test('carriesTraceContext reads both forms undici gives a request’s headers, whatever the case of the name', () => {
+  const w3c = new Set(['traceparent', 'tracestate']);
+  assert.equal(carriesTraceContext(['accept', 'application/json', 'TraceParent', `00-${TRACE_ID}-${SPAN_ID}-00`], w3c), true);
+  assert.equal(carriesTraceContext(['accept', 'application/json', 'x-traceparent-note', 'traceparent'], w3c), false, 'a value is not a name');
+  assert.equal(carriesTraceContext([], w3c), false);
+  assert.equal(carriesTraceContext(`accept: application/json\r\ntraceparent: 00-${TRACE_ID}-${SPAN_ID}-01\r\n`, w3c), true);
+  assert.equal(carriesTraceContext('traceparent: x\r\n', w3c), true);
+  assert.equal(carriesTraceContext('accept: application/json\r\nx-traceparent: x\r\n', w3c), false);
+  assert.equal(carriesTraceContext(['b3', `${TRACE_ID}-${SPAN_ID}-1`], new Set(['b3'])), true, 'B3 single');
+  assert.equal(carriesTraceContext(['b3', `${TRACE_ID}-${SPAN_ID}-1`], w3c), false);
+  assert.equal(carriesTraceContext(['traceparent', 'x'], new Set()), false, 'no propagator, no trace header');
+});
+
+test('traceContextFields: the configured propagators’ trace headers, baggage left out', () => {
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+  assert.deepEqual([...traceContextFields()].sort(), ['traceparent', 'tracestate']);
+  propagation.disable();
+  assert.deepEqual([...traceContextFields()], [], 'no propagator');
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 });

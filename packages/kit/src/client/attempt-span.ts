@@ -1,5 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { errorType, getTelemetry, recordFailure, redactQuery, withTraceContext } from '@cinemetrics/telemetry';
+import { errorType, getTelemetry, recordFailure, redactQuery, traceContextFields, withTraceContext } from '@cinemetrics/telemetry';
 import { conventionalMethod } from '../http/known-methods.js';
 
 const tracer = trace.getTracer('@cinemetrics/kit');
@@ -15,10 +15,16 @@ export interface AttemptTarget {
 
 /**
  * Whether the kit's client makes its attempts' spans in this process: under its telemetry preload with
- * the `undici` instrumentation name enabled (`@cinemetrics/telemetry`'s instrumentations.ts). Under
- * another SDK setup the undici instrumentation makes them, and propagates, as it always did.
+ * the `undici` instrumentation name enabled (`@cinemetrics/telemetry`'s instrumentations.ts), and
+ * propagators that carry trace context, whose header tells the instrumentation to skip the attempt
+ * (with `OTEL_PROPAGATORS=none` it makes the spans, as it would without the kit). Under another SDK
+ * setup the undici instrumentation makes them, and propagates, as it always did.
  */
-export function attemptTarget(origin: URL, spans = getTelemetry()?.clientSpans === true): AttemptTarget {
+function kitTracesAttempts(): boolean {
+  return getTelemetry()?.clientSpans === true && traceContextFields().size > 0;
+}
+
+export function attemptTarget(origin: URL, spans = kitTracesAttempts()): AttemptTarget {
   const port = origin.port === '' ? (origin.protocol === 'https:' ? 443 : 80) : Number(origin.port);
   return { origin: origin.origin, address: origin.hostname, port, spans };
 }
