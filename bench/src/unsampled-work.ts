@@ -107,7 +107,7 @@ async function downstreamCalls(): Promise<void> {
     const [port] = (await once(server, 'message')) as [number];
     const origin = new URL(`http://127.0.0.1:${port}`);
     const pool = new Pool(origin.origin, { connections: 1, pipelining: 1 });
-    const target = attemptTarget(origin, true);
+    const target = attemptTarget('metadata', origin, true);
     const call = (kitSpans: boolean) => async (index: number) => {
       const path = `/metadata/tt${index}`;
       const { headers, span } = kitSpans ? traceAttempt(target, { method: 'GET', path, headers: HEADERS, resends: 0 }) : { headers: HEADERS, span: undefined };

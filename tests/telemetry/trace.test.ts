@@ -112,6 +112,7 @@ for (const downstream of ['metadata', 'rating'] as const) {
     assert.equal(client.scope, '@cinemetrics/kit');
     assert.equal(client.name, 'GET');
     assert.equal(client.attributes['http.response.status_code'], 200);
+    assert.equal(client.attributes['peer.service'], downstream, 'span metrics split client calls by downstream');
     assert.equal(spans.filter((span) => span.kind === 'CLIENT' && span.parentSpanId === client.parentSpanId).length, 1, 'one span per attempt');
     assert.ok(
       descendantsOf(movieServer).some((span) => span.spanId === client.spanId),

@@ -13,7 +13,7 @@ trace.setGlobalTracerProvider(
   new TracerProvider({ sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }), spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
 );
 const tracer = trace.getTracer('attempt-span-test');
-const target = attemptTarget(new URL('http://rating:8082'), true);
+const target = attemptTarget('rating', new URL('http://rating:8082'), true);
 const headers = { accept: 'application/json' };
 
 function inSpan<T>(parent: Span, work: () => T): T {
@@ -34,6 +34,7 @@ test('under a sampled request an attempt gets a client span, and the downstream 
   assert.equal(span.parentSpanContext?.spanId, request.spanContext().spanId);
   assert.deepEqual(span.attributes, {
     'http.request.method': 'GET',
+    'peer.service': 'rating',
     'server.address': 'rating',
     'server.port': 8082,
     'url.full': 'http://rating:8082/ratings/movie/tt1?access_token=REDACTED',
@@ -74,7 +75,7 @@ test('under an unsampled request no span is made, and the downstream is sent tha
 
 test('outside any request, or when the kit does not trace attempts, the headers are left to the undici instrumentation', () => {
   assert.equal(traceAttempt(target, { method: 'GET', path: '/a', headers, resends: 0 }).headers, headers);
-  const untraced = attemptTarget(new URL('https://metadata'), false);
+  const untraced = attemptTarget('metadata', new URL('https://metadata'), false);
   assert.deepEqual([untraced.address, untraced.port], ['metadata', 443]);
   const request = tracer.startSpan('GET /movies/:id');
   const attempt = inSpan(request, () => traceAttempt(untraced, { method: 'GET', path: '/a', headers, resends: 0 }));

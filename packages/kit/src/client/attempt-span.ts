@@ -6,6 +6,8 @@ const tracer = trace.getTracer('@cinemetrics/kit');
 
 /** Where a downstream's attempts go, and whether the kit traces them. */
 export interface AttemptTarget {
+  /** The downstream's registered name (`rating`), its spans' `peer.service`. */
+  peer: string;
   /** `http://rating:8082`: scheme, host and port. */
   origin: string;
   address: string;
@@ -24,9 +26,9 @@ function kitTracesAttempts(): boolean {
   return getTelemetry()?.clientSpans === true && traceContextFields().size > 0;
 }
 
-export function attemptTarget(origin: URL, spans = kitTracesAttempts()): AttemptTarget {
+export function attemptTarget(peer: string, origin: URL, spans = kitTracesAttempts()): AttemptTarget {
   const port = origin.port === '' ? (origin.protocol === 'https:' ? 443 : 80) : Number(origin.port);
-  return { origin: origin.origin, address: origin.hostname, port, spans };
+  return { peer, origin: origin.origin, address: origin.hostname, port, spans };
 }
 
 export interface AttemptRequest {
@@ -49,6 +51,8 @@ function attemptAttributes(target: AttemptTarget, request: AttemptRequest): Attr
   const method = conventionalMethod(request.method);
   const attributes: Attributes = {
     'http.request.method': method,
+    // The collector's span metrics split client calls by it: each downstream's latency as the caller sees it.
+    'peer.service': target.peer,
     'server.address': target.address,
     'server.port': target.port,
     // What spans show of the path: credential query values redacted.

@@ -20,7 +20,7 @@ export class Transport {
     origin: URL,
     private readonly policy: DownstreamPolicy,
   ) {
-    this.target = attemptTarget(origin);
+    this.target = attemptTarget(peer, origin);
     // Idle connections are dropped well before the services' own keep-alive (HTTP_KEEP_ALIVE_TIMEOUT_MS,
     // 65 s by default), so the pool never writes to a socket the server is closing. Timeouts per attempt
     // come from the abort signal; the pool's own are a backstop.
