@@ -97,13 +97,20 @@ test('GET /movies/{id} is one trace in Jaeger: movie, metadata and rating server
   );
 });
 
-test('span metrics for every service and service-graph edges movie→metadata and movie→rating are in Prometheus; Jaeger’s Monitor tab reads them', async () => {
+test('span metrics for every service (movie’s client calls by downstream) and service-graph edges movie→metadata and movie→rating are in Prometheus; Jaeger’s Monitor tab reads them', async () => {
   await tracedMovieRequest(await storedMovie());
   await eventually('server span metrics of movie, metadata and rating', async () => {
     const calls = await system.prometheus.query('sum by (service_name) (traces_span_metrics_calls_total{span_kind="SPAN_KIND_SERVER"})');
     const services = new Set(calls.map((sample) => sample.metric['service_name']));
     return ['movie', 'metadata', 'rating'].every((service) => services.has(service));
   }, async () => JSON.stringify(await system.prometheus.query('count by (service_name) (traces_span_metrics_calls_total)')));
+
+  // The kit's attempt spans carry peer.service: each downstream's latency as movie sees it.
+  await eventually('client span metrics of movie, one series per downstream', async () => {
+    const calls = await system.prometheus.query('sum by (peer_service) (traces_span_metrics_calls_total{service_name="movie",span_kind="SPAN_KIND_CLIENT"})');
+    const peers = new Set(calls.map((sample) => sample.metric['peer_service']));
+    return peers.has('metadata') && peers.has('rating');
+  }, async () => JSON.stringify(await system.prometheus.query('count by (peer_service, span_kind) (traces_span_metrics_calls_total{service_name="movie"})')));
 
   const latency = await system.prometheus.query('sum by (service_name, le) (traces_span_metrics_duration_milliseconds_bucket{service_name="movie",span_kind="SPAN_KIND_SERVER"})');
   assert.ok(latency.some((sample) => sample.metric['le'] === '250'), 'the movie SLO threshold (250 ms) is a bucket bound');
