@@ -1,6 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { errorType, getTelemetry, recordFailure, redactQuery, traceContextFields, withTraceContext } from '@cinemetrics/telemetry';
+import { getTelemetry, recordFailure, redactQuery, traceContextFields, withTraceContext } from '@cinemetrics/telemetry';
 import { conventionalMethod } from '../http/known-methods.js';
+import { attemptErrorType } from './errors.js';
 
 const tracer = trace.getTracer('@cinemetrics/kit');
 
@@ -92,10 +93,10 @@ export function endAnsweredAttempt(span: Span | undefined, status: number): void
   span.end();
 }
 
-/** Ends the span of an attempt that got no answer: `error.type` is undici's or the system's code (`ECONNREFUSED`, `UND_ERR_…`). */
+/** Ends the span of an attempt that got no answer: `error.type` as attemptErrorType says (`timeout`, `ECONNREFUSED`, …). */
 export function endFailedAttempt(span: Span | undefined, error: unknown): void {
   if (span === undefined) return;
-  span.setAttribute('error.type', errorType(error));
+  span.setAttribute('error.type', attemptErrorType(error));
   recordFailure(span, error);
   span.end();
 }

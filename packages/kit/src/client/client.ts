@@ -9,7 +9,8 @@ import { throughBreaker } from './layers/breaker.js';
 import { attemptDeadline, callDeadline } from './layers/deadline.js';
 import { defaultHeaders, lowerCaseKeys } from './layers/headers.js';
 import { retryWithBudget } from './layers/retry.js';
-import { attemptMetrics, callTelemetry, countAttempts } from './layers/telemetry.js';
+import { attemptMetrics, attemptSpans, callTelemetry, countAttempts } from './layers/telemetry.js';
+import { attemptTarget, type AttemptTarget } from './attempt-span.js';
 import { mergePolicy, type DownstreamPolicy, type DownstreamPolicyOverrides } from './policy.js';
 import { Transport } from './transport.js';
 
@@ -59,15 +60,17 @@ interface DownstreamParts {
   auth: AuthProvider;
   breaker: DownstreamBreaker;
   transport: Transport;
+  /** Where the attempts go, for their spans. */
+  attempts: AttemptTarget;
 }
 
 /**
  * The client's layers, outermost first. A logical call is one span and one log line; it has one
  * budget and one set of headers; the retries happen inside that budget; every attempt gets fresh
  * credentials (over the default headers) and its own share of the budget, then passes the breaker
- * (which sees each attempt), is measured, and goes out over the pool.
+ * (which sees each attempt), is measured and traced, and goes out over the pool.
  */
-export function downstreamCall({ peer, policy, logger, headers, auth, breaker, transport }: DownstreamParts): Call {
+export function downstreamCall({ peer, policy, logger, headers, auth, breaker, transport, attempts }: DownstreamParts): Call {
   return compose(
     [
       callTelemetry(peer, logger, () => breaker.state),
@@ -79,6 +82,7 @@ export function downstreamCall({ peer, policy, logger, headers, auth, breaker, t
       attemptDeadline(peer),
       throughBreaker(breaker),
       attemptMetrics(peer),
+      attemptSpans(attempts),
     ],
     transport.send,
   );
@@ -111,7 +115,7 @@ export class DownstreamClient {
     this.prefix = url.pathname.replace(/\/+$/, '');
     this.healthPath = options.healthPath ?? '/.well-known/alive';
     this.readinessPath = options.readinessPath ?? '/.well-known/health';
-    this.transport = new Transport(name, url, this.policy);
+    this.transport = new Transport(name, url.origin, this.policy);
     this.auth = createAuthProvider(name, options.auth, clientContext.tokenDispatcher);
     this.breaker = new DownstreamBreaker({
       peer: name,
@@ -127,6 +131,7 @@ export class DownstreamClient {
       auth: this.auth,
       breaker: this.breaker,
       transport: this.transport,
+      attempts: attemptTarget(name, url),
     });
   }
 

@@ -1,6 +1,19 @@
 import { DependencyOutageError } from '../problem.js';
 
 /**
+ * An attempt's `error.type` when it got no answer, bounded (a metric label as well as a span attribute):
+ * `timeout` or `aborted`, else the errno or undici code of the failure (`ECONNREFUSED`, `UND_ERR_…`), else
+ * `_OTHER`.
+ */
+export function attemptErrorType(error: unknown): string {
+  if (error instanceof DownstreamUnavailableError && (error.kind === 'timeout' || error.kind === 'aborted')) return error.kind;
+  const failure = error instanceof DownstreamUnavailableError ? error.cause : error;
+  const code = (failure as { code?: unknown } | null | undefined)?.code;
+  if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) return code;
+  return '_OTHER';
+}
+
+/**
  * Why a downstream call produced no HTTP answer. An answer with any status (404, 503...) is not an
  * error of the client: it is returned, and the caller decides what it means.
  */

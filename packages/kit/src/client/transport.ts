@@ -1,7 +1,6 @@
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { Pool } from 'undici';
-import { attemptTarget, endAnsweredAttempt, endFailedAttempt, traceAttempt, type AttemptTarget } from './attempt-span.js';
 import type { Call, DownstreamResponse } from './call.js';
 import { unavailableFrom } from './errors.js';
 import type { DownstreamPolicy } from './policy.js';
@@ -13,18 +12,16 @@ import { undici } from './undici.js';
  */
 export class Transport {
   private readonly pool: Pool;
-  private readonly target: AttemptTarget;
 
   constructor(
     private readonly peer: string,
-    origin: URL,
+    origin: string,
     private readonly policy: DownstreamPolicy,
   ) {
-    this.target = attemptTarget(peer, origin);
     // Idle connections are dropped well before the services' own keep-alive (HTTP_KEEP_ALIVE_TIMEOUT_MS,
     // 65 s by default), so the pool never writes to a socket the server is closing. Timeouts per attempt
     // come from the abort signal; the pool's own are a backstop.
-    this.pool = new (undici().Pool)(origin.origin, {
+    this.pool = new (undici().Pool)(origin, {
       connections: policy.maxConnections,
       pipelining: 1,
       keepAliveTimeout: 4_000,
@@ -37,25 +34,17 @@ export class Transport {
   }
 
   readonly send: Call = async (request) => {
-    const { headers, span } = traceAttempt(this.target, {
-      method: request.method,
-      path: request.path,
-      headers: request.headers,
-      resends: request.call.attempts - 1,
-    });
     try {
       const response = await this.pool.request({
         path: request.path,
         method: request.method,
-        headers,
+        headers: request.headers,
         body: request.body ?? null,
         signal: AbortSignal.any([AbortSignal.timeout(request.timeoutMs), request.call.signal]),
       });
       const bytes = Buffer.from(await response.body.arrayBuffer());
-      endAnsweredAttempt(span, response.statusCode);
       return answer(response.statusCode, response.headers, bytes);
     } catch (error) {
-      endFailedAttempt(span, error);
       throw unavailableFrom(this.peer, error, {
         timeoutMs: request.timeoutMs,
         callerSignal: request.callerSignal,

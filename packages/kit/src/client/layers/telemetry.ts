@@ -4,11 +4,12 @@ import { httpClientDuration, httpClientRetries } from '../../metrics/registry.js
 import { redactQuery, withSpan } from '@cinemetrics/telemetry';
 import type { BreakerStateName } from '../breaker.js';
 import type { Layer } from '../call.js';
-import { DownstreamUnavailableError, unavailableFrom } from '../errors.js';
+import { attemptErrorType, unavailableFrom } from '../errors.js';
+import { endAnsweredAttempt, endFailedAttempt, traceAttempt, type AttemptTarget } from '../attempt-span.js';
 
 /**
  * What a logical call leaves behind: one span `Downstream/<name> <METHOD>` over all its attempts
- * (the undici spans of the attempts are its children), one log line when it ends (`downstream call
+ * (the attempts' spans are its children, attemptSpans), one log line when it ends (`downstream call
  * failed` at warn; `downstream call completed` at info after retries, at debug on the first attempt),
  * and its outcome as one DownstreamUnavailableError when it got no usable answer.
  */
@@ -84,16 +85,28 @@ export function attemptMetrics(peer: string): Layer {
       observe(String(response.status), response.status >= 400 ? String(response.status) : '');
       return response;
     } catch (error) {
-      observe('', error instanceof DownstreamUnavailableError ? errorTypeOf(error) : '_OTHER');
+      observe('', attemptErrorType(error));
       throw error;
     }
   };
 }
 
-/** A bounded `error_type` label: `timeout`, an errno / undici code, or `_OTHER`. */
-function errorTypeOf(error: DownstreamUnavailableError): string {
-  if (error.kind === 'timeout' || error.kind === 'aborted') return error.kind;
-  const code = (error.cause as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) return code;
-  return '_OTHER';
+/**
+ * Every attempt sent gets its `CLIENT` span under a sampled request, and carries its trace context
+ * (attempt-span.ts); `error.type` as the duration metric's `error_type` says it.
+ */
+export function attemptSpans(target: AttemptTarget): Layer {
+  return (next) => async (request) => {
+    const { headers, span } = traceAttempt(target, { method: request.method, path: request.path, headers: request.headers, resends: request.call.attempts - 1 });
+    const traced = headers === request.headers ? request : { ...request, headers };
+    if (span === undefined) return next(traced);
+    try {
+      const response = await next(traced);
+      endAnsweredAttempt(span, response.status);
+      return response;
+    } catch (error) {
+      endFailedAttempt(span, error);
+      throw error;
+    }
+  };
 }
