@@ -4,6 +4,7 @@ import type { Pool } from 'undici';
 import type { Call, DownstreamResponse } from './call.js';
 import { unavailableFrom } from './errors.js';
 import type { DownstreamPolicy } from './policy.js';
+import { timeoutSignal } from './timeout-signal.js';
 import { undici } from './undici.js';
 
 /**
@@ -34,13 +35,14 @@ export class Transport {
   }
 
   readonly send: Call = async (request) => {
+    const timeout = timeoutSignal(request.timeoutMs, request.call.signal);
     try {
       const response = await this.pool.request({
         path: request.path,
         method: request.method,
         headers: request.headers,
         body: request.body ?? null,
-        signal: AbortSignal.any([AbortSignal.timeout(request.timeoutMs), request.call.signal]),
+        signal: timeout.signal,
       });
       const bytes = Buffer.from(await response.body.arrayBuffer());
       return answer(response.statusCode, response.headers, bytes);
@@ -50,6 +52,8 @@ export class Transport {
         callerSignal: request.callerSignal,
         maxResponseBytes: this.policy.maxResponseBytes,
       });
+    } finally {
+      timeout.clear();
     }
   };
 

@@ -2,6 +2,7 @@ import { trace } from '@opentelemetry/api';
 import type { Layer } from '../call.js';
 import { currentRequestScope, DEADLINE_HEADER } from '../deadline.js';
 import { DownstreamUnavailableError } from '../errors.js';
+import { timeoutSignal } from '../timeout-signal.js';
 
 /** An attempt is not started with less than this left of the budget: it could not get an answer. */
 export const MIN_ATTEMPT_MS = 5;
@@ -17,11 +18,11 @@ export function callDeadline(defaultDeadlineMs: number): Layer {
     const scope = currentRequestScope();
     const callerLeft = scope === undefined ? defaultDeadlineMs : scope.deadline - now;
     const budgetMs = Math.min(callerLeft, request.deadlineMs ?? Number.POSITIVE_INFINITY);
-    const timeout = AbortSignal.timeout(Math.max(0, Math.ceil(budgetMs)));
+    const timeout = timeoutSignal(Math.max(0, Math.ceil(budgetMs)), request.callerSignal);
     request.call.deadlineAt = now + budgetMs;
-    request.call.signal = request.callerSignal === undefined ? timeout : AbortSignal.any([timeout, request.callerSignal]);
+    request.call.signal = timeout.signal;
     trace.getActiveSpan()?.setAttribute('cinemetrics.deadline.budget_ms', Math.max(0, Math.round(budgetMs)));
-    return next(request);
+    return next(request).finally(timeout.clear);
   };
 }
 

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { timeoutSignal } from '../src/client/timeout-signal.js';
+
+test('the signal aborts with a TimeoutError once the delay has passed', async () => {
+  const { signal } = timeoutSignal(20);
+  assert.equal(signal.aborted, false);
+  await once(signal, 'abort');
+  assert.ok(signal.reason instanceof DOMException);
+  assert.equal(signal.reason.name, 'TimeoutError');
+});
+
+test("the signal aborts with the parent's reason when the parent aborts first", () => {
+  const parent = new AbortController();
+  const { signal, clear } = timeoutSignal(60_000, parent.signal);
+  const reason = new Error('caller gave up');
+  parent.abort(reason);
+  assert.equal(signal.aborted, true);
+  assert.equal(signal.reason, reason);
+  clear();
+});
+
+test('an already aborted parent gives an aborted signal', () => {
+  const parent = new AbortController();
+  parent.abort(new Error('gone'));
+  const { signal } = timeoutSignal(60_000, parent.signal);
+  assert.equal(signal.aborted, true);
+  assert.equal((signal.reason as Error).message, 'gone');
+});
+
+test('once cleared, neither the delay nor the parent aborts the signal', async () => {
+  const parent = new AbortController();
+  const { signal, clear } = timeoutSignal(20, parent.signal);
+  clear();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  parent.abort();
+  assert.equal(signal.aborted, false);
+});
+
+test('once cleared, the timer no longer holds the async context it was started in', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const collectGarbage = runInNewContext('gc') as () => void;
+  const storage = new AsyncLocalStorage<{ spans: number[] }>();
+  let store: WeakRef<object> | undefined;
+  let clear: (() => void) | undefined;
+  storage.run({ spans: Array.from({ length: 1_000 }, (_, index) => index) }, () => {
+    store = new WeakRef(storage.getStore() as object);
+    ({ clear } = timeoutSignal(60_000));
+  });
+  clear?.();
+  await nextTurn();
+  // One full collection: a timer still running would keep the store through it.
+  collectGarbage();
+  assert.equal(store?.deref(), undefined);
+});
