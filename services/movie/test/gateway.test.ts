@@ -7,6 +7,7 @@ import { freePort } from '@cinemetrics/testing';
 import { GatewayNotFoundError } from '../src/gateway/errors.js';
 import { CachedMetadataGateway, HttpMetadataGateway } from '../src/gateway/metadata.js';
 import { HttpRatingGateway } from '../src/gateway/rating.js';
+import { metadataSchema } from '../src/model.js';
 
 /**
  * The gateways against a scriptable in-process HTTP server: each test sets how it answers, so the
@@ -255,6 +256,16 @@ describe('cached metadata gateway', () => {
     first.actors.push('changed by a caller');
     assert.deepEqual(await gateway.getMetadata('alien-1979'), alien);
     assert.equal(seen.length, 1);
+  });
+
+  test('the copy shares no object or array with the cached record, whatever fields the record has', async () => {
+    handler = json(200, alien);
+    const gateway = cached('gateway-test-3');
+    const [first, second] = [await gateway.getMetadata('alien-1979'), await gateway.getMetadata('alien-1979')];
+    assert.deepEqual(Object.keys(first).sort(), Object.keys(metadataSchema.shape).sort());
+    for (const key of Object.keys(metadataSchema.shape) as (keyof typeof first)[]) {
+      if (typeof first[key] === 'object' && first[key] !== null) assert.notEqual(first[key], second[key], `${key} is shared`);
+    }
   });
 
   test('not found and failures are asked again', async () => {

@@ -1,6 +1,6 @@
 import type { DownstreamClient, ReadThroughCache } from '@cinemetrics/kit';
 import type { MetadataGateway } from './gateway.js';
-import { metadataSchema, type Metadata } from '../model.js';
+import { copyMetadata, metadataSchema, type Metadata } from '../model.js';
 import { GatewayNotFoundError } from './errors.js';
 import { getJson } from './http.js';
 
@@ -28,6 +28,6 @@ export class CachedMetadataGateway implements MetadataGateway {
   async getMetadata(id: string): Promise<Metadata> {
     const record = await this.cache.get(id, () => this.inner.getMetadata(id));
     // Callers may change what they get; the cached record must stay as the service sent it.
-    return structuredClone(record);
+    return copyMetadata(record);
   }
 }
