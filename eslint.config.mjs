@@ -46,4 +46,15 @@ export default defineConfig(
       ],
     },
   },
+  {
+    // What runs in the services: AbortSignal.timeout's timer keeps the async context it was started in (a
+    // request's scope and spans) until the signal is garbage-collected; timeoutSignal lets go when the work ends.
+    files: ['packages/kit/src/**/*.ts', 'packages/telemetry/src/**/*.ts', 'services/*/src/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'AbortSignal', property: 'timeout', message: "Use the kit's timeoutSignal(ms, parent?) and clear() it once the work has ended." },
+      ],
+    },
+  },
 );

@@ -36,4 +36,5 @@ export * from './protection/event-loop-delay.js';
 export * from './protection/settings.js';
 export * from './http/inbound-protection.js';
 export * from './client/index.js';
+export * from './timeout-signal.js';
 export * from './cache/index.js';

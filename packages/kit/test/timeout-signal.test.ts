@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { timeoutSignal } from '../src/client/timeout-signal.js';
+import { timeoutSignal } from '../src/timeout-signal.js';
 
 test('the signal aborts with a TimeoutError once the delay has passed', async () => {
   const { signal } = timeoutSignal(20);

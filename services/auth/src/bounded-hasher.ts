@@ -1,4 +1,4 @@
-import { overloaded, remainingBudgetMs, WAITING_PER_SLOT } from '@cinemetrics/kit';
+import { overloaded, remainingBudgetMs, timeoutSignal, WAITING_PER_SLOT } from '@cinemetrics/kit';
 import { bulkhead, BulkheadRejectedError, TaskCancelledError, type BulkheadPolicy } from 'cockatiel';
 import type { SecretHasher } from './secrets.js';
 
@@ -32,13 +32,15 @@ export class BoundedHasher implements SecretHasher {
   private async inTurn<T>(work: () => Promise<T>): Promise<T> {
     const budgetMs = remainingBudgetMs();
     // A request whose budget runs out while it waits is answered then; its place is skipped when reached.
-    const signal = budgetMs === undefined ? undefined : AbortSignal.timeout(Math.max(0, Math.ceil(budgetMs)));
+    const timeout = budgetMs === undefined ? undefined : timeoutSignal(Math.max(0, Math.ceil(budgetMs)));
     try {
-      return await (signal ? Promise.race([this.turns.execute(work, signal), cancelledBy(signal)]) : this.turns.execute(work));
+      return await (timeout ? Promise.race([this.turns.execute(work, timeout.signal), cancelledBy(timeout.signal)]) : this.turns.execute(work));
     } catch (error) {
       if (error instanceof BulkheadRejectedError) throw overloaded('Too many passwords and secrets are being checked at once');
       if (error instanceof TaskCancelledError) throw overloaded('The request ran out of time before its password or secret check was done');
       throw error;
+    } finally {
+      timeout?.clear();
     }
   }
 }

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
+import { timeoutSignal } from '../timeout-signal.js';
 
 /** Where a verifier finds the public keys of the tokens it accepts. */
 export type VerificationKeys = JWTVerifyGetKey;
@@ -81,8 +82,9 @@ export class RemoteKeySet {
 
   private async fetchKeys(): Promise<void> {
     this.attemptedAt = performance.now();
+    const timeout = timeoutSignal(this.timeoutMs);
     try {
-      const response = await fetch(this.options.url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) });
+      const response = await fetch(this.options.url, { headers: { accept: 'application/json' }, signal: timeout.signal });
       if (!response.ok) throw new Error(`status ${response.status}`);
       const keySet = (await response.json()) as JSONWebKeySet;
       this.local = createLocalJWKSet(keySet);
@@ -91,6 +93,8 @@ export class RemoteKeySet {
     } catch (error) {
       this.options.logger.warn({ url: this.options.url, err: error, cached: this.local !== undefined }, 'signing keys fetch failed');
       if (this.local === undefined) throw new KeysUnavailableError(error);
+    } finally {
+      timeout.clear();
     }
   }
 }

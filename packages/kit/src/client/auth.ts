@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { currentRequestScope } from './deadline.js';
 import { describeError, DownstreamUnavailableError } from './errors.js';
+import { timeoutSignal } from '../timeout-signal.js';
 import { undici } from './undici.js';
 
 /** How calls to one downstream authenticate. */
@@ -150,16 +151,24 @@ export class OAuthTokenSource implements AuthProvider {
     if (audience !== undefined) form.set('audience', audience);
     const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
     const started = performance.now();
-    const response = await undici().request(this.credentials.tokenUrl, {
-      method: 'POST',
-      dispatcher: this.dispatcher,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Basic ${basic}` },
-      body: form.toString(),
-      signal: AbortSignal.timeout(TOKEN_FETCH_TIMEOUT_MS),
-    });
-    const text = await response.body.text();
-    if (response.statusCode !== 200) {
-      throw new DownstreamUnavailableError(this.peer, 'auth', `token request failed: status ${response.statusCode}`);
+    const timeout = timeoutSignal(TOKEN_FETCH_TIMEOUT_MS);
+    let statusCode: number;
+    let text: string;
+    try {
+      const response = await undici().request(this.credentials.tokenUrl, {
+        method: 'POST',
+        dispatcher: this.dispatcher,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Basic ${basic}` },
+        body: form.toString(),
+        signal: timeout.signal,
+      });
+      statusCode = response.statusCode;
+      text = await response.body.text();
+    } finally {
+      timeout.clear();
+    }
+    if (statusCode !== 200) {
+      throw new DownstreamUnavailableError(this.peer, 'auth', `token request failed: status ${statusCode}`);
     }
     let body: { access_token?: unknown; expires_in?: unknown; token_type?: unknown };
     try {

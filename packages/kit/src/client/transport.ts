@@ -4,7 +4,7 @@ import type { Pool } from 'undici';
 import type { Call, DownstreamResponse } from './call.js';
 import { unavailableFrom } from './errors.js';
 import type { DownstreamPolicy } from './policy.js';
-import { timeoutSignal } from './timeout-signal.js';
+import { timeoutSignal } from '../timeout-signal.js';
 import { undici } from './undici.js';
 
 /**
@@ -62,10 +62,9 @@ export class Transport {
    * the body parsed as JSON when it is JSON.
    */
   async probe(path: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
+    const timeout = timeoutSignal(timeoutMs);
     try {
-      const response = await context.with(suppressTracing(context.active()), () =>
-        this.pool.request({ path, method: 'GET', signal: AbortSignal.timeout(timeoutMs) }),
-      );
+      const response = await context.with(suppressTracing(context.active()), () => this.pool.request({ path, method: 'GET', signal: timeout.signal }));
       const text = await response.body.text();
       let body: unknown;
       try {
@@ -76,6 +75,8 @@ export class Transport {
       return { status: response.statusCode, body };
     } catch (error) {
       throw unavailableFrom(this.peer, error, { timeoutMs, maxResponseBytes: this.policy.maxResponseBytes });
+    } finally {
+      timeout.clear();
     }
   }
 

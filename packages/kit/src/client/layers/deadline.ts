@@ -2,7 +2,7 @@ import { trace } from '@opentelemetry/api';
 import type { Layer } from '../call.js';
 import { currentRequestScope, DEADLINE_HEADER } from '../deadline.js';
 import { DownstreamUnavailableError } from '../errors.js';
-import { timeoutSignal } from '../timeout-signal.js';
+import { timeoutSignal } from '../../timeout-signal.js';
 
 /** An attempt is not started with less than this left of the budget: it could not get an answer. */
 export const MIN_ATTEMPT_MS = 5;
