@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { freePort } from '@cinemetrics/testing';
 import {
   circuitBreakerState,
@@ -20,7 +17,7 @@ import {
   type DownstreamOptions,
   type DownstreamPolicyOverrides,
 } from '../src/index.js';
-import { capturingLogger } from './support.js';
+import { capturingLogger, collectGarbage, inTrackedContext } from './support.js';
 import { replies, startScriptedServer, type ScriptedServer } from '@cinemetrics/testing';
 const { hang, status } = replies;
 
@@ -328,24 +325,18 @@ describe('deadline', () => {
   });
 
   test('a finished call lets go of the request it was made in, though its budget runs for seconds', async () => {
-    v8.setFlagsFromString('--expose-gc');
-    const collectGarbage = runInNewContext('gc') as () => void;
     const { downstream } = client();
     // undici's own clock is a timer made on first use and kept: made here, outside the request.
     await downstream.get('/warm');
     // An idle keep-alive connection keeps the context of the last call it carried until it is used again
     // or closed (undici's idle timer): one request per connection, not one per call. Closed here.
     server.fallback = status(200, { ok: true }, { connection: 'close' });
-    const storage = new AsyncLocalStorage<{ spans: number[] }>();
-    let request: WeakRef<object> | undefined;
-    await storage.run({ spans: Array.from({ length: 1_000 }, (_, index) => index) }, () => {
-      request = new WeakRef(storage.getStore() as object);
-      return runWithDeadline(5_000, () => downstream.get('/in-a-request'));
-    });
+    const { result: call, context: request } = inTrackedContext(() => runWithDeadline(5_000, () => downstream.get('/in-a-request')));
+    await call;
     await delay(100);
     // One full collection: a timer of the call still running would keep the request through it.
     collectGarbage();
-    assert.equal(request?.deref(), undefined);
+    assert.equal(request.deref(), undefined);
   });
 });
 

@@ -1,6 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type Koa from 'koa';
 import { createApiApp, type ApiAppOptions } from '../src/http/api-app.js';
 import { HealthRegistry } from '../src/health.js';
@@ -67,4 +70,22 @@ export async function measuredRequests(method: string, route: string, status: nu
         value.labels.http_response_status_code === String(status),
     )?.value ?? 0
   );
+}
+
+const trackedContexts = new AsyncLocalStorage<{ values: number[] }>();
+
+/**
+ * Runs `work` in an async context of its own — an AsyncLocalStorage value of some size, as a request's
+ * scope and spans are — and gives a weak reference to that value, to ask later whether anything still
+ * holds the context (collectGarbage first).
+ */
+export function inTrackedContext<T>(work: () => T): { result: T; context: WeakRef<object> } {
+  const value = { values: Array.from({ length: 1_000 }, (_, index) => index) };
+  return trackedContexts.run(value, () => ({ result: work(), context: new WeakRef(value) }));
+}
+
+/** One full garbage collection, now. */
+export function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }

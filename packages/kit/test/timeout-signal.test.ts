@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { timeoutSignal } from '../src/timeout-signal.js';
+import { collectGarbage, inTrackedContext } from './support.js';
 
 test('the signal aborts with a TimeoutError once the delay has passed', async () => {
   const { signal } = timeoutSignal(20);
@@ -43,18 +41,10 @@ test('once cleared, neither the delay nor the parent aborts the signal', async (
 });
 
 test('once cleared, the timer no longer holds the async context it was started in', async () => {
-  v8.setFlagsFromString('--expose-gc');
-  const collectGarbage = runInNewContext('gc') as () => void;
-  const storage = new AsyncLocalStorage<{ spans: number[] }>();
-  let store: WeakRef<object> | undefined;
-  let clear: (() => void) | undefined;
-  storage.run({ spans: Array.from({ length: 1_000 }, (_, index) => index) }, () => {
-    store = new WeakRef(storage.getStore() as object);
-    ({ clear } = timeoutSignal(60_000));
-  });
-  clear?.();
+  const { result: timeout, context } = inTrackedContext(() => timeoutSignal(60_000));
+  timeout.clear();
   await nextTurn();
-  // One full collection: a timer still running would keep the store through it.
+  // One full collection: a timer still running would keep the context through it.
   collectGarbage();
-  assert.equal(store?.deref(), undefined);
+  assert.equal(context.deref(), undefined);
 });

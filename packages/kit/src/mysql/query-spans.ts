@@ -35,7 +35,11 @@ function failureAttributes(error: unknown): Attributes {
  * own spans (`traced()`) do.
  */
 export function withQuerySpan<T>(target: QueryTarget, sql: string, labels: StatementLabels, query: () => Promise<T>): Promise<T> {
-  return trace.getActiveSpan()?.isRecording() === true ? recordedQuery(target, sql, labels, query) : query();
+  return underRecordingSpan() ? recordedQuery(target, sql, labels, query) : query();
+}
+
+function underRecordingSpan(): boolean {
+  return trace.getActiveSpan()?.isRecording() === true;
 }
 
 async function recordedQuery<T>(target: QueryTarget, sql: string, labels: StatementLabels, query: () => Promise<T>): Promise<T> {
@@ -67,8 +71,10 @@ type Query = (sql: string | QueryOptions, values?: unknown) => Promise<unknown>;
 /**
  * The connection `withConnection` and `transaction` hand to their work, its `query` calls spanned as
  * the pool's are: the same connection otherwise (release, transactions, everything else pass through).
+ * Under a span that does not record, the connection itself: none of its queries would get a span.
  */
 export function spannedConnection(connection: PoolConnection, target: QueryTarget, labelsOf: (sql: string) => StatementLabels): PoolConnection {
+  if (!underRecordingSpan()) return connection;
   // One signature for the driver's overloads: what the span needs is the statement, whatever its form.
   const original = connection.query.bind(connection) as Query;
   const query: Query = (sql, values) => {
