@@ -25,8 +25,9 @@
  *
  * CPU per request is the CPU of metadata, rating and the movie process under load, summed (each thread's
  * nanoseconds: proc-stats.ts `readCpu`), divided by the requests movie served; `main µs` is the three
- * event loops' share of it, the rest being the log-export workers, V8's helper threads and libuv's pool. The collector's CPU and what it accepted are read at the
- * start and end of each phase.
+ * event loops' share of it, the rest being the log-export workers, V8's helper threads and libuv's pool;
+ * `+ µs/req` is what an arm costs over telemetry off, the median of the per-round differences. The
+ * collector's CPU and what it accepted are read at the start and end of each phase.
  */
 import { cell, quartileCells } from './cells.js';
 import { collectorPid, collectorWork, readCollector, type CollectorReading } from './collector-stats.js';
@@ -104,13 +105,21 @@ function report<T extends SaturationSample | LatencySample>(
 ): void {
   const { sampleOf, overRounds } = perRound(samples, rounds);
   console.log(`\n${title}\n`);
-  console.log(`${'arm'.padEnd(44)}${columns.map((c) => c.header.padStart(9)).join('')}   CPU/req over off: q1, median, q3 (%)`);
+  console.log(`${'arm'.padEnd(44)}${columns.map((c) => c.header.padStart(9)).join('')}  + µs/req   CPU/req over off: q1, median, q3 (%)`);
   for (const group of byLabel(arms)) {
     const [first] = group as [Arm];
     const names = new Set(group.map((arm) => arm.name));
     const cells = columns.map((c) => cell(median(samples.filter((s) => names.has(s.arm)).map(c.figure)), c.digits)).join('');
-    const ratios = group.flatMap((arm) => overRounds((round) => percent(sampleOf(arm.name, round).cpuMicrosPerRequest / sampleOf(arm.off, round).cpuMicrosPerRequest)));
-    console.log(`${first.label.padEnd(44)}${cells}   ${isOff(first) ? '' : quartileCells(ratios, 1, 7)}`);
+    if (isOff(first)) {
+      console.log(`${first.label.padEnd(44)}${cells}`);
+      continue;
+    }
+    const cpuOver = (over: (arm: number, off: number) => number): number[] =>
+      group.flatMap((arm) => overRounds((round) => over(sampleOf(arm.name, round).cpuMicrosPerRequest, sampleOf(arm.off, round).cpuMicrosPerRequest)));
+    // The microseconds as well as the ratio: a change that makes every arm cheaper, off included, moves the first and not the second.
+    const added = cpuOver((arm, off) => arm - off);
+    const ratios = cpuOver((arm, off) => percent(arm / off));
+    console.log(`${first.label.padEnd(44)}${cells}${cell(median(added), 0, 10)}   ${quartileCells(ratios, 1, 7)}`);
   }
   const errors = samples.reduce((sum, s) => sum + s.errors, 0);
   console.log(`errors (non-2xx or failed) over all windows: ${errors}`);
