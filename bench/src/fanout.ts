@@ -116,7 +116,7 @@ function report<T extends SaturationSample | LatencySample>(
     }
     const cpuOver = (over: (arm: number, off: number) => number): number[] =>
       group.flatMap((arm) => overRounds((round) => over(sampleOf(arm.name, round).cpuMicrosPerRequest, sampleOf(arm.off, round).cpuMicrosPerRequest)));
-    // The microseconds as well as the ratio: a change that makes every arm cheaper, off included, moves the first and not the second.
+    // The microseconds beside the ratio: the ratio also moves with the cost of telemetry off, the microseconds only with telemetry's own.
     const added = cpuOver((arm, off) => arm - off);
     const ratios = cpuOver((arm, off) => percent(arm / off));
     console.log(`${first.label.padEnd(44)}${cells}${cell(median(added), 0, 10)}   ${quartileCells(ratios, 1, 7)}`);
