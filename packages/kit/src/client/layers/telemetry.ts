@@ -1,9 +1,9 @@
-import { SpanStatusCode } from '@opentelemetry/api';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { httpClientDuration, httpClientRetries } from '../../metrics/registry.js';
 import { redactQuery, withSpan } from '@cinemetrics/telemetry';
 import type { BreakerStateName } from '../breaker.js';
-import type { Layer } from '../call.js';
+import type { Call, DownstreamResponse, Layer, OutboundRequest } from '../call.js';
 import { attemptErrorType, unavailableFrom } from '../errors.js';
 import { endAnsweredAttempt, endFailedAttempt, traceAttempt, type AttemptTarget } from '../attempt-span.js';
 
@@ -93,20 +93,25 @@ export function attemptMetrics(peer: string): Layer {
 
 /**
  * Every attempt sent gets its `CLIENT` span under a sampled request, and carries its trace context
- * (attempt-span.ts); `error.type` as the duration metric's `error_type` says it.
+ * (attempt-span.ts); `error.type` as the duration metric's `error_type` says it. Where the kit does not
+ * trace attempts (telemetry off, or another SDK's undici instrumentation does), the layer is not there.
  */
 export function attemptSpans(target: AttemptTarget): Layer {
-  return (next) => async (request) => {
+  if (!target.spans) return (next) => next;
+  return (next) => (request) => {
     const { headers, span } = traceAttempt(target, { method: request.method, path: request.path, headers: request.headers, resends: request.call.attempts - 1 });
     const traced = headers === request.headers ? request : { ...request, headers };
-    if (span === undefined) return next(traced);
-    try {
-      const response = await next(traced);
-      endAnsweredAttempt(span, response.status);
-      return response;
-    } catch (error) {
-      endFailedAttempt(span, error);
-      throw error;
-    }
+    return span === undefined ? next(traced) : sendInSpan(next, traced, span);
   };
+}
+
+async function sendInSpan(next: Call, request: OutboundRequest, span: Span): Promise<DownstreamResponse> {
+  try {
+    const response = await next(request);
+    endAnsweredAttempt(span, response.status);
+    return response;
+  } catch (error) {
+    endFailedAttempt(span, error);
+    throw error;
+  }
 }
