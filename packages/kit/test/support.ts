@@ -81,7 +81,10 @@ const trackedContexts = new AsyncLocalStorage<{ values: number[] }>();
  */
 export function inTrackedContext<T>(work: () => T): { result: T; context: WeakRef<object> } {
   const value = { values: Array.from({ length: 1_000 }, (_, index) => index) };
-  return trackedContexts.run(value, () => ({ result: work(), context: new WeakRef(value) }));
+  // No closure may capture `value`: V8 can compile such a closure against its context on a background
+  // thread, and the compile job holds that context (and so `value`) until it is done.
+  const context = new WeakRef(value);
+  return { result: trackedContexts.run(value, work), context };
 }
 
 /** One full garbage collection, now. */
