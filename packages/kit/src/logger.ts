@@ -1,5 +1,5 @@
 import pino, { type Logger, type LevelWithSilent } from 'pino';
-import { exportingLogDestination, gatherLines, getTelemetry } from '@cinemetrics/telemetry';
+import { exportingLogDestination, gatherLines, getTelemetry, stdoutForGatheredLines } from '@cinemetrics/telemetry';
 
 export type { Logger } from 'pino';
 
@@ -78,7 +78,7 @@ function defaultDestination(format: LoggerOptions['format']): pino.DestinationSt
  * left in flight.
  */
 function gatheredStdout(): pino.DestinationStream & { flush(callback?: () => void): void } {
-  const stdout = pino.destination({ dest: 1, sync: true });
+  const stdout = stdoutForGatheredLines();
   const gathering = gatherLines((lines) => stdout.write(lines));
   return {
     write: gathering.write,

@@ -12,4 +12,4 @@ export * from './synthetic-traffic.js';
 export { getTelemetry } from './state.js';
 export type { Telemetry } from './sdk.js';
 export { closeLogExport, exportingLogDestination, LOG_WORKER_LAST_EXPORT_MS, type LogExportSettings } from './log-export.js';
-export { gatherLines, LOG_GATHER_INTERVAL_MS } from './line-gathering.js';
+export { gatherLines, LOG_GATHER_INTERVAL_MS, stdoutForGatheredLines } from './line-gathering.js';

@@ -1,3 +1,5 @@
+import pino from 'pino';
+
 /**
  * How long log lines gather on the main thread before they leave together, to stdout or to the
  * log-export worker. Each departure has a fixed cost: a write(2) on the main thread, or a handover that
@@ -9,8 +11,27 @@
  */
 export const LOG_GATHER_INTERVAL_MS = 50;
 
-/** Past this many characters gathered, lines leave at once: memory stays bounded under any load. */
-const MAX_GATHERED_CHARS = 64 * 1024;
+/** Past this many bytes gathered, lines leave at once: memory stays bounded under any load. */
+const MAX_GATHERED_BYTES = 64 * 1024;
+
+/** A gathering's first buffer; it doubles as lines come, up to MAX_GATHERED_BYTES. */
+const FIRST_BUFFER_BYTES = 8 * 1024;
+
+/** The most UTF-8 bytes one UTF-16 code unit of a JavaScript string can take. */
+const MAX_BYTES_PER_CODE_UNIT = 3;
+
+/** Where gathered lines go: sonic-boom in its `buffer` content mode, and thread-stream, take bytes. */
+export interface ByteSink {
+  write(bytes: Uint8Array): boolean;
+}
+
+/**
+ * Synchronous stdout for gathered lines: one write(2) per gathering, and nothing left in flight at exit.
+ * sonic-boom's types name strings only, though in this mode it takes nothing but bytes.
+ */
+export function stdoutForGatheredLines(): ByteSink {
+  return pino.destination({ dest: 1, sync: true, contentMode: 'buffer' }) as unknown as ByteSink;
+}
 
 export interface LineGathering {
   write(this: void, line: string): void;
@@ -21,25 +42,45 @@ export interface LineGathering {
 const gatherings = new Set<LineGathering>();
 
 /**
- * Lines gather and reach `passOn` joined in one string: LOG_GATHER_INTERVAL_MS after the first of them,
- * at once past MAX_GATHERED_CHARS, and at exit before any other exit hook (pino's own end the streams
- * there).
+ * Lines gather and reach `passOn` as the UTF-8 bytes of all of them: LOG_GATHER_INTERVAL_MS after the
+ * first of them, at once past MAX_GATHERED_BYTES, and at exit before any other exit hook (pino's own end
+ * the streams there). Each passing-on gets a buffer of its own, which the receiver may keep.
+ *
+ * Each line is encoded as it is written. pino builds a line by concatenation, a tree of small strings;
+ * kept until the gathering leaves, those trees survive young-generation collections and are copied by
+ * them, and joining them then walks memory long out of the cache (docs/performance.md, *The access
+ * line's bytes*).
  */
-export function gatherLines(passOn: (lines: string) => void): LineGathering {
-  let gathered = '';
+export function gatherLines(passOn: (lines: Buffer) => void): LineGathering {
+  let gathered: Buffer | undefined;
+  let length = 0;
   let timer: NodeJS.Timeout | undefined;
+  const withRoom = (current: Buffer | undefined, used: number, room: number): Buffer => {
+    if (current !== undefined && used + room > MAX_GATHERED_BYTES) {
+      passOnNow();
+      return withRoom(undefined, 0, room);
+    }
+    let size = current?.length ?? FIRST_BUFFER_BYTES;
+    while (size < used + room) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    current?.copy(grown, 0, 0, used);
+    return grown;
+  };
   const passOnNow = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (gathered === '') return;
-    const lines = gathered;
-    gathered = '';
+    if (gathered === undefined || length === 0) return;
+    const lines = gathered.subarray(0, length);
+    gathered = undefined;
+    length = 0;
     passOn(lines);
   };
   const gathering: LineGathering = {
     write(line) {
-      gathered += line;
-      if (gathered.length >= MAX_GATHERED_CHARS) passOnNow();
+      const room = line.length * MAX_BYTES_PER_CODE_UNIT;
+      if (gathered === undefined || length + room > gathered.length) gathered = withRoom(gathered, length, room);
+      length += gathered.write(line, length);
+      if (length >= MAX_GATHERED_BYTES) passOnNow();
       else timer ??= setTimeout(passOnNow, LOG_GATHER_INTERVAL_MS).unref();
     },
     passOnNow,

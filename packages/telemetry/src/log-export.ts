@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { gatherLines, passOnAllGathered } from './line-gathering.js';
+import { gatherLines, passOnAllGathered, stdoutForGatheredLines, type ByteSink } from './line-gathering.js';
 import type { BatchSettings, OtlpProtocol } from './settings.js';
 
 /** What the log-export worker needs; plain data, since it crosses to the worker thread. */
@@ -22,7 +22,9 @@ export type LogExportSettings = Omit<LogExportOptions, 'writeStdout'>;
  */
 export const LOG_WORKER_LAST_EXPORT_MS = 1_000;
 
+/** pino's transport, a thread-stream: it takes bytes too, though its types name strings only. */
 type TransportStream = pino.DestinationStream &
+  ByteSink &
   NodeJS.EventEmitter & { readonly writable: boolean; end(): void; flush(callback: (error?: Error) => void): void };
 
 type FlushableDestination = pino.DestinationStream & { flush(callback: (error?: Error) => void): void };
@@ -55,13 +57,13 @@ export function exportingLogDestination(options: LogExportSettings, pretty?: pin
  * it).
  */
 function gatheringDestination(transport: TransportStream, writeStdout: boolean): FlushableDestination {
-  let stdout: pino.DestinationStream | undefined;
+  let stdout: ByteSink | undefined;
   transport.on('error', (error: Error) => {
     process.stderr.write(`log export stopped: ${error.message}; lines go to stdout only from now on\n`);
   });
   const gathering = gatherLines((lines) => {
     if (transport.writable) transport.write(lines);
-    else if (writeStdout) (stdout ??= pino.destination({ dest: 1, sync: true })).write(lines);
+    else if (writeStdout) (stdout ??= stdoutForGatheredLines()).write(lines);
   });
   return {
     write: gathering.write,
