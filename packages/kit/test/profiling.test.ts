@@ -22,6 +22,14 @@ function str(profile: Profile, index: number | bigint): string {
   return profile.stringTable.strings[Number(index)] ?? '';
 }
 
+/** The name of the function a sample was taken in (its innermost frame). */
+function leafFunction(profile: Profile, sample: Profile['sample'][number]): string {
+  const location = profile.location.find((candidate) => String(candidate.id) === String(sample.locationId[0]));
+  const functionId = location?.line[0]?.functionId;
+  const fn = profile.function.find((candidate) => String(candidate.id) === String(functionId));
+  return fn === undefined ? '' : str(profile, fn.name);
+}
+
 test('nothing samples the CPU until a profile is asked for, and the labels middleware is then a no-op', async () => {
   assert.equal(time.isStarted(), false);
   assert.equal(isLabellingRequests(), false);
@@ -47,10 +55,14 @@ test('a CPU profile has labelled samples of the request that burned the CPU', as
   const profile = decode((await profiling)!);
   assert.equal(time.isStarted(), false, 'the profiler stops with the profile');
   assert.deepEqual(profile.sampleType.map((type) => str(profile, type.type)), ['sample', 'wall', 'cpu']);
-  const labelled = profile.sample
-    .filter((sample) => sample.label.some((label) => str(profile, label.key) === 'route' && str(profile, label.str) === '/burn/:id'))
-    .reduce((sum, sample) => sum + Number(sample.value[0]), 0);
-  assert.ok(labelled > 100, `labelled samples: ${labelled}`);
+  // The samples taken in burnCpu, labelled with the route or not. On a loaded machine the profiler
+  // takes fewer samples and counts more of the second as idle, so what is checked is that the burn's
+  // samples carry the label, not how many there are.
+  const burning = profile.sample.filter((sample) => leafFunction(profile, sample) === 'burnCpu');
+  const labelled = burning.filter((sample) => sample.label.some((label) => str(profile, label.key) === 'route' && str(profile, label.str) === '/burn/:id'));
+  const count = (samples: typeof burning) => samples.reduce((sum, sample) => sum + Number(sample.value[0]), 0);
+  assert.ok(count(labelled) >= 10, `labelled samples in burnCpu: ${count(labelled)}`);
+  assert.ok(count(labelled) >= 0.9 * count(burning), `labelled samples in burnCpu: ${count(labelled)} of ${count(burning)}`);
 });
 
 test('labels=false leaves the samples unlabelled and the label middleware idle', async () => {
