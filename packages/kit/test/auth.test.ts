@@ -252,7 +252,9 @@ describe('verified tokens', () => {
 
   test('a remembered token is refused once it expires', async () => {
     const { verifier } = countingVerifier(0);
-    const token = await signToken(key, { expiresIn: 1 });
+    // `exp` is in whole seconds, so a token that lives 1 s can expire within a few milliseconds of being
+    // signed: 3 s leaves the first verification at least 2 s however late it runs.
+    const token = await signToken(key, { expiresIn: 3 });
     await verifier.verify(token);
     const { exp } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp: number };
     await sleep(Math.max(0, exp * 1000 - Date.now()) + 20);
