@@ -22,6 +22,11 @@ function str(profile: Profile, index: number | bigint): string {
   return profile.stringTable.strings[Number(index)] ?? '';
 }
 
+/** How many samples these are (each sample's first value is its count). */
+function sampleCount(samples: Profile['sample']): number {
+  return samples.reduce((sum, sample) => sum + Number(sample.value[0]), 0);
+}
+
 /** The name of the function a sample was taken in (its innermost frame). */
 function leafFunction(profile: Profile, sample: Profile['sample'][number]): string {
   const location = profile.location.find((candidate) => String(candidate.id) === String(sample.locationId[0]));
@@ -60,9 +65,8 @@ test('a CPU profile has labelled samples of the request that burned the CPU', as
   // samples carry the label, not how many there are.
   const burning = profile.sample.filter((sample) => leafFunction(profile, sample) === 'burnCpu');
   const labelled = burning.filter((sample) => sample.label.some((label) => str(profile, label.key) === 'route' && str(profile, label.str) === '/burn/:id'));
-  const count = (samples: typeof burning) => samples.reduce((sum, sample) => sum + Number(sample.value[0]), 0);
-  assert.ok(count(labelled) >= 10, `labelled samples in burnCpu: ${count(labelled)}`);
-  assert.ok(count(labelled) >= 0.9 * count(burning), `labelled samples in burnCpu: ${count(labelled)} of ${count(burning)}`);
+  assert.ok(sampleCount(labelled) >= 10, `labelled samples in burnCpu: ${sampleCount(labelled)}`);
+  assert.ok(sampleCount(labelled) >= 0.9 * sampleCount(burning), `labelled samples in burnCpu: ${sampleCount(labelled)} of ${sampleCount(burning)}`);
 });
 
 test('labels=false leaves the samples unlabelled and the label middleware idle', async () => {
@@ -76,7 +80,7 @@ test('labels=false leaves the samples unlabelled and the label middleware idle',
     });
   }
   const profile = decode((await profiling)!);
-  const count = profile.sample.reduce((sum, sample) => sum + Number(sample.value[0]), 0);
+  const count = sampleCount(profile.sample);
   assert.ok(count > 100, `${count} samples`);
   assert.equal(profile.sample.filter((sample) => sample.label.length > 0).length, 0);
 });

@@ -89,40 +89,45 @@ function metricNames(expr: string): string[] {
   return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((match) => match[1]!).filter((name) => !['by', 'without', 'on'].includes(name));
 }
 
+interface RuleFindings {
+  loaded: number;
+  /** `group/rule: health lastError` of each rule whose last evaluation failed. */
+  unhealthy: string[];
+  /** `group/rule` of each rule not evaluated yet. */
+  neverEvaluated: string[];
+}
+
+function ruleFindings(groups: PrometheusRuleGroup[]): RuleFindings {
+  const rules = groups.flatMap((group) => group.rules.map((rule) => ({ group: group.name, ...rule })));
+  return {
+    loaded: rules.length,
+    unhealthy: rules.filter((rule) => rule.health !== 'ok' || (rule.lastError ?? '') !== '').map((rule) => `${rule.group}/${rule.name}: ${rule.health} ${rule.lastError ?? ''}`),
+    neverEvaluated: rules.filter((rule) => rule.lastEvaluation === undefined || rule.lastEvaluation.startsWith('0001-')).map((rule) => `${rule.group}/${rule.name}`),
+  };
+}
+
 /**
- * The rule groups once every rule has been evaluated without error, or, after `timeoutMs`, as they are.
+ * The rule groups once every rule has been evaluated without error, or, after 15 s, as they are.
  * A rule's error is its last evaluation's. Prometheus can evaluate a group twice at one timestamp when
  * its timer's ticks arrive late (a loaded machine): the second result is then refused as a duplicate
  * sample and that one evaluation fails. The next clears it; an error in the rule itself stays.
  */
-async function rulesOnceHealthy(prometheus: PrometheusServer, expectedRules: number, timeoutMs = 15_000): Promise<PrometheusRuleGroup[]> {
-  const settled = (groups: PrometheusRuleGroup[]): boolean => {
-    const rules = groups.flatMap((group) => group.rules);
-    return (
-      rules.length === expectedRules &&
-      rules.every((rule) => rule.health === 'ok' && (rule.lastError ?? '') === '' && rule.lastEvaluation !== undefined && !rule.lastEvaluation.startsWith('0001-'))
-    );
-  };
-  let groups = await prometheus.rules();
-  const deadline = Date.now() + timeoutMs;
-  while (!settled(groups) && Date.now() < deadline) {
-    await delay(250);
+async function rulesOnceHealthy(prometheus: PrometheusServer, expectedRules: number): Promise<PrometheusRuleGroup[]> {
+  let groups: PrometheusRuleGroup[] = [];
+  const healthy = async (): Promise<PrometheusRuleGroup[] | undefined> => {
     groups = await prometheus.rules();
-  }
-  return groups;
+    const findings = ruleFindings(groups);
+    return findings.loaded === expectedRules && findings.unhealthy.length === 0 && findings.neverEvaluated.length === 0 ? groups : undefined;
+  };
+  // On a timeout the caller's assertions name what is wrong.
+  return waitUntil(healthy, { timeoutMs: 15_000, intervalMs: 250, what: 'every rule evaluated without error' }).catch(() => groups);
 }
 
 function assertEveryRuleHealthy(groups: PrometheusRuleGroup[], expectedRules: number, what: string): void {
-  const rules = groups.flatMap((group) => group.rules.map((rule) => ({ group: group.name, ...rule })));
-  assert.equal(rules.length, expectedRules, `${what}: every generated rule is loaded`);
-  const unhealthy = rules.filter((rule) => rule.health !== 'ok' || (rule.lastError ?? '') !== '');
-  assert.deepEqual(
-    unhealthy.map((rule) => `${rule.group}/${rule.name}: ${rule.health} ${rule.lastError ?? ''}`),
-    [],
-    `${what}: every rule evaluates without error`,
-  );
-  const never = rules.filter((rule) => rule.lastEvaluation === undefined || rule.lastEvaluation.startsWith('0001-'));
-  assert.deepEqual(never.map((rule) => `${rule.group}/${rule.name}`), [], `${what}: every rule has been evaluated`);
+  const findings = ruleFindings(groups);
+  assert.equal(findings.loaded, expectedRules, `${what}: every generated rule is loaded`);
+  assert.deepEqual(findings.unhealthy, [], `${what}: every rule evaluates without error`);
+  assert.deepEqual(findings.neverEvaluated, [], `${what}: every rule has been evaluated`);
 }
 
 test('live: a failing service pages through Prometheus and Alertmanager, resolves, and a stopped one pages as down', { timeout: 240_000 }, async (t) => {

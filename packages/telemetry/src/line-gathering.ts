@@ -55,17 +55,6 @@ export function gatherLines(passOn: (lines: Buffer) => void): LineGathering {
   let gathered: Buffer | undefined;
   let length = 0;
   let timer: NodeJS.Timeout | undefined;
-  const withRoom = (current: Buffer | undefined, used: number, room: number): Buffer => {
-    if (current !== undefined && used + room > MAX_GATHERED_BYTES) {
-      passOnNow();
-      return withRoom(undefined, 0, room);
-    }
-    let size = current?.length ?? FIRST_BUFFER_BYTES;
-    while (size < used + room) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
-    current?.copy(grown, 0, 0, used);
-    return grown;
-  };
   const passOnNow = () => {
     clearTimeout(timer);
     timer = undefined;
@@ -78,7 +67,8 @@ export function gatherLines(passOn: (lines: Buffer) => void): LineGathering {
   const gathering: LineGathering = {
     write(line) {
       const room = line.length * MAX_BYTES_PER_CODE_UNIT;
-      if (gathered === undefined || length + room > gathered.length) gathered = withRoom(gathered, length, room);
+      if (length > 0 && length + room > MAX_GATHERED_BYTES) passOnNow();
+      if (gathered === undefined || length + room > gathered.length) gathered = grown(gathered, length, room);
       length += gathered.write(line, length);
       if (length >= MAX_GATHERED_BYTES) passOnNow();
       else timer ??= setTimeout(passOnNow, LOG_GATHER_INTERVAL_MS).unref();
@@ -88,6 +78,15 @@ export function gatherLines(passOn: (lines: Buffer) => void): LineGathering {
   watchForExit();
   gatherings.add(gathering);
   return gathering;
+}
+
+/** A buffer with `room` bytes free after the `used` bytes of `current`, which it holds too. */
+function grown(current: Buffer | undefined, used: number, room: number): Buffer {
+  let size = current?.length ?? FIRST_BUFFER_BYTES;
+  while (size < used + room) size *= 2;
+  const buffer = Buffer.allocUnsafe(size);
+  current?.copy(buffer, 0, 0, used);
+  return buffer;
 }
 
 export function passOnAllGathered(): void {
