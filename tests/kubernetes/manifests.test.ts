@@ -307,6 +307,15 @@ describe('overlay specifics', () => {
     }
   });
 
+  test("local: Prometheus's rules ConfigMap holds every rule file the SLO generator writes, each as written", () => {
+    // kustomize names a generated ConfigMap after its content: prometheus-rules-<hash>.
+    const rules = objectsOf('local').find((object) => object.kind === 'ConfigMap' && object.metadata.name.startsWith('prometheus-rules-'));
+    assert.ok(rules, 'the rules ConfigMap is rendered');
+    const generated = renderRules(loadDefinitions(REPOSITORY_ROOT)).filter((file) => file.path !== PROMETHEUS_RULE_PATH);
+    assert.deepEqual(Object.keys(rules.data ?? {}).sort(), generated.map((file) => path.basename(file.path)).sort());
+    for (const file of generated) assert.equal(rules.data?.[path.basename(file.path)], file.content, file.path);
+  });
+
   test("production: every image is pinned to a version, never latest; the services' image is the project's version", async () => {
     const { version } = JSON.parse(await readFile(path.join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as { version: string };
     const objects = objectsOf('production');

@@ -69,16 +69,21 @@ async function activeAlerts(): Promise<AlertmanagerAlert[]> {
   return getJson<AlertmanagerAlert[]>('alertmanager', `${system.stack.urls.alertmanager}/api/v2/alerts?active=true&silenced=false&inhibited=true`);
 }
 
+/** The `for` of the generated rule of `alert` (for `service`, when given), time-scaled as this file's Prometheus runs it. */
+function scaledFor(alert: string, service?: string): string {
+  const rule = generateRules(loadDefinitions(), { timeScale: CLOCK.timeScale })
+    .flatMap((file) => file.groups.flatMap((group) => group.rules))
+    .find((candidate): candidate is AlertingRule => 'alert' in candidate && candidate.alert === alert && (service === undefined || candidate.labels['service'] === service));
+  assert.ok(rule?.for, `the generator writes ${alert}${service === undefined ? '' : ` for ${service}`}, with a for duration`);
+  return rule.for;
+}
+
 const ratingDown = (alert: AlertmanagerAlert): boolean => alert.labels['alertname'] === 'ServiceDown' && alert.labels['service'] === 'rating';
 
 test('rating killed under load: movie keeps answering, degraded; the rating page fires within the rule’s promise, reaches Alertmanager and resolves once rating is back', async () => {
   await system.services.rating.stop('SIGKILL');
   const killedAt = Date.now();
-  const serviceDown = generateRules(loadDefinitions(), { timeScale: CLOCK.timeScale })
-    .flatMap((file) => file.groups.flatMap((group) => group.rules))
-    .find((rule): rule is AlertingRule => 'alert' in rule && rule.alert === 'ServiceDown' && rule.labels['service'] === 'rating');
-  assert.ok(serviceDown?.for, 'the generator writes ServiceDown for rating, with a for duration');
-  const promiseMs = alertPromiseMs(CLOCK, serviceDown.for);
+  const promiseMs = alertPromiseMs(CLOCK, scaledFor('ServiceDown', 'rating'));
   let underLoad: Sample[] = [];
   let paged = false;
   const traffic = (async () => {
@@ -109,9 +114,16 @@ test('rating killed under load: movie keeps answering, degraded; the rating page
   await eventually('the rating page resolved', async () => !(await activeAlerts()).some(ratingDown), undefined, 120_000);
 });
 
-test('the collector stopped under load: requests keep succeeding, the export queues stay bounded, telemetry resumes when it returns', async () => {
+test('the Watchdog’s heartbeat reaches its receiver through the stack’s Prometheus and Alertmanager', async () => {
+  const heartbeat = await system.webhook?.waitFor((notification) => notification.alerts.some((alert) => alert.labels['alertname'] === 'Watchdog'), 60_000);
+  assert.equal(heartbeat?.receiver, 'heartbeat');
+  assert.equal(heartbeat.alerts.find((alert) => alert.labels['alertname'] === 'Watchdog')?.labels['team'], 'observability');
+});
+
+test('the collector stopped under load: requests keep succeeding, the export queues stay bounded, the monitoring reports it, telemetry resumes when it returns', async () => {
   const before = await load(20, 5);
   await system.stack.stopBackend('otel-collector');
+  const stoppedAt = Date.now();
   const during = await load(20, 10);
   assert.deepEqual([...new Set([...before, ...during].map((sample) => sample.status))], [200], failures([...before, ...during]));
 
@@ -119,6 +131,19 @@ test('the collector stopped under load: requests keep succeeding, the export que
   const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
   assert.ok(value('otel_sdk_processor_span_queue_size') <= value('otel_sdk_processor_span_queue_capacity'), 'the span queue is bounded');
   assert.match(metrics, /otel_sdk_exporter_span_exported_total\{[^}]*error_type="[^"]+"[^}]*\} [1-9]/, 'failed exports are counted');
+
+  const collectorDown = (alert: AlertmanagerAlert): boolean => alert.labels['alertname'] === 'MonitoringComponentDown' && alert.labels['service'] === 'otel-collector';
+  const promiseMs = alertPromiseMs(CLOCK, scaledFor('MonitoringComponentDown'));
+  await eventually(
+    'MonitoringComponentDown for the collector in Alertmanager',
+    async () => (await activeAlerts()).some(collectorDown),
+    async () => JSON.stringify((await activeAlerts()).map((alert) => alert.labels)),
+    Math.max(0, promiseMs - (Date.now() - stoppedAt)) + 30_000,
+  );
+  const ticket = (await activeAlerts()).find(collectorDown);
+  assert.equal(ticket?.labels['severity'], 'ticket');
+  assert.equal(ticket.labels['team'], 'observability');
+  assert.ok(Date.parse(ticket.startsAt) - stoppedAt <= promiseMs, `fired ${Date.parse(ticket.startsAt) - stoppedAt} ms after the stop; the promise is ${promiseMs} ms`);
 
   await system.stack.startBackend('otel-collector');
   const { traceId, header } = newTraceparent();

@@ -6,13 +6,16 @@ import {
   Identities,
   makeTempDir,
   PrometheusClient,
+  repositoryAlertmanagerConfig,
   startMariaDb,
   startService,
+  startWebhookReceiver,
   waitUntil,
   type MariaDb,
   type ServiceName,
   type StartedService,
   type TempDir,
+  type WebhookReceiver,
 } from '@cinemetrics/testing';
 import { parseDuration, writeRules } from '@cinemetrics/slo';
 import { freeStackPorts, REPOSITORY_ROOT, startStack, type RunningStack } from '@cinemetrics/stack';
@@ -32,6 +35,8 @@ export interface FullStack {
   logs: VictoriaLogsApi;
   /** Every line a backend wrote, for failure messages. */
   backendOutput: string[];
+  /** Where Alertmanager's webhooks deliver (unless the stack was given an Alertmanager configuration of its own). */
+  webhook: WebhookReceiver | undefined;
   /** Starts a stopped service again on its ports, as a supervisor would. */
   restartService(name: ServiceName): Promise<void>;
   stop(): Promise<void>;
@@ -74,6 +79,13 @@ export function alertPromiseMs(clock: StackClock, forDuration: string): number {
   return parseDuration(forDuration) + 3 * parseDuration(clock.interval);
 }
 
+/** alertmanager/alertmanager.yml with its webhooks pointed at `webhook`, written into `dir`. */
+async function alertmanagerConfigFor(webhook: WebhookReceiver, dir: string): Promise<string> {
+  const file = path.join(dir, 'alertmanager.yml');
+  await writeFile(file, stringify(await repositoryAlertmanagerConfig(webhook.url)));
+  return file;
+}
+
 interface ServicePorts {
   port: number;
   adminPort: number;
@@ -99,6 +111,13 @@ export async function startFullStack(
 ): Promise<FullStack> {
   const data: TempDir = await makeTempDir('cinemetrics-stack-');
   const [mariadb, prometheusConfig] = await Promise.all([startMariaDb(), prometheusConfigFor(options.clock ?? DEFAULT_STACK_CLOCK, data.path)]);
+  // The repository's receivers are placeholders off this machine: the notifications come here instead.
+  let webhook: WebhookReceiver | undefined;
+  let alertmanagerConfig = options.alertmanagerConfig;
+  if (alertmanagerConfig === undefined) {
+    webhook = await startWebhookReceiver();
+    alertmanagerConfig = await alertmanagerConfigFor(webhook, data.path);
+  }
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (name) => [name, { port: await freePort(), adminPort: await freePort() }] as const))) as Record<
     ServiceName,
     ServicePorts
@@ -110,8 +129,11 @@ export async function startFullStack(
     serviceTargets: SERVICES.map((service) => ({ service, address: `127.0.0.1:${ports[service].adminPort}` })),
     spanMetricsFlushInterval: '2s',
     prometheusConfig,
-    ...(options.alertmanagerConfig ? { alertmanagerConfig: options.alertmanagerConfig } : {}),
+    alertmanagerConfig,
     output: (component, line) => backendOutput.push(`[${component}] ${line}`),
+  }).catch(async (error: unknown) => {
+    await webhook?.close();
+    throw error;
   });
   const url = (name: ServiceName): string => `http://127.0.0.1:${ports[name].port}`;
   const adminToken = randomBytes(18).toString('base64url');
@@ -139,6 +161,7 @@ export async function startFullStack(
   const stopAll = async (): Promise<void> => {
     await Promise.all(Object.values(services).map((service) => service.stop()));
     await stack.stop();
+    await webhook?.close();
     await mariadb.dispose();
     await data.remove();
   };
@@ -163,6 +186,7 @@ export async function startFullStack(
     prometheus: new PrometheusClient(stack.urls.prometheus),
     logs: new VictoriaLogsApi(stack.urls.victorialogs),
     backendOutput,
+    webhook,
     restartService: start,
     stop: stopAll,
   };

@@ -74,9 +74,10 @@ export function slosDashboard(definitions: Definitions): dashboard.DashboardBuil
     .withPanel(
       tablePanel({
         title: 'Alerts firing now',
-        description: 'Every alert Prometheus is firing, with its severity, service and SLO. Each has a runbook (annotation runbook_url, shown in Alertmanager and Grafana alerting).',
+        description:
+          'Every page and ticket Prometheus is firing, with its severity, service and SLO (not the Watchdog, whose heartbeat always fires). Each has a runbook (annotation runbook_url, shown in Alertmanager and Grafana alerting).',
         unit: 'short',
-        queries: [{ expr: 'ALERTS{alertstate="firing"}', legend: '{{alertname}}' }],
+        queries: [{ expr: 'ALERTS{alertstate="firing",severity=~"page|ticket"}', legend: '{{alertname}}' }],
         width: 24,
         height: 6,
       }),

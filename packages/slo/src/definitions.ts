@@ -56,19 +56,27 @@ export type Ownership = Record<string, Owner>;
 
 export interface Definitions {
   slo: SloDefinitions;
+  /** The services' owners. */
   ownership: Ownership;
+  /** Who runs the telemetry stack: the owner of the alerts about the monitoring itself. */
+  monitoringOwner: Owner;
 }
 
-/** The labels every alert about `service` carries, from ownership.yaml. */
-export function ownershipLabels(ownership: Ownership, service: string): Record<string, string> {
-  const owner = ownership[service];
-  if (owner === undefined) throw new Error(`${OWNERSHIP_FILE}: no entry for service "${service}"`);
+/** The ownership labels of an alert, from ownership.yaml. */
+export function ownerLabels(owner: Owner): Record<string, string> {
   return {
     team: owner.team,
     owner: owner.accountable,
     support_channel: owner.support.slack,
     oncall_rotation: owner.oncall.pagerdutyRotation,
   };
+}
+
+/** The labels every alert about `service` carries, from ownership.yaml. */
+export function ownershipLabels(ownership: Ownership, service: string): Record<string, string> {
+  const owner = ownership[service];
+  if (owner === undefined) throw new Error(`${OWNERSHIP_FILE}: no entry for service "${service}"`);
+  return ownerLabels(owner);
 }
 
 /** Budget as a fraction: objective 99.9 → 0.001, without floating-point noise. */
@@ -223,8 +231,9 @@ const ownershipFileSchema = mapping(
     services: z.record(z.string().regex(NAME), ownerSchema, {
       error: (issue) => (issue.code === 'invalid_key' ? 'service names are lower-case words joined by "-"' : 'required, a mapping from each service to its owner'),
     }),
+    monitoring: ownerSchema,
   },
-  'expected a mapping "services" at the top level',
+  'expected the mappings "services" and "monitoring" at the top level',
 );
 
 /** `slos[3].window`, from zod's path of a value. */
@@ -279,25 +288,27 @@ export function parseSloDefinitions(source: string, file = SLO_FILE): SloDefinit
   };
 }
 
-export function parseOwnership(source: string, file = OWNERSHIP_FILE): Ownership {
+function ownerFrom(owner: z.output<typeof ownerSchema>): Owner {
+  return {
+    team: owner.team,
+    accountable: owner.accountable,
+    support: { slack: owner.support.slack, ...(owner.support.tickets === undefined ? {} : { tickets: owner.support.tickets }) },
+    oncall: { pagerdutyRotation: owner.oncall.pagerduty_rotation },
+  };
+}
+
+export function parseOwnership(source: string, file = OWNERSHIP_FILE): Pick<Definitions, 'ownership' | 'monitoringOwner'> {
   const root = validate(ownershipFileSchema, source, file, 'Invalid SLO definitions');
   const ownership: Ownership = {};
-  for (const [service, owner] of Object.entries(root.services)) {
-    ownership[service] = {
-      team: owner.team,
-      accountable: owner.accountable,
-      support: { slack: owner.support.slack, ...(owner.support.tickets === undefined ? {} : { tickets: owner.support.tickets }) },
-      oncall: { pagerdutyRotation: owner.oncall.pagerduty_rotation },
-    };
-  }
-  return ownership;
+  for (const [service, owner] of Object.entries(root.services)) ownership[service] = ownerFrom(owner);
+  return { ownership, monitoringOwner: ownerFrom(root.monitoring) };
 }
 
 /** Reads alerts/slos.yaml and ownership.yaml; every SLO's service must have an owner. */
 export function loadDefinitions(root = REPOSITORY_ROOT): Definitions {
   const slo = parseSloDefinitions(readFileSync(path.join(root, SLO_FILE), 'utf8'));
-  const ownership = parseOwnership(readFileSync(path.join(root, OWNERSHIP_FILE), 'utf8'));
+  const { ownership, monitoringOwner } = parseOwnership(readFileSync(path.join(root, OWNERSHIP_FILE), 'utf8'));
   const unowned = [...new Set(slo.slos.map((entry) => entry.service))].filter((service) => ownership[service] === undefined);
   if (unowned.length > 0) throw new Error(`${OWNERSHIP_FILE}: no owner for service(s) ${unowned.join(', ')} used in ${SLO_FILE}`);
-  return { slo, ownership };
+  return { slo, ownership, monitoringOwner };
 }

@@ -59,6 +59,6 @@ export function renderPrometheusRule(files: readonly RuleFile[]): string {
     },
     { aliasDuplicateObjects: false },
   );
-  document.commentBefore = [...GENERATED_HEADER, '', ' The groups of alerts/*.rules.yml (one file per SLO, and the service alerts), for the Prometheus Operator.'].join('\n');
+  document.commentBefore = [...GENERATED_HEADER, '', ' The groups of alerts/*.rules.yml (one file per SLO, the service alerts and the monitoring\'s own), for the Prometheus Operator.'].join('\n');
   return document.toString({ lineWidth: 0 });
 }

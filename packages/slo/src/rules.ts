@@ -2,6 +2,7 @@ import { clean, errorBudget, ownershipLabels, type Definitions, type Severity, t
 import { humanDuration, parseDuration } from './duration.js';
 import { Clock, type AlertingRule, type GenerateOptions, type RecordingRule, type RuleFile, type RuleGroup } from './rule-model.js';
 import { runbookUrl } from './runbooks.js';
+import { monitoringAlertGroup } from './monitoring-rules.js';
 import { serviceAlertGroups } from './service-rules.js';
 
 export const ALERT_NAMES = {
@@ -214,6 +215,11 @@ export function generateRules(definitions: Definitions, options: GenerateOptions
       path: 'alerts/service.rules.yml',
       title: 'One group per service: service down, saturation, dependency and telemetry-pipeline alerts.',
       groups: serviceAlertGroups(definitions, services(definitions), clock),
+    },
+    {
+      path: 'alerts/monitoring.rules.yml',
+      title: 'The monitoring itself: the heartbeat, rule evaluation, alert delivery, the collector\'s exports and the stack\'s components.',
+      groups: [monitoringAlertGroup(definitions, clock)],
     },
   ];
 }

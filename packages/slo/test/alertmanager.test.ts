@@ -8,7 +8,7 @@ import {
   type AlertmanagerServer,
   type WebhookReceiver,
 } from '@cinemetrics/testing';
-import { loadDefinitions, ownershipLabels } from '../src/index.js';
+import { HEARTBEAT, loadDefinitions, ownerLabels, ownershipLabels } from '../src/index.js';
 import { alertmanagerTestConfig } from './support.js';
 
 /**
@@ -49,6 +49,10 @@ function nonSlo(alertname: string, service: string, severity: 'page' | 'ticket')
   return { alertname, severity, service, slo: 'none', instance: `${service}:8090`, job: 'cinemetrics', ...ownershipLabels(definitions.ownership, service) };
 }
 
+function monitoring(alertname: string, service: string, severity: 'page' | 'ticket' | typeof HEARTBEAT): Labels {
+  return { alertname, severity, service, slo: 'none', ...ownerLabels(definitions.monitoringOwner) };
+}
+
 async function post(alerts: Labels[]): Promise<void> {
   const body = alerts.map((labels) => ({
     labels,
@@ -66,7 +70,7 @@ async function post(alerts: Labels[]): Promise<void> {
 
 const key = (labels: Labels): string => [labels['alertname'], labels['service'], labels['severity'], labels['long_window'] ?? '-'].join(' ');
 
-test('a page inhibits the tickets of its SLO; ServiceDown inhibits its service\'s SLO alerts; nothing else is held back', async () => {
+test('a page inhibits the tickets of its SLO; ServiceDown inhibits its service\'s SLO alerts; a collector down inhibits the services\' export alerts; nothing else is held back', async () => {
   const alerts = [
     // rating availability: page and both tickets of the same SLO -> only the page is notified
     burn('rating', 'availability', 'page', '1h', '5m'),
@@ -85,6 +89,11 @@ test('a page inhibits the tickets of its SLO; ServiceDown inhibits its service\'
     // a page with slo="none" does not inhibit non-SLO tickets (of the same or another service)
     nonSlo('ServiceDown', 'auth', 'page'),
     nonSlo('EventLoopLagHigh', 'auth', 'ticket'),
+    // the collector is down: the services' export alerts say nothing more, the heartbeat goes on
+    monitoring('MonitoringComponentDown', 'otel-collector', 'ticket'),
+    { ...nonSlo('TelemetryExportFailing', 'movie', 'ticket'), signal: 'spans' },
+    { ...nonSlo('TelemetryDropped', 'rating', 'ticket'), signal: 'logs' },
+    monitoring('Watchdog', 'prometheus', HEARTBEAT),
   ].map((labels) => Object.fromEntries(Object.entries(labels).filter(([, value]) => value !== '')));
   await post(alerts);
 
@@ -96,6 +105,8 @@ test('a page inhibits the tickets of its SLO; ServiceDown inhibits its service\'
     'AvailabilityErrorBudgetBurn movie page 1h',
     'ServiceDown auth page -',
     'EventLoopLagHigh auth ticket -',
+    'MonitoringComponentDown otel-collector ticket -',
+    `Watchdog prometheus ${HEARTBEAT} -`,
   ].sort();
   const notified = (): string[] => [...new Set(webhook.notifications().flatMap((notification) => notification.alerts.map((alert) => key(alert.labels))))].sort();
   await waitUntil(() => (notified().length >= expectedNotified.length ? true : undefined), {
@@ -121,10 +132,12 @@ test('a page inhibits the tickets of its SLO; ServiceDown inhibits its service\'
     'AvailabilityErrorBudgetBurn rating ticket 1d <- AvailabilityErrorBudgetBurn rating page 1h',
     'AvailabilityErrorBudgetBurn rating ticket 3d <- AvailabilityErrorBudgetBurn rating page 1h',
     'SLIMetricsAbsent metadata page - <- ServiceDown metadata page -',
+    'TelemetryDropped rating ticket - <- MonitoringComponentDown otel-collector ticket -',
+    'TelemetryExportFailing movie ticket - <- MonitoringComponentDown otel-collector ticket -',
   ]);
 });
 
-test('routing: pages go to the page receiver, tickets to the ticket receiver, grouped by service and alertname', () => {
+test('routing: pages go to the page receiver, tickets to the ticket receiver, the Watchdog to the heartbeat receiver, grouped by service and alertname', () => {
   for (const notification of webhook.notifications()) {
     const severities = new Set(notification.alerts.map((alert) => alert.labels['severity']));
     assert.equal(severities.size, 1, 'one severity per notification');

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import {
+  COLLECTORS,
   errorBudget,
+  HEARTBEAT,
   formatDuration,
   generateRules,
   leMatcher,
@@ -87,7 +89,7 @@ test('the CLI writes a time-scaled variant elsewhere and refuses to overwrite al
     const cli = repoPath('packages', 'slo', 'dist', 'src', 'cli.js');
     const written = await run(process.execPath, [cli, '--time-scale', '60', '--out', out]);
     assert.equal(written.code, 0, written.output);
-    assert.deepEqual((await readdir(out)).sort(), ['service.rules.yml', ...definitions.slo.slos.map((slo) => `slo-${slo.name}.rules.yml`)].sort());
+    assert.deepEqual((await readdir(out)).sort(), ['monitoring.rules.yml', 'service.rules.yml', ...definitions.slo.slos.map((slo) => `slo-${slo.name}.rules.yml`)].sort());
     const scaled = await readFile(path.join(out, 'slo-movie-availability.rules.yml'), 'utf8');
     assert.match(scaled, /TIME-SCALED for tests: every range window and `for` is divided by 60/);
     const refused = await run(process.execPath, [cli, '--time-scale', '60']);
@@ -167,15 +169,24 @@ test('every SLO records its ratios over each window, the 30-day SLI, budget and 
 
 test('every alert has severity, service, slo and owner labels, a summary, a description with its value and a runbook', async () => {
   const rules = await committedRules();
+  const monitoringRules = (parse(await readFile(repoPath('alerts', 'monitoring.rules.yml'), 'utf8')) as { groups: { rules: FileRule[] }[] }).groups.flatMap((group) => group.rules);
   const alerts = rules.filter((rule) => rule.alert !== undefined);
   assert.ok(alerts.length >= 80, `${alerts.length} alerting rules`);
   const sloNames = new Set(definitions.slo.slos.map((slo) => slo.name));
+  const monitoring = new Set(monitoringRules.map((rule) => rule.alert));
   for (const rule of alerts) {
     const where = `${rule.alert} (${rule.labels?.['service']}, ${rule.labels?.['slo']})`;
     const labels = rule.labels ?? {};
-    assert.match(labels['severity'] ?? '', /^(page|ticket)$/, where);
-    const owner = definitions.ownership[labels['service'] ?? ''];
-    assert.ok(owner, `${where}: service label names an owned service`);
+    const owner = monitoring.has(rule.alert) ? definitions.monitoringOwner : definitions.ownership[labels['service'] ?? ''];
+    if (monitoring.has(rule.alert)) {
+      assert.match(labels['severity'] ?? '', rule.alert === 'Watchdog' ? new RegExp(`^${HEARTBEAT}$`) : /^(page|ticket)$/, where);
+      // About a component of the stack, whatever its target is called: the series say which.
+      assert.ok(labels['service'] !== undefined || /by \(service, instance\b|^up\{service=~/.test(rule.expr), `${where}: the alert keeps the series' service`);
+    } else {
+      assert.match(labels['severity'] ?? '', /^(page|ticket)$/, where);
+      assert.ok(owner, `${where}: service label names an owned service`);
+    }
+    assert.ok(owner);
     assert.ok(labels['slo'] === NO_SLO || sloNames.has(labels['slo'] ?? ''), `${where}: slo is an SLO name or "${NO_SLO}"`);
     if (labels['slo'] !== NO_SLO) assert.ok(labels['slo']?.startsWith(`${labels['service']}-`), `${where}: the SLO belongs to the service`);
     assert.deepEqual(
@@ -270,7 +281,10 @@ test('rules avoid what Prometheus 3 changed (le normalisation, removed functions
     assert.doesNotMatch(rule.expr, /le="\d+"/, `${rule.alert ?? rule.record}: integral le matcher`);
     assert.doesNotMatch(rule.expr, /holt_winters|double_exponential_smoothing/);
     // 3.x-only: quoted UTF-8 metric or label names, which 2.x cannot parse.
-    assert.doesNotMatch(rule.expr, /[{,(]\s*"/, `${rule.alert ?? rule.record}: quoted name`);
+    // (Strings are fine elsewhere: label_replace's arguments.)
+    const selectors = rule.expr.match(/\{[^}]*\}/g) ?? [];
+    assert.ok(!selectors.some((selector) => /[{,]\s*"/.test(selector)), `${rule.alert ?? rule.record}: quoted name in a selector`);
+    assert.doesNotMatch(rule.expr, /\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*"/, `${rule.alert ?? rule.record}: quoted label in a grouping`);
   }
   assert.equal(leMatcher(0.25), 'le="0.25"');
   assert.equal(leMatcher(1), 'le=~"1|1\\\\.0"');
@@ -325,12 +339,13 @@ test('unknown keys, bad windows and bad patterns are named with their path', () 
 test('alertmanager.yml routes and inhibits on labels the rules really set', async () => {
   const config = parse(await readFile(repoPath('alertmanager', 'alertmanager.yml'), 'utf8')) as {
     route: { group_by: string[]; routes: { matchers: string[]; receiver: string }[] };
-    inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
+    inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal?: string[] }[];
   };
   assert.deepEqual(config.route.group_by, ['service', 'alertname']);
   assert.deepEqual(
     config.route.routes.map((route) => [route.matchers, route.receiver]),
     [
+      [['alertname="Watchdog"'], HEARTBEAT],
       [['severity="page"'], 'page'],
       [['severity="ticket"'], 'ticket'],
     ],
@@ -338,9 +353,10 @@ test('alertmanager.yml routes and inhibits on labels the rules really set', asyn
   const alertNames = new Set((await committedRules()).flatMap((rule) => (rule.alert === undefined ? [] : [rule.alert])));
   for (const rule of config.inhibit_rules) {
     for (const matcher of [...rule.source_matchers, ...rule.target_matchers]) {
-      const alertname = /^alertname="(.+)"$/.exec(matcher)?.[1];
-      if (alertname !== undefined) assert.ok(alertNames.has(alertname), `${alertname} is an alert`);
+      const names = /^alertname=~?"(.+)"$/.exec(matcher)?.[1]?.split('|') ?? [];
+      for (const name of names) assert.ok(alertNames.has(name), `${name} is an alert`);
       if (matcher.startsWith('slo')) assert.equal(matcher, `slo!="${NO_SLO}"`);
+      if (matcher.startsWith('service')) assert.equal(matcher, `service=~"${COLLECTORS.join('|')}"`);
     }
   }
 });

@@ -44,7 +44,7 @@ test('promtool check config: the same prometheus.yml with the compose target lis
 });
 
 test('promtool check rules: every generated rule file', async () => {
-  assert.equal(ruleFiles().length, 9, 'one file per SLO (eight) and the service alerts');
+  assert.equal(ruleFiles().length, 10, "one file per SLO (eight), the service alerts and the monitoring's own");
   const result = await run(promtool, ['check', 'rules', ...ruleFiles().map((file) => repoPath('alerts', file))]);
   assert.equal(result.code, 0, result.output);
   assert.doesNotMatch(result.output, /WARNING/);
@@ -53,6 +53,7 @@ test('promtool check rules: every generated rule file', async () => {
 test('promtool test rules: every alert fires when it should and stays silent when it should not', async () => {
   const files = (await readdir(repoPath('alerts', 'tests'))).filter((file) => file.endsWith('.test.yml')).sort();
   assert.deepEqual(files, [
+    'monitoring.test.yml',
     'service.test.yml',
     'slo-absent.test.yml',
     'slo-availability.test.yml',
@@ -118,6 +119,6 @@ test('amtool check-config: alertmanager.yml', async () => {
   const result = await run(amtool, ['check-config', repoPath('alertmanager', 'alertmanager.yml')]);
   assert.equal(result.code, 0, result.output);
   assert.match(result.output, /SUCCESS/);
-  assert.match(result.output, /2 inhibit rules/);
-  assert.match(result.output, /5 receivers/);
+  assert.match(result.output, /3 inhibit rules/);
+  assert.match(result.output, /6 receivers/);
 });

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { repositoryAlertmanagerConfig } from '@cinemetrics/testing';
 import { REPOSITORY_ROOT } from '../src/index.js';
 
 export const ROOT = REPOSITORY_ROOT;
@@ -26,25 +25,7 @@ export function run(command: string, args: string[], cwd = ROOT): Promise<Comman
   });
 }
 
-type Json = Record<string, unknown>;
-
-/**
- * alertmanager/alertmanager.yml as the tests run it: the same routes, receivers and inhibition
- * rules, with every webhook pointed at the test's receiver (path /page or /ticket kept) and the
- * grouping delays shortened from seconds and minutes to one second.
- */
-export async function alertmanagerTestConfig(webhookBaseUrl: string): Promise<Json> {
-  const config = parse(await readFile(repoPath('alertmanager', 'alertmanager.yml'), 'utf8')) as Json;
-  const base = webhookBaseUrl.replace(/\/$/, '');
-  for (const receiver of config['receivers'] as Json[]) {
-    for (const webhook of (receiver['webhook_configs'] as Json[] | undefined) ?? []) {
-      webhook['url'] = `${base}${new URL(webhook['url'] as string).pathname}`;
-    }
-  }
-  const shorten = (route: Json): void => {
-    for (const key of ['group_wait', 'group_interval']) if (route[key] !== undefined || route === config['route']) route[key] = '1s';
-    for (const child of (route['routes'] as Json[] | undefined) ?? []) shorten(child);
-  };
-  shorten(config['route'] as Json);
-  return config;
+/** alertmanager/alertmanager.yml with its webhooks pointed at the test's receiver and grouping delays of one second. */
+export function alertmanagerTestConfig(webhookBaseUrl: string): Promise<Record<string, unknown>> {
+  return repositoryAlertmanagerConfig(webhookBaseUrl, { shortGrouping: true });
 }

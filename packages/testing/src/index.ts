@@ -35,6 +35,7 @@ export {
   type RangeSeries,
 } from './prometheus.js';
 export {
+  repositoryAlertmanagerConfig,
   startAlertmanager,
   startWebhookReceiver,
   type AlertmanagerAlert,
