@@ -7,18 +7,21 @@
  * See docs/stack.md and scripts/README.md.
  */
 import '@cinemetrics/kit/node-version';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BACKEND_COMPONENT_NAMES, BuildError, buildStack, startStack, type BackendProcess, type RunningStack } from '@cinemetrics/stack';
+import { stringify } from 'yaml';
+import { alertmanagerConfigWithWebhooks, BACKEND_COMPONENT_NAMES, BuildError, buildStack, startStack, type BackendProcess, type RunningStack } from '@cinemetrics/stack';
 import { planIdentities } from './identity/plan.js';
 import { bringUp } from './start/bring-up.js';
 import { preflightOrExitCode, runCommand } from './start/command.js';
 import { StartError } from './start/config.js';
-import { complain, say, speakAs } from './start/output.js';
+import { complain, relayLine, say, speakAs } from './start/output.js';
 import { assertPortsFree, servicePortUses, type PortUse } from './start/ports.js';
 import { supervisorReport } from './start/report.js';
 import { assertBuilt, serviceSpecs, servicePorts, type ServicePorts } from './start/services.js';
 import { listenForStop, type StopControl } from './start/stop-signals.js';
 import { CONFIGURATION_ERROR_EXIT_CODE, Supervisor } from './start/supervisor.js';
+import { startAlertPrinter, type AlertPrinter } from './stack/alert-printer.js';
 import { stackBanner } from './stack/banner.js';
 import { parseStackConfig, USAGE, type StackConfig } from './stack/config.js';
 import { forgetRun, recordRun, stopLeftovers } from './stack/leftovers.js';
@@ -49,10 +52,21 @@ async function preflight(argv: string[], env: NodeJS.ProcessEnv): Promise<StackC
   return config;
 }
 
-async function startBackends(config: StackConfig, services: ServicePorts[], logs: LogFiles): Promise<RunningStack> {
+/**
+ * alertmanager.yml with its receivers pointed at the printer, in the data folder: the repository's
+ * receivers are placeholders, and the tour's outage should show in the terminal.
+ */
+async function alertmanagerConfigFor(printer: AlertPrinter, dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'alertmanager.yml');
+  await writeFile(file, stringify(await alertmanagerConfigWithWebhooks(printer.url)));
+  return file;
+}
+
+async function startBackends(config: StackConfig, services: ServicePorts[], logs: LogFiles, printer: AlertPrinter): Promise<RunningStack> {
   say(`starting the collector, Jaeger, Prometheus, Alertmanager and VictoriaLogs (their output goes to ${logs.dir}/<name>.log)`);
   const stack = await startStack({
     ports: stackPorts(config.stackPortOffset),
+    alertmanagerConfig: await alertmanagerConfigFor(printer, config.dataDir),
     dataDir: config.dataDir,
     serviceTargets: services.map((service) => ({ service: service.name, address: `127.0.0.1:${service.adminPort}` })),
     tailSampling: config.tailSampling,
@@ -91,10 +105,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const logs = new LogFiles(path.join(config.dataDir, 'logs'));
   const stop = listenForStop('the load generator, the services and the stack');
   let stack: RunningStack;
+  let printer: AlertPrinter | undefined;
   try {
-    stack = await startBackends(config, services, logs);
+    printer = await startAlertPrinter(stackPorts(config.stackPortOffset).alertPrinter, (line) => relayLine('alerts', line));
+    stack = await startBackends(config, services, logs, printer);
   } catch (error) {
     complain(`the stack did not start: ${error instanceof Error ? error.message : String(error)}\nIts output is in ${logs.dir}.`);
+    await printer?.close();
     stop.dispose();
     await logs.close();
     return 1;
@@ -141,6 +158,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   await stop.stopped;
 
   await shutDown(stop, loadgen, supervisor, stack, config.dataDir);
+  await printer.close();
   stop.dispose();
   process.off('exit', killLeftovers);
   await logs.close();

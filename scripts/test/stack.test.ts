@@ -103,12 +103,15 @@ describe('npm run stack', { concurrency: true }, () => {
         },
         { what: 'every service an up Prometheus target', timeoutMs: 90_000, intervalMs: 1_000, describe: async () => JSON.stringify(await getJson('stack', `${prometheus}/api/v1/targets`)) },
       );
+      // Alertmanager's notifications reach the terminal: the Watchdog's heartbeat, once.
+      await proc.waitForLine((line) => /^\[alerts\]\s+heartbeat: the Watchdog arrived/.test(line), 60_000);
 
       proc.signal('SIGINT');
       assert.deepEqual(await proc.exited, { code: 0, signal: null }, proc.lines().slice(-30).join('\n'));
       assert.ok(proc.lines().some((line) => /^\[loadgen\]\s+loadgen: \d+ requests in/.test(line)), 'the load generator printed its summary');
       assert.ok(!proc.lines().some((line) => line.includes('sign-in failed')), 'every load user signed in');
       assert.ok(proc.lines().some((line) => line.includes('the stack is stopped')));
+      assert.equal(proc.lines().filter((line) => line.includes('heartbeat: the Watchdog arrived')).length, 1, 'the heartbeat is printed once');
       for (const [name, pid] of pids) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) is gone`);
       for (const port of allPorts(base, offset)) {
         const server = await listen(port);

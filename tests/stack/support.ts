@@ -6,7 +6,7 @@ import {
   Identities,
   makeTempDir,
   PrometheusClient,
-  repositoryAlertmanagerConfig,
+  alertmanagerConfigWithWebhooks,
   startMariaDb,
   startService,
   startWebhookReceiver,
@@ -82,7 +82,7 @@ export function alertPromiseMs(clock: StackClock, forDuration: string): number {
 /** alertmanager/alertmanager.yml with its webhooks pointed at `webhook`, written into `dir`. */
 async function alertmanagerConfigFor(webhook: WebhookReceiver, dir: string): Promise<string> {
   const file = path.join(dir, 'alertmanager.yml');
-  await writeFile(file, stringify(await repositoryAlertmanagerConfig(webhook.url)));
+  await writeFile(file, stringify(await alertmanagerConfigWithWebhooks(webhook.url)));
   return file;
 }
 

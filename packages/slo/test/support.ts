@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { repositoryAlertmanagerConfig } from '@cinemetrics/testing';
+import { alertmanagerConfigWithWebhooks } from '@cinemetrics/testing';
 import { REPOSITORY_ROOT } from '../src/index.js';
 
 export const ROOT = REPOSITORY_ROOT;
@@ -27,5 +27,5 @@ export function run(command: string, args: string[], cwd = ROOT): Promise<Comman
 
 /** alertmanager/alertmanager.yml with its webhooks pointed at the test's receiver and grouping delays of one second. */
 export function alertmanagerTestConfig(webhookBaseUrl: string): Promise<Record<string, unknown>> {
-  return repositoryAlertmanagerConfig(webhookBaseUrl, { shortGrouping: true });
+  return alertmanagerConfigWithWebhooks(webhookBaseUrl, { shortGrouping: true });
 }

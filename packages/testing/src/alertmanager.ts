@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { stackBinary } from '@cinemetrics/stack';
@@ -8,33 +8,7 @@ import { startDaemon } from './daemon.js';
 import { getJson } from './prometheus-http.js';
 import type { RunningProcess } from './service-process.js';
 import { makeTempDir, type TempDir } from './temp.js';
-import { parse } from 'yaml';
-import { REPOSITORY_ROOT } from './services.js';
 import { waitUntil } from './wait.js';
-
-type Json = Record<string, unknown>;
-
-/**
- * alertmanager/alertmanager.yml as the tests run it: the same routes, receivers and inhibition rules,
- * with every webhook pointed at the test's receiver (path /page, /ticket or /heartbeat kept), so no
- * notification leaves the machine; with `shortGrouping`, the grouping delays shortened from seconds and
- * minutes to one second.
- */
-export async function repositoryAlertmanagerConfig(webhookBaseUrl: string, options: { shortGrouping?: boolean } = {}): Promise<Json> {
-  const config = parse(await readFile(join(REPOSITORY_ROOT, 'alertmanager', 'alertmanager.yml'), 'utf8')) as Json;
-  const base = webhookBaseUrl.replace(/\/$/, '');
-  for (const receiver of config['receivers'] as Json[]) {
-    for (const webhook of (receiver['webhook_configs'] as Json[] | undefined) ?? []) {
-      webhook['url'] = `${base}${new URL(webhook['url'] as string).pathname}`;
-    }
-  }
-  const shorten = (route: Json): void => {
-    for (const key of ['group_wait', 'group_interval']) if (route[key] !== undefined || route === config['route']) route[key] = '1s';
-    for (const child of (route['routes'] as Json[] | undefined) ?? []) shorten(child);
-  };
-  if (options.shortGrouping === true) shorten(config['route'] as Json);
-  return config;
-}
 
 export interface AlertmanagerOptions {
   /** The alertmanager.yml document (route, receivers, inhibit_rules, ...), written as JSON. */

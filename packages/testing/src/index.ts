@@ -35,7 +35,6 @@ export {
   type RangeSeries,
 } from './prometheus.js';
 export {
-  repositoryAlertmanagerConfig,
   startAlertmanager,
   startWebhookReceiver,
   type AlertmanagerAlert,
@@ -47,7 +46,7 @@ export {
 } from './alertmanager.js';
 export { eventually, waitUntil, type WaitOptions } from './wait.js';
 export { replies, startScriptedServer, type Reply, type ScriptedServer, type SeenRequest } from './scripted-server.js';
-export { stackBinary } from '@cinemetrics/stack';
+export { alertmanagerConfigWithWebhooks, stackBinary } from '@cinemetrics/stack';
 export { prometheusApi, getJson } from './prometheus-http.js';
 export { PrometheusClient, PrometheusQueries } from './prometheus-queries.js';
 export * from './tokens.js';

@@ -1,7 +1,13 @@
 import { DEFAULT_STACK_PORTS, type StackPorts } from '@cinemetrics/stack';
 import type { PortUse } from '../start/ports.js';
 
-const OWNERS: Record<keyof StackPorts, string> = {
+/** The backends' ports, and the port of the receiver that prints Alertmanager's notifications (alert-printer.ts). */
+export type StackRunPorts = StackPorts & { alertPrinter: number };
+
+/** Where the printer listens without an offset: the port of the placeholder receivers in alertmanager.yml. */
+const ALERT_PRINTER_PORT = 9095;
+
+const OWNERS: Record<keyof StackRunPorts, string> = {
   collectorOtlpGrpc: 'collector OTLP gRPC',
   collectorOtlpHttp: 'collector OTLP HTTP',
   collectorHealth: 'collector health check',
@@ -15,16 +21,17 @@ const OWNERS: Record<keyof StackPorts, string> = {
   prometheus: 'Prometheus',
   alertmanager: 'Alertmanager',
   victorialogs: 'VictoriaLogs',
+  alertPrinter: 'the alert printer',
 };
 
 /** The default stack ports, each moved up by `offset` (CINEMETRICS_STACK_PORT_OFFSET). */
-export function stackPorts(offset: number): StackPorts {
-  const entries = Object.entries(DEFAULT_STACK_PORTS).map(([key, port]) => [key, port + offset]);
-  return Object.fromEntries(entries) as StackPorts;
+export function stackPorts(offset: number): StackRunPorts {
+  const entries = Object.entries({ ...DEFAULT_STACK_PORTS, alertPrinter: ALERT_PRINTER_PORT }).map(([key, port]) => [key, port + offset]);
+  return Object.fromEntries(entries) as StackRunPorts;
 }
 
-export function stackPortUses(ports: StackPorts): PortUse[] {
-  return (Object.keys(OWNERS) as (keyof StackPorts)[]).map((key) => ({ port: ports[key], owner: OWNERS[key] }));
+export function stackPortUses(ports: StackRunPorts): PortUse[] {
+  return (Object.keys(OWNERS) as (keyof StackRunPorts)[]).map((key) => ({ port: ports[key], owner: OWNERS[key] }));
 }
 
 export const STACK_PORTS_HINT =

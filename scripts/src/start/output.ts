@@ -10,6 +10,7 @@ const COLOURS: Record<string, string> = {
   movie: '\x1b[32m',
   auth: '\x1b[33m',
   loadgen: '\x1b[34m',
+  alerts: '\x1b[31m',
   start: '\x1b[1m',
   stack: '\x1b[1m',
 };

@@ -12,7 +12,7 @@ export function allPorts(portBase: number, stackPortOffset: number): number[] {
 }
 
 /**
- * A CINEMETRICS_STACK_PORT_OFFSET whose thirteen stack ports are free, reserved for this process and
+ * A CINEMETRICS_STACK_PORT_OFFSET whose fourteen stack ports are free, reserved for this process and
  * clear of the services' ports at `portBase`; the highest stays below Linux's ephemeral range.
  */
 export async function freeStackPortOffset(portBase: number): Promise<number> {
