@@ -94,14 +94,19 @@ function monitoringAlerts(): MonitoringAlert[] {
       alert: 'AlertDeliveryFailing',
       severity: 'page',
       for: '10m',
-      expr: (w) =>
-        [
-          `sum by (service, instance) (rate(prometheus_notifications_errors_total[${w('5m')}]))`,
-          `  / sum by (service, instance) (rate(prometheus_notifications_sent_total[${w('5m')}]))`,
+      // Prometheus 3 counts in `sent` only the alerts delivered (2.x counted every attempt), so the
+      // share of failures is errors over errors and sent; under 2.x it reads as low as half the true share.
+      expr: (w) => {
+        const errors = `sum by (service, instance) (rate(prometheus_notifications_errors_total[${w('5m')}]))`;
+        const sent = `sum by (service, instance) (rate(prometheus_notifications_sent_total[${w('5m')}]))`;
+        return [
+          errors,
+          `  / (${errors} + ${sent})`,
           `  > ${MONITORING_THRESHOLDS.alertDeliveryFailedShare}`,
           'or',
           'sum by (service, instance) (prometheus_notifications_alertmanagers_discovered) < 1',
-        ].join('\n'),
+        ].join('\n');
+      },
       summary: 'Prometheus cannot deliver alerts to Alertmanager from {{ $labels.instance }}',
       description:
         'For 10 minutes {{ $labels.instance }} either failed to send {{ $value | humanizePercentage }} of its alerts to Alertmanager ' +
