@@ -2,15 +2,14 @@
  * `npm run stack [-- options]`: the whole system natively. Builds the telemetry stack if needed, starts
  * the collector, Jaeger, Prometheus, Alertmanager and VictoriaLogs (data and logs under .data/stack),
  * runs the four services under npm start's supervisor exporting to the collector, loads the demo data
- * into an empty database, sends gentle synthetic traffic and prints where to look. Ctrl+C, SIGTERM or
+ * into an empty database, sends gentle synthetic traffic and prints where to look, and Alertmanager's
+ * notifications as they come. Ctrl+C, SIGTERM or
  * SIGHUP stops the load generator, then the services, then the collector and the other backends.
  * See docs/stack.md and scripts/README.md.
  */
 import '@cinemetrics/kit/node-version';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'yaml';
-import { alertmanagerConfigWithWebhooks, BACKEND_COMPONENT_NAMES, BuildError, buildStack, startStack, type BackendProcess, type RunningStack } from '@cinemetrics/stack';
+import { BACKEND_COMPONENT_NAMES, BuildError, buildStack, startStack, writeAlertmanagerConfigWithWebhooks, type BackendProcess, type RunningStack } from '@cinemetrics/stack';
 import { planIdentities } from './identity/plan.js';
 import { bringUp } from './start/bring-up.js';
 import { preflightOrExitCode, runCommand } from './start/command.js';
@@ -52,21 +51,12 @@ async function preflight(argv: string[], env: NodeJS.ProcessEnv): Promise<StackC
   return config;
 }
 
-/**
- * alertmanager.yml with its receivers pointed at the printer, in the data folder: the repository's
- * receivers are placeholders, and the tour's outage should show in the terminal.
- */
-async function alertmanagerConfigFor(printer: AlertPrinter, dataDir: string): Promise<string> {
-  const file = path.join(dataDir, 'alertmanager.yml');
-  await writeFile(file, stringify(await alertmanagerConfigWithWebhooks(printer.url)));
-  return file;
-}
-
 async function startBackends(config: StackConfig, services: ServicePorts[], logs: LogFiles, printer: AlertPrinter): Promise<RunningStack> {
   say(`starting the collector, Jaeger, Prometheus, Alertmanager and VictoriaLogs (their output goes to ${logs.dir}/<name>.log)`);
   const stack = await startStack({
     ports: stackPorts(config.stackPortOffset),
-    alertmanagerConfig: await alertmanagerConfigFor(printer, config.dataDir),
+    // The repository's receivers are placeholders: the notifications come to the printer instead.
+    alertmanagerConfig: await writeAlertmanagerConfigWithWebhooks(printer.url, config.dataDir),
     dataDir: config.dataDir,
     serviceTargets: services.map((service) => ({ service: service.name, address: `127.0.0.1:${service.adminPort}` })),
     tailSampling: config.tailSampling,

@@ -6,7 +6,6 @@ import {
   Identities,
   makeTempDir,
   PrometheusClient,
-  alertmanagerConfigWithWebhooks,
   startMariaDb,
   startService,
   startWebhookReceiver,
@@ -18,7 +17,7 @@ import {
   type WebhookReceiver,
 } from '@cinemetrics/testing';
 import { parseDuration, writeRules } from '@cinemetrics/slo';
-import { freeStackPorts, REPOSITORY_ROOT, startStack, type RunningStack } from '@cinemetrics/stack';
+import { freeStackPorts, REPOSITORY_ROOT, startStack, writeAlertmanagerConfigWithWebhooks, type RunningStack } from '@cinemetrics/stack';
 import { parse, stringify } from 'yaml';
 import { JaegerApi, VictoriaLogsApi } from './backends.js';
 
@@ -79,13 +78,6 @@ export function alertPromiseMs(clock: StackClock, forDuration: string): number {
   return parseDuration(forDuration) + 3 * parseDuration(clock.interval);
 }
 
-/** alertmanager/alertmanager.yml with its webhooks pointed at `webhook`, written into `dir`. */
-async function alertmanagerConfigFor(webhook: WebhookReceiver, dir: string): Promise<string> {
-  const file = path.join(dir, 'alertmanager.yml');
-  await writeFile(file, stringify(await alertmanagerConfigWithWebhooks(webhook.url)));
-  return file;
-}
-
 interface ServicePorts {
   port: number;
   adminPort: number;
@@ -116,7 +108,7 @@ export async function startFullStack(
   let alertmanagerConfig = options.alertmanagerConfig;
   if (alertmanagerConfig === undefined) {
     webhook = await startWebhookReceiver();
-    alertmanagerConfig = await alertmanagerConfigFor(webhook, data.path);
+    alertmanagerConfig = await writeAlertmanagerConfigWithWebhooks(webhook.url, data.path);
   }
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (name) => [name, { port: await freePort(), adminPort: await freePort() }] as const))) as Record<
     ServiceName,

@@ -147,9 +147,9 @@ function monitoringAlerts(): MonitoringAlert[] {
       labels: { signal: name },
       expr: (w) =>
         [
-          `${sumOfRates(['send_failed', 'enqueue_failed'], name, w('5m'))}`,
-          `/`,
-          `${sumOfRates(['sent', 'send_failed', 'enqueue_failed'], name, w('5m'))}`,
+          sumOfRates(['send_failed', 'enqueue_failed'], name, w('5m')),
+          '/',
+          sumOfRates(['sent', 'send_failed', 'enqueue_failed'], name, w('5m')),
           `> ${MONITORING_THRESHOLDS.collectorExportFailedShare}`,
         ].join('\n'),
       summary: `{{ $labels.service }}: exporter {{ $labels.exporter }} losing ${noun}`,

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { REPOSITORY_ROOT } from './components.js';
 
 type Json = Record<string, unknown>;
@@ -25,4 +25,11 @@ export async function alertmanagerConfigWithWebhooks(webhookBaseUrl: string, opt
   };
   if (options.shortGrouping === true) shorten(config['route'] as Json);
   return config;
+}
+
+/** alertmanagerConfigWithWebhooks, written to `dir`/alertmanager.yml for Alertmanager's --config.file; returns the file's path. */
+export async function writeAlertmanagerConfigWithWebhooks(webhookBaseUrl: string, dir: string): Promise<string> {
+  const file = path.join(dir, 'alertmanager.yml');
+  await writeFile(file, stringify(await alertmanagerConfigWithWebhooks(webhookBaseUrl)));
+  return file;
 }

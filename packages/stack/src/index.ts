@@ -5,4 +5,4 @@ export { buildStack } from './build-cli.js';
 export { DEFAULT_STACK_PORTS, freePort, freePortBase, freePortSet, freeStackPorts, type StackPorts } from './ports.js';
 export { startStack, type RunningStack, type ScrapeTarget, type StackOptions } from './launch.js';
 export { isAlive, spawnBackend, type BackendProcess } from './process.js';
-export { alertmanagerConfigWithWebhooks } from './alertmanager-config.js';
+export { alertmanagerConfigWithWebhooks, writeAlertmanagerConfigWithWebhooks } from './alertmanager-config.js';
