@@ -21,7 +21,7 @@ export function pipelineDashboard(): dashboard.DashboardBuilder {
   return newDashboard(
     DASHBOARD_UIDS.pipeline,
     'Cinemetrics / Telemetry pipeline',
-    'The collector\'s intake and delivery per signal, its queues and exporter failures, Prometheus\'s scrapes, and the span metrics Jaeger\'s Monitor tab reads. When a dashboard looks empty, check here first.',
+    'The collector\'s intake and delivery per signal, its queues and exporter failures, Prometheus\'s scrapes, the alerting path\'s failures, and the span metrics Jaeger\'s Monitor tab reads. When a dashboard looks empty, check here first.',
   )
     .withVariable(jaegerUiVariable())
     .withPanel(
@@ -78,6 +78,25 @@ export function pipelineDashboard(): dashboard.DashboardBuilder {
         queries: [
           { expr: 'up', legend: 'up {{service}} {{instance}}' },
           { expr: 'scrape_duration_seconds', legend: 'scrape seconds {{service}}' },
+        ],
+      }),
+    )
+    .withPanel(
+      timeSeries({
+        title: 'Alerting path: failures',
+        description:
+          'The path an alert travels, failing: rule evaluations that failed or were skipped per second (Prometheus), alerts Prometheus could not send to Alertmanager, notifications Alertmanager gave up on per integration. Anything above zero for long pages or opens a ticket (alerts/monitoring.rules.yml); all zero and still no page means look at the receivers.',
+        unit: 'short',
+        min: 0,
+        queries: [
+          { expr: 'sum by (rule_group) (rate(prometheus_rule_evaluation_failures_total[$__rate_interval]))', legend: 'failed evaluations {{rule_group}}' },
+          { expr: 'sum by (rule_group) (rate(prometheus_rule_group_iterations_missed_total[$__rate_interval]))', legend: 'skipped evaluations {{rule_group}}' },
+          { expr: 'sum by (alertmanager) (rate(prometheus_notifications_errors_total[$__rate_interval]))', legend: 'alerts not delivered to {{alertmanager}}' },
+          { expr: 'sum by (integration) (rate(alertmanager_notifications_failed_total[$__rate_interval]))', legend: 'notifications failed {{integration}}' },
+        ],
+        thresholds: [
+          { value: null, color: 'green' },
+          { value: 0.001, color: 'red' },
         ],
       }),
     )
