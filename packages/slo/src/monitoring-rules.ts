@@ -16,7 +16,10 @@ export const HEARTBEAT = 'heartbeat';
  */
 export const MONITORING_COMPONENTS = ['alertmanager', 'otel-collector', 'otel-gateway', 'otel-agent', 'jaeger', 'victorialogs'] as const;
 
-/** The collectors among them: while one is down the services' export alerts say nothing new. */
+/**
+ * The collectors every service exports to, directly or through a node's agent: while one is down the
+ * services' export alerts say nothing new (alertmanager.yml inhibits them).
+ */
 export const COLLECTORS = ['otel-collector', 'otel-gateway'] as const;
 
 /** Thresholds of the monitoring alerts; each is explained in its runbook. */
