@@ -350,6 +350,19 @@ test('live: a failing service pages through Prometheus and Alertmanager, resolve
   );
   mark('metadata SLIMetricsAbsent fired and is inhibited by ServiceDown');
 
+  // --- the alerting path worked throughout: its own alerts stayed quiet, its heartbeat kept firing ------
+  // Firing ones only, as for SLIMetricsAbsent above: a busy machine can miss a scrape or two. And not
+  // RuleEvaluationsMissed: a loaded test machine can be slower than the half-second evaluation interval.
+  const monitoringAlerts = (await prometheus.alerts()).filter(
+    (alert) => alert.labels['team'] === definitions.monitoringOwner.team && alert.state === 'firing' && alert.labels['alertname'] !== 'RuleEvaluationsMissed',
+  );
+  assert.deepEqual(
+    monitoringAlerts.map((alert) => alert.labels['alertname']),
+    ['Watchdog'],
+    'no alert about the monitoring itself fires while it works',
+  );
+  mark('the monitoring alerts stayed quiet, the Watchdog fired');
+
   // --- the committed, unscaled rules load and evaluate over the same data ---------------------------
   await prometheus.reload({ ruleFiles: committedFiles });
   assertEveryRuleHealthy(await rulesOnceHealthy(prometheus, ruleCount), ruleCount, 'committed rules');
