@@ -215,7 +215,7 @@ test('live: a failing service pages through Prometheus and Alertmanager, resolve
   mark('Prometheus scraping both services, Alertmanager and itself');
 
   // The heartbeat: the Watchdog reaches its own receiver, never a person's.
-  const heartbeat = await webhook.waitFor(firing({ alertname: 'Watchdog' }), 30_000);
+  const heartbeat = await webhook.waitFor(firing({ alertname: 'Watchdog' }), 60_000);
   assert.equal(heartbeat.receiver, 'heartbeat');
   mark('the Watchdog reached the heartbeat receiver');
 
