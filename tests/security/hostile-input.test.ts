@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { hostileTokens, httpJson, newSigningKey, signToken, startMariaDb, startService, type MariaDb, type StartedService } from '@cinemetrics/testing';
 import { startAuthWithKeyFile, type KeyedAuth } from '../support/keyed-auth.js';
+import { PATIENT_MOVIE_ENV } from '../support/patience.js';
 import {
   closeConnections,
   describeRequest,
@@ -136,8 +137,10 @@ before(async () => {
   ]);
   started.metadata = metadata;
   started.rating = rating;
+  // Hostile input is what this file is about, not timeouts: a 503 for a slow downstream on a loaded
+  // machine would read as a 5xx the input caused.
   started.movie = await startService('movie', {
-    env: { ...servicesEnv, METADATA_URL: metadata.url, RATING_URL: rating.url, AUTH_CLIENT_SECRET: movieClient.secret },
+    env: { ...servicesEnv, ...PATIENT_MOVIE_ENV, METADATA_URL: metadata.url, RATING_URL: rating.url, AUTH_CLIENT_SECRET: movieClient.secret },
   });
   const admin = await auth.identities.user('admin', ['admin']);
   for (const id of ['known-1', 'known-2']) {

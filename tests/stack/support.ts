@@ -19,6 +19,7 @@ import {
 import { parseDuration, writeRules } from '@cinemetrics/slo';
 import { freeStackPorts, REPOSITORY_ROOT, startStack, writeAlertmanagerConfigWithWebhooks, type RunningStack } from '@cinemetrics/stack';
 import { parse, stringify } from 'yaml';
+import { PATIENT_MOVIE_ENV } from '../support/patience.js';
 import { JaegerApi, VictoriaLogsApi } from './backends.js';
 
 const SERVICES: readonly ServiceName[] = ['metadata', 'rating', 'auth', 'movie'];
@@ -83,14 +84,8 @@ interface ServicePorts {
   adminPort: number;
 }
 
-/**
- * For files about something other than timeouts: on a machine busy with the rest of the suite, movie's
- * first calls (cold services, the first token and key fetches) may take longer than the one-second
- * attempt a production movie allows metadata, and a 503 for that would hide what the file asserts.
- */
-export const PATIENT_MOVIE: Partial<Record<ServiceName, Record<string, string>>> = {
-  movie: { DOWNSTREAM_TIMEOUT_MS: '10000', REQUEST_DEADLINE_MS: '30000' },
-};
+/** The stack's services' extra settings for files about something other than timeouts (PATIENT_MOVIE_ENV). */
+export const PATIENT_MOVIE: Partial<Record<ServiceName, Record<string, string>>> = { movie: { ...PATIENT_MOVIE_ENV } };
 
 /**
  * The whole system as `npm run stack` runs it, on temporary folders and free loopback ports: the
