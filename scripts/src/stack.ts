@@ -9,7 +9,7 @@
  */
 import '@cinemetrics/kit/node-version';
 import path from 'node:path';
-import { BACKEND_COMPONENT_NAMES, BuildError, buildStack, startStack, writeAlertmanagerConfigWithWebhooks, type BackendProcess, type RunningStack } from '@cinemetrics/stack';
+import { BACKEND_COMPONENT_NAMES, BuildError, buildStack, startStack, writeAlertmanagerConfigWithWebhooks, type AlertmanagerWebhook, type BackendProcess, type RunningStack } from '@cinemetrics/stack';
 import { planIdentities } from './identity/plan.js';
 import { bringUp } from './start/bring-up.js';
 import { preflightOrExitCode, runCommand } from './start/command.js';
@@ -20,7 +20,7 @@ import { supervisorReport } from './start/report.js';
 import { assertBuilt, serviceSpecs, servicePorts, type ServicePorts } from './start/services.js';
 import { listenForStop, type StopControl } from './start/stop-signals.js';
 import { CONFIGURATION_ERROR_EXIT_CODE, Supervisor } from './start/supervisor.js';
-import { startAlertPrinter, type AlertPrinter } from './stack/alert-printer.js';
+import { startAlertPrinter } from './stack/alert-printer.js';
 import { stackBanner } from './stack/banner.js';
 import { parseStackConfig, USAGE, type StackConfig } from './stack/config.js';
 import { forgetRun, recordRun, stopLeftovers } from './stack/leftovers.js';
@@ -51,7 +51,7 @@ async function preflight(argv: string[], env: NodeJS.ProcessEnv): Promise<StackC
   return config;
 }
 
-async function startBackends(config: StackConfig, services: ServicePorts[], logs: LogFiles, printer: AlertPrinter): Promise<RunningStack> {
+async function startBackends(config: StackConfig, services: ServicePorts[], logs: LogFiles, printer: AlertmanagerWebhook): Promise<RunningStack> {
   say(`starting the collector, Jaeger, Prometheus, Alertmanager and VictoriaLogs (their output goes to ${logs.dir}/<name>.log)`);
   const stack = await startStack({
     ports: stackPorts(config.stackPortOffset),
@@ -95,7 +95,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const logs = new LogFiles(path.join(config.dataDir, 'logs'));
   const stop = listenForStop('the load generator, the services and the stack');
   let stack: RunningStack;
-  let printer: AlertPrinter | undefined;
+  let printer: AlertmanagerWebhook | undefined;
   try {
     printer = await startAlertPrinter(stackPorts(config.stackPortOffset).alertPrinter, (line) => relayLine('alerts', line));
     stack = await startBackends(config, services, logs, printer);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { freePort } from '@cinemetrics/testing';
-import { startAlertPrinter, type AlertPrinter } from '../src/stack/alert-printer.js';
+import type { AlertmanagerWebhook } from '@cinemetrics/stack';
+import { startAlertPrinter } from '../src/stack/alert-printer.js';
 
-let printer: AlertPrinter;
+let printer: AlertmanagerWebhook;
 const printed: string[] = [];
 
 before(async () => {
@@ -12,7 +13,7 @@ before(async () => {
 after(() => printer?.close());
 
 function post(path: string, body: string): Promise<Response> {
-  return fetch(`${printer.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return fetch(new URL(path, printer.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 }
 
 const alert = (status: string, labels: Record<string, string>, summary: string) => ({
@@ -49,6 +50,6 @@ test('what is not a notification gets 400 and prints nothing', async () => {
   printed.length = 0;
   assert.equal((await post('/page', 'not json')).status, 400);
   assert.equal((await post('/page', JSON.stringify({ receiver: 'page', alerts: [{ labels: 'x' }] }))).status, 400);
-  assert.equal((await fetch(`${printer.url}/page`)).status, 400);
+  assert.equal((await fetch(new URL('/page', printer.url))).status, 400);
   assert.deepEqual(printed, []);
 });

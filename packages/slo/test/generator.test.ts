@@ -6,6 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import {
+  Clock,
   COLLECTORS,
   errorBudget,
   HEARTBEAT,
@@ -13,6 +14,7 @@ import {
   generateRules,
   leMatcher,
   loadDefinitions,
+  monitoringAlertGroup,
   NO_SLO,
   parseDuration,
   parseOwnership,
@@ -169,11 +171,10 @@ test('every SLO records its ratios over each window, the 30-day SLI, budget and 
 
 test('every alert has severity, service, slo and owner labels, a summary, a description with its value and a runbook', async () => {
   const rules = await committedRules();
-  const monitoringRules = (parse(await readFile(repoPath('alerts', 'monitoring.rules.yml'), 'utf8')) as { groups: { rules: FileRule[] }[] }).groups.flatMap((group) => group.rules);
   const alerts = rules.filter((rule) => rule.alert !== undefined);
   assert.ok(alerts.length >= 80, `${alerts.length} alerting rules`);
   const sloNames = new Set(definitions.slo.slos.map((slo) => slo.name));
-  const monitoring = new Set(monitoringRules.map((rule) => rule.alert));
+  const monitoring = new Set(monitoringAlertGroup(definitions, new Clock()).rules.map((rule) => ('alert' in rule ? rule.alert : undefined)));
   for (const rule of alerts) {
     const where = `${rule.alert} (${rule.labels?.['service']}, ${rule.labels?.['slo']})`;
     const labels = rule.labels ?? {};

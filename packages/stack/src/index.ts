@@ -6,3 +6,4 @@ export { DEFAULT_STACK_PORTS, freePort, freePortBase, freePortSet, freeStackPort
 export { startStack, type RunningStack, type ScrapeTarget, type StackOptions } from './launch.js';
 export { isAlive, spawnBackend, type BackendProcess } from './process.js';
 export { alertmanagerConfigWithWebhooks, writeAlertmanagerConfigWithWebhooks } from './alertmanager-config.js';
+export { listenForAlertmanagerWebhooks, type AlertmanagerWebhook, type WebhookAlert, type WebhookNotification } from './alertmanager-webhook.js';

@@ -1,8 +1,6 @@
-import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { stackBinary } from '@cinemetrics/stack';
+import { listenForAlertmanagerWebhooks, stackBinary, type WebhookNotification } from '@cinemetrics/stack';
 import { findBinary } from './binaries.js';
 import { startDaemon } from './daemon.js';
 import { getJson } from './prometheus-http.js';
@@ -137,31 +135,6 @@ class Alertmanager implements AlertmanagerServer {
 
 // ---------------------------------------------------------------------------------------
 
-/** An alert inside a webhook notification. */
-export interface WebhookAlert {
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  generatorURL: string;
-  fingerprint: string;
-}
-
-/** The JSON body Alertmanager's webhook_config POSTs (version 4). */
-export interface WebhookNotification {
-  version: string;
-  groupKey: string;
-  truncatedAlerts: number;
-  status: 'firing' | 'resolved';
-  receiver: string;
-  groupLabels: Record<string, string>;
-  commonLabels: Record<string, string>;
-  commonAnnotations: Record<string, string>;
-  externalURL: string;
-  alerts: WebhookAlert[];
-}
-
 export interface WebhookReceiver {
   /** `http://127.0.0.1:<port>/`: use it as a webhook_configs url (any path is accepted). */
   readonly url: string;
@@ -179,27 +152,10 @@ const DEFAULT_WEBHOOK_TIMEOUT_MS = 20_000;
 /** Starts an HTTP server on a free loopback port that collects Alertmanager webhook notifications. */
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: WebhookNotification[] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      try {
-        if (request.method !== 'POST') throw new Error(`${request.method ?? '?'} not allowed; Alertmanager POSTs`);
-        received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookNotification);
-        response.writeHead(200).end();
-      } catch (error) {
-        response.writeHead(400, { 'content-type': 'text/plain' }).end(String(error));
-      }
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error(`webhook receiver: unexpected address ${String(address)}`);
-  let closed: Promise<void> | undefined;
+  const listener = await listenForAlertmanagerWebhooks(0, (notification) => received.push(notification));
   return {
-    url: `http://127.0.0.1:${address.port}/`,
-    port: address.port,
+    url: listener.url,
+    port: listener.port,
     notifications: () => [...received],
     waitFor: (predicate, timeoutMs = DEFAULT_WEBHOOK_TIMEOUT_MS) =>
       waitUntil(() => received.find(predicate), {
@@ -213,12 +169,6 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     clear: () => {
       received.length = 0;
     },
-    close: () => {
-      closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closed;
-    },
+    close: () => listener.close(),
   };
 }

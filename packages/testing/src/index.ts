@@ -40,13 +40,11 @@ export {
   type AlertmanagerAlert,
   type AlertmanagerOptions,
   type AlertmanagerServer,
-  type WebhookAlert,
-  type WebhookNotification,
   type WebhookReceiver,
 } from './alertmanager.js';
 export { eventually, waitUntil, type WaitOptions } from './wait.js';
 export { replies, startScriptedServer, type Reply, type ScriptedServer, type SeenRequest } from './scripted-server.js';
-export { alertmanagerConfigWithWebhooks, stackBinary } from '@cinemetrics/stack';
+export { alertmanagerConfigWithWebhooks, stackBinary, type WebhookAlert, type WebhookNotification } from '@cinemetrics/stack';
 export { prometheusApi, getJson } from './prometheus-http.js';
 export { PrometheusClient, PrometheusQueries } from './prometheus-queries.js';
 export * from './tokens.js';
